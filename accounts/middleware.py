@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django_scopes import scope
+
+from villages.models import District
+
+from .policy import access_for, memberships_of, needs_mfa
+
+
+class DistrictMiddleware:
+    """Resolves /<district-slug>/… once: the district, the user's access there, the district's
+    time zone, and the tenant scope around the whole response (views and template rendering).
+
+    Unknown district and no membership give the same 404, so outsiders learn nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("district_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        district = (
+            District.objects.active().select_related("province").filter(slug=slug).first()
+        )
+        access = access_for(memberships_of(request), district) if district else None
+        if access is None:
+            raise Http404
+        request.district = district
+        request.access = access
+        timezone.activate(district.tz)
+        try:
+            with scope(**access.scope()):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class MfaRequiredMiddleware:
+    """allauth offers TOTP but does not enforce it. Users holding a role that can change a
+    district's data or read several districts must enrol before anything else."""
+
+    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/undangan/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.MFA_REQUIRED
+            and request.user.is_authenticated
+            and not request.path_info.startswith(self.EXEMPT_PREFIXES)
+            and needs_mfa(memberships_of(request))
+            and not _has_totp(request.user)
+        ):
+            return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,228 @@
+"""Who may do what: the one place that decides it.
+
+A user's memberships in a district become an `Access`: the roles held there and the parts of
+the district they cover. Views declare what they need with one decorator (`district_view`,
+`national_view`, `user_view`, `public_view`); tests/accounts/test_url_access.py walks every
+URL pattern and derives the expected answer from the same declarations.
+"""
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+
+from .models import Membership, Role
+
+DISTRICT_WIDE = frozenset(
+    {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.EXECUTIVE, Role.PROVINCE_VIEWER,
+     Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN}
+)
+READ_ONLY_ROLES = frozenset({Role.PROVINCE_VIEWER, Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN})
+MFA_ROLES = frozenset(
+    {Role.DISTRICT_ADMIN, Role.PROVINCE_VIEWER, Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN}
+)
+
+ALL_DISTRICT_ROLES = frozenset(Role)
+
+# permission -> roles that hold it inside a district
+DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "district.view": ALL_DISTRICT_ROLES,
+    "district.edit": frozenset({Role.DISTRICT_ADMIN}),
+    "members.manage": frozenset({Role.DISTRICT_ADMIN}),
+    "audit.view": frozenset({Role.DISTRICT_ADMIN}),
+    "regions.view": frozenset(ALL_DISTRICT_ROLES - {Role.VILLAGE_HEAD, Role.KPM}),
+}
+# permission -> roles that hold it nationally (memberships without a district)
+NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "regions.import": frozenset({Role.NATIONAL_ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may see and do in one district."""
+
+    district_id: int
+    roles: frozenset[Role]
+    kecamatan_ids: frozenset[int] = field(default_factory=frozenset)
+    village_ids: frozenset[int] = field(default_factory=frozenset)
+    agency_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def can(self, permission: str) -> bool:
+        allowed = DISTRICT_PERMISSIONS.get(permission)
+        if allowed is None:
+            raise KeyError(f"unknown permission {permission!r}")
+        return bool(self.roles & allowed)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def district_wide(self) -> bool:
+        return bool(self.roles & DISTRICT_WIDE)
+
+    @property
+    def read_only(self) -> bool:
+        return self.roles <= READ_ONLY_ROLES
+
+    def scope(self) -> dict:
+        """The django-scopes dimensions for this access.
+
+        `None` in django-scopes means "every value"; it is given only for district-wide
+        roles, decided here from the roles alone. A camat is limited to his kecamatan and a
+        village head or KPM to the village (both as lists, never empty: a role that needs a
+        scope cannot exist without one, see the Membership constraint).
+        """
+        scope = {"district": self.district_id}
+        if self.district_wide:
+            scope["kecamatan"] = None
+            scope["village"] = None
+        else:
+            scope["kecamatan"] = sorted(self.kecamatan_ids) or [-1]
+            scope["village"] = sorted(self.village_ids) or [-1]
+        return scope
+
+
+def memberships_of(request) -> list[Membership]:
+    """The active memberships of the logged-in user, loaded once per request."""
+    cached = getattr(request, "_memberships", None)
+    if cached is None:
+        if not request.user.is_authenticated:
+            cached = []
+        else:
+            cached = list(
+                Membership.objects.active()
+                .filter(user=request.user)
+                .select_related("district", "province", "kecamatan", "village", "agency")
+            )
+        request._memberships = cached
+    return cached
+
+
+def access_for(memberships: list[Membership], district) -> Access | None:
+    """The user's access to `district`, or None when they have no business there."""
+    roles: set[Role] = set()
+    kecamatan_ids: set[int] = set()
+    village_ids: set[int] = set()
+    agency_ids: set[int] = set()
+    for m in memberships:
+        role = Role(m.role)
+        if role in (Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN):
+            roles.add(role)
+        elif role == Role.PROVINCE_VIEWER and m.province_id == district.province_id:
+            roles.add(role)
+        elif m.district_id == district.id:
+            roles.add(role)
+            if role == Role.CAMAT:
+                kecamatan_ids.add(m.kecamatan_id)
+            elif role in (Role.VILLAGE_HEAD, Role.KPM):
+                village_ids.add(m.village_id)
+            elif role == Role.OPD_STAFF:
+                agency_ids.add(m.agency_id)
+    if not roles:
+        return None
+    # Village-level roles see the villages' kecamatan too (read-only, for context).
+    return Access(
+        district_id=district.id,
+        roles=frozenset(roles),
+        kecamatan_ids=frozenset(kecamatan_ids),
+        village_ids=frozenset(village_ids),
+        agency_ids=frozenset(agency_ids),
+    )
+
+
+def national_roles(memberships: list[Membership]) -> frozenset[Role]:
+    return frozenset(Role(m.role) for m in memberships if m.district_id is None)
+
+
+def needs_mfa(memberships: list[Membership]) -> bool:
+    return any(Role(m.role) in MFA_ROLES for m in memberships)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """Declared on every view; read by the URL-walking test."""
+
+    kind: str  # "district" | "national" | "user" | "public"
+    permission: str | None = None
+    methods: tuple[str, ...] = ("GET", "HEAD")
+
+
+def _check_method(request, methods):
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+def district_view(permission: str, *, methods=("GET", "HEAD")):
+    """A page under /<district-slug>/. DistrictMiddleware has already answered 404 to anyone
+    without a membership there (and sent anonymous users to the login); this checks the role
+    (403) and then the method (405)."""
+    if permission not in DISTRICT_PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, district_slug, **kwargs):
+            access = getattr(request, "access", None)
+            if access is None or request.district.slug != district_slug:
+                raise Http404  # fail closed if the middleware did not run
+            if not access.can(permission):
+                raise PermissionDenied
+            return _check_method(request, methods) or view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule("district", permission, tuple(methods))
+        return wrapped
+
+    return decorator
+
+
+def national_view(permission: str, *, methods=("GET", "HEAD")):
+    allowed = NATIONAL_PERMISSIONS[permission]
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not national_roles(memberships_of(request)) & allowed:
+                raise PermissionDenied
+            return _check_method(request, methods) or view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule("national", permission, tuple(methods))
+        return wrapped
+
+    return decorator
+
+
+def user_view(*, methods=("GET", "HEAD")):
+    """Any logged-in user (their own account pages, the district chooser)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            return _check_method(request, methods) or view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule("user", None, tuple(methods))
+        return wrapped
+
+    return decorator
+
+
+def public_view(*, methods=("GET", "HEAD")):
+    """No login: pages that show only what their own unguessable link or the district's
+    publication allows."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            return _check_method(request, methods) or view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule("public", None, tuple(methods))
+        return wrapped
+
+    return decorator

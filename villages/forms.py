@@ -1,0 +1,56 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from lib.tabular import XLSX_MAGIC
+
+from .models import District
+
+EMBLEM_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+class DistrictProfileForm(forms.ModelForm):
+    class Meta:
+        model = District
+        fields = [
+            "time_zone", "paper_size", "letterhead_name", "letterhead_address", "emblem",
+            "head_name", "deputy_name", "sekda_name", "sekda_nip",
+        ]
+
+    def clean_emblem(self):
+        emblem = self.cleaned_data.get("emblem")
+        if emblem and hasattr(emblem, "content_type"):  # a new upload
+            if emblem.size > 1024 * 1024:
+                raise forms.ValidationError(_("Lambang paling besar 1 MB."))
+            head = emblem.read(16)
+            emblem.seek(0)
+            kind = next((k for magic, k in EMBLEM_TYPES.items() if head.startswith(magic)), None)
+            if kind is None:
+                raise forms.ValidationError(_("Lambang harus berupa gambar PNG atau JPEG."))
+            emblem.name = f"{self.instance.code.replace('.', '')}.{kind}"
+        return emblem
+
+    def clean_sekda_nip(self):
+        nip = self.cleaned_data["sekda_nip"].replace(" ", "")
+        if nip and (len(nip) != 18 or not nip.isdigit()):
+            raise forms.ValidationError(_("NIP terdiri dari 18 angka."))
+        return nip
+
+
+class RegionImportForm(forms.Form):
+    file = forms.FileField(label=_("Berkas daftar wilayah (CSV atau XLSX: kode,nama)"))
+    partial = forms.BooleanField(
+        label=_("Sebagian saja: hanya menambah dan mengganti nama, tidak menghapus"),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("Berkas terlalu besar (paling besar %(mb)d MB).")
+                                        % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)})
+        head = upload.read(8192)
+        upload.seek(0)
+        if not head.startswith(XLSX_MAGIC) and b"\x00" in head:
+            raise forms.ValidationError(_("Berkas harus CSV atau XLSX."))
+        return upload

@@ -1,0 +1,103 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from accounts.models import Role, User
+from accounts.services import grant_membership
+from villages.models import Agency, District, Province, TimeZone
+from villages.services import ensure_default_agencies
+
+DEFAULT_PASSWORD = "konvergensi-demo-2026"
+
+# Two real districts in different time zones. Officials' names are invented for the demo.
+DEMO_DISTRICTS = [
+    {
+        "code": "32.11", "short": "sumedang", "time_zone": TimeZone.WIB, "paper_size": "F4",
+        "letterhead_address": "Jalan Prabu Geusan Ulun Nomor 36, Sumedang 45311",
+        "head_name": "Dr. H. Ahmad Sudrajat, M.Si.", "deputy_name": "Hj. Rina Kartika, S.E.",
+        "sekda_name": "Drs. Budi Santoso, M.Si.", "sekda_nip": "196805121990031007",
+        "kecamatan": "32.11.01", "villages": ["32.11.01.2001", "32.11.01.2002"],
+    },
+    {
+        "code": "53.02", "short": "tts", "time_zone": TimeZone.WITA, "paper_size": "A4",
+        "letterhead_address": "Jalan Gajah Mada, SoE, Timor Tengah Selatan",
+        "head_name": "Yohanes Benu, S.H.", "deputy_name": "Maria Nenobais, S.Pd.",
+        "sekda_name": "Ir. Daniel Tefa, M.Si.", "sekda_nip": "197001011995031002",
+        "kecamatan": None, "villages": [],
+    },
+]
+
+
+def _email(role: str, short: str) -> str:
+    return f"{role.replace('_', '.')}.{short}@demo.konvergensi.id"
+
+
+class Command(BaseCommand):
+    help = "Create the demo districts and one user in every role (idempotent); print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD)
+
+    @scopes_disabled()
+    def handle(self, *args, password, **options):
+        if not Province.objects.exists():
+            raise CommandError("Load the regions first: python manage.py import_regions")
+        lines = []
+        with transaction.atomic():
+            for spec in DEMO_DISTRICTS:
+                lines += self._district(spec, password)
+            province = Province.objects.get(code="32")
+            user = self._user("provinsi.jabar@demo.konvergensi.id", "Pemantau Provinsi Jawa Barat",
+                              password)
+            grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
+            lines.append((Role.PROVINCE_VIEWER, "-", user.email))
+            for role, email, name in (
+                (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
+                (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
+            ):
+                user = self._user(email, name, password)
+                grant_membership(user=user, role=role)
+                lines.append((role, "-", user.email))
+        for role, slug, email in lines:
+            self.stdout.write(f"{role} {slug} {email}")
+        self.stdout.write(f"password: {password}")
+
+    def _user(self, email, full_name, password):
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+        if created:  # hashing is slow on purpose; a second `make run` must start in seconds
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+    def _district(self, spec, password):
+        district = District.objects.get(code=spec["code"])
+        for field in ("time_zone", "paper_size", "letterhead_address", "head_name",
+                      "deputy_name", "sekda_name", "sekda_nip"):
+            setattr(district, field, spec[field])
+        district.letterhead_name = district.default_letterhead_name()
+        district.save()
+        ensure_default_agencies(district)
+        kecamatan = (
+            district.kecamatan.get(code=spec["kecamatan"]) if spec["kecamatan"]
+            else district.kecamatan.active().order_by("code").first()
+        )
+        villages = (
+            [district.villages.get(code=c) for c in spec["villages"]] if spec["villages"]
+            else list(kecamatan.villages.active().order_by("code")[:2])
+        )
+        dinkes = Agency.objects.get(district=district, short_name="DINKES")
+        short = spec["short"]
+        people = [
+            (Role.DISTRICT_ADMIN, "Sekretariat TPPS Bappeda", {}),
+            (Role.OPD_STAFF, "Staf Dinas Kesehatan", {"agency": dinkes}),
+            (Role.EXECUTIVE, district.sekda_name, {}),
+            (Role.CAMAT, f"Camat {kecamatan.name}", {"kecamatan": kecamatan}),
+            (Role.VILLAGE_HEAD, f"Kepala Desa {villages[0].name}", {"village": villages[0]}),
+            (Role.KPM, f"KPM Desa {villages[0].name}", {"village": villages[0]}),
+        ]
+        lines = []
+        for role, name, scope in people:
+            user = self._user(_email(role, short), name, password)
+            grant_membership(user=user, role=role, district=district, position=name, **scope)
+            lines.append((role, district.slug, user.email))
+        return lines

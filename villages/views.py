@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+
+from accounts.audit import record
+from accounts.models import Membership
+from accounts.policy import district_view, national_view
+
+from . import services
+from .forms import DistrictProfileForm, RegionImportForm
+from .models import Kecamatan, RegionImport, Village
+from .tasks import run_region_import
+
+
+@district_view("district.view")
+def district_home(request):
+    district = request.district
+    access = request.access
+    own = [m for m in getattr(request, "_memberships", []) if m.district_id == district.id]
+    counts = {
+        "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
+        "villages": Village.objects.active().filter(district=district).count(),
+        "members": Membership.objects.active().filter(district=district).count(),
+    }
+    return render(request, "villages/district_home.html", {
+        "counts": counts, "own_memberships": own, "access": access,
+        "local_now": district.local_now(),
+    })
+
+
+@district_view("district.edit", methods=("GET", "HEAD", "POST"))
+def district_profile(request):
+    district = request.district
+    form = DistrictProfileForm(request.POST or None, request.FILES or None, instance=district)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("district_updated", actor=request.user, district=district,
+               target=district.name, request=request, fields=sorted(form.changed_data))
+        messages.success(request, _("Profil daerah disimpan."))
+        return redirect("district_profile", district_slug=district.slug)
+    return render(request, "villages/district_profile.html", {"form": form})
+
+
+@district_view("district.view")
+@cache_control(private=True, max_age=3600)
+def district_emblem(request):
+    """The emblem is served through the district, never from a public media URL."""
+    emblem = request.district.emblem
+    if not emblem:
+        raise Http404
+    content_type = "image/png" if emblem.name.endswith(".png") else "image/jpeg"
+    return FileResponse(emblem.open("rb"), content_type=content_type)
+
+
+@district_view("regions.view")
+def district_areas(request):
+    district = request.district
+    kecamatan = list(services.kecamatan_with_village_counts(district))
+    villages = (
+        Village.objects.filter(district=district)
+        .order_by("code")
+        .only("code", "name", "kecamatan_id", "retired_at")
+    )
+    by_kecamatan: dict[int, list] = {}
+    for village in villages:
+        by_kecamatan.setdefault(village.kecamatan_id, []).append(village)
+    rows = [(k, by_kecamatan.get(k.id, [])) for k in kecamatan]
+    return render(request, "villages/district_areas.html", {"rows": rows})
+
+
+@national_view("regions.import", methods=("GET", "HEAD", "POST"))
+def region_import(request):
+    form = RegionImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = RegionImport(
+            original_name=upload.name[:200], partial=form.cleaned_data["partial"],
+            created_by=request.user,
+        )
+        job.file.save(f"{job.id}.upload", upload, save=False)
+        job.save()
+        run_region_import.delay_on_commit(str(job.id))
+        return redirect("region_import_status", import_id=job.id)
+    return render(request, "villages/region_import.html", {
+        "form": form, "counts": services.region_counts(),
+        "recent": RegionImport.objects.select_related("created_by")[:10],
+    })
+
+
+@national_view("regions.import")
+def region_import_status(request, import_id):
+    job = get_object_or_404(RegionImport, pk=import_id)
+    return render(request, "villages/region_import_status.html", {"job": job})
