@@ -172,18 +172,23 @@ MFA_TOTP_ISSUER = "Konvergensi"
 MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
 USERSESSIONS_TRACK_ACTIVITY = True
 
-# Email
-EMAIL_BACKEND = env(
+# Email (Django 6.1 MAILERS): console in development, SMTP from EMAIL_* in production.
+EMAIL_BACKEND_PATH = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": int(env("EMAIL_PORT", "25")),
+        "username": env("EMAIL_HOST_USER") or None,
+        "password": env("EMAIL_HOST_PASSWORD") or None,
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": 20,
+    }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Konvergensi <noreply@konvergensi.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,0 +1,201 @@
+"""Walk every URL pattern as anonymous, as users of another district and as every role, and
+check the answer the policy declares: login redirect, 404, 403, 405 or 200.
+
+A new view joins automatically: it must carry an access rule (accounts.policy decorators),
+and its URL arguments must be known to `url_kwargs` below, or this test fails.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from accounts.models import Invitation
+from accounts.policy import DISTRICT_PERMISSIONS, NATIONAL_PERMISSIONS, AccessRule
+from villages.models import RegionImport
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Route:
+    name: str
+    callback: object
+    converters: set[str]
+
+
+def walk(patterns=None, converters=frozenset()):
+    """Every URL pattern with the names of all its arguments, prefixes included."""
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        names = converters | set(p.pattern.regex.groupindex)
+        if isinstance(p, URLResolver):
+            yield from walk(p.url_patterns, names)
+        elif isinstance(p, URLPattern):
+            yield Route(p.name, p.callback, set(names))
+
+
+def own_patterns():
+    return [p for p in walk() if not p.callback.__module__.startswith(("allauth", "django."))]
+
+
+def _objects(side, tag):
+    """Objects of one district that URLs can point at."""
+    with scopes_disabled():
+        invitation, _created = Invitation.objects.get_or_create(
+            district=side.district, email=f"pending-{tag}@example.test",
+            defaults={"role": "executive", "token_hash": f"{tag:0<64}",
+                      "expires_at": timezone.now() + timezone.timedelta(hours=1)},
+        )
+    return {"membership_id": side.memberships["camat"].id, "invitation_id": invitation.id}
+
+
+def url_kwargs(pattern, world, side, objects_side=None):
+    objects = _objects(objects_side or side, "b" if (objects_side or side) is world.b else "a")
+    job, _ = RegionImport.objects.get_or_create(original_name="x.csv", defaults={"file": "x"})
+    values = {
+        "district_slug": side.district.slug,
+        "membership_id": objects["membership_id"],
+        "invitation_id": objects["invitation_id"],
+        "import_id": job.id,
+        "token": "not-a-real-token",
+    }
+    missing = pattern.converters - set(values)
+    assert not missing, f"{pattern.name}: add a value for {missing} to url_kwargs()"
+    return {name: values[name] for name in pattern.converters}
+
+
+def test_every_view_declares_its_access_rule():
+    for p in own_patterns():
+        rule = getattr(p.callback, "access_rule", None)
+        assert isinstance(rule, AccessRule), f"view {p.name} has no accounts.policy decorator"
+        if rule.kind == "district":
+            assert rule.permission in DISTRICT_PERMISSIONS
+            assert "district_slug" in p.converters, p.name
+        if rule.kind == "national":
+            assert rule.permission in NATIONAL_PERMISSIONS
+
+
+def expected_district_status(rule, label, user, world, method):
+    if user is None:
+        return 302
+    from accounts.policy import access_for
+    from accounts.models import Membership
+
+    memberships = list(Membership.objects.active().filter(user=user))
+    access = access_for(memberships, world.a.district)
+    if access is None:
+        return 404
+    if not access.can(rule.permission):
+        return 403
+    return 200 if method in rule.methods else 405
+
+
+def _get(client, user, url, method):
+    """One request as `user`, rolled back afterwards so that every role meets the same world."""
+    with transaction.atomic():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return response
+
+
+def test_district_views_answer_each_role_as_declared(client, world):
+    checked = 0
+    for p in own_patterns():
+        rule = p.callback.access_rule
+        if rule.kind != "district":
+            continue
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        for label, user in [("anonymous", None), *world.everyone()]:
+            for method in ("GET", "POST"):
+                expected = expected_district_status(rule, label, user, world, method)
+                response = _get(client, user, url, method)
+                status = response.status_code
+                if expected == 200 and method == "POST":
+                    # a POST with no data either re-renders the form or redirects
+                    assert status in (200, 302), f"{method} {url} as {label}: {status}"
+                else:
+                    assert status == expected, f"{method} {url} as {label}: {status} != {expected}"
+                if expected == 302:
+                    assert response["Location"].startswith(reverse("account_login"))
+                checked += 1
+    assert checked > 100
+
+
+def test_district_views_refuse_objects_of_another_district(client, world):
+    """A's district admin, on A's pages, naming B's objects: 404, never 200 or 403."""
+    admin = world.a.users["district_admin"]
+    client.force_login(admin)
+    for p in own_patterns():
+        rule = p.callback.access_rule
+        if rule.kind != "district" or set(p.converters) == {"district_slug"}:
+            continue
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, objects_side=world.b))
+        for method in ("GET", "POST"):
+            response = _get(client, admin, url, method)
+            if method not in rule.methods:
+                # refused before any lookup, whatever the id: reveals nothing
+                assert response.status_code == 405
+                continue
+            assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+
+
+def test_national_views(client, world):
+    for p in own_patterns():
+        rule = p.callback.access_rule
+        if rule.kind != "national":
+            continue
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        for label, user in [("anonymous", None), *world.everyone()]:
+            response = _get(client, user, url, "GET")
+            if user is None:
+                expected = 302
+            elif label == "national_admin":
+                expected = 200 if "GET" in rule.methods else 405
+            else:
+                expected = 403
+            assert response.status_code == expected, f"{url} as {label}: {response.status_code}"
+
+
+def test_user_and_public_views(client, world):
+    for p in own_patterns():
+        rule = p.callback.access_rule
+        if rule.kind not in ("user", "public"):
+            continue
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        answers = set()
+        for label, user in [("anonymous", None), *world.everyone()]:
+            response = _get(client, user, url, "GET")
+            assert response.status_code < 500, f"{url} as {label}"
+            if rule.kind == "user" and user is None:
+                assert response.status_code == 302
+                assert response["Location"].startswith(reverse("account_login"))
+            if rule.kind == "public":
+                answers.add(response.status_code)
+        if rule.kind == "public":
+            # an unknown token gets the same plain answer for everyone
+            assert answers == {404}, f"{url}: {answers}"
+
+
+def test_third_party_pages_do_not_fail(client, world):
+    """allauth's pages (login, reset, MFA, sessions) answer anonymous and logged-in users."""
+    for p in walk():
+        if not p.callback.__module__.startswith("allauth") or p.converters:
+            continue
+        url = reverse(p.name)
+        for user in (None, world.a.users["village_head"]):
+            response = _get(client, user, url, "GET")
+            assert response.status_code < 500, f"{url}: {response.status_code}"
+
+
+def test_unknown_district_and_foreign_district_look_the_same(client, world):
+    client.force_login(world.a.users["district_admin"])
+    foreign = client.get(f"/{world.b.district.slug}/")
+    unknown = client.get("/kab-tidak-ada/")
+    assert foreign.status_code == unknown.status_code == 404
+    assert world.b.district.name not in foreign.content.decode()

@@ -1,0 +1,177 @@
+"""The default world: two districts in different provinces and time zones, a user in every
+role in each, province and national viewers, and an outsider with no membership at all."""
+
+import os
+import shutil
+from dataclasses import dataclass, field
+
+import pytest
+from django_scopes import scopes_disabled
+
+from accounts.models import Membership, Role, User
+from accounts.services import grant_membership
+from config.celery import app as celery_app
+from villages.models import Agency, District, Kecamatan, Village
+from villages.services import ensure_default_agencies, import_regions, parse_region_file
+
+PASSWORD = "correct-horse-battery-staple"
+
+# A small region list in the official format: province 32 (two districts, WIB) and 53 (WITA).
+REGIONS_CSV = """kode,nama
+32,Jawa Barat
+32.11,Kabupaten Sumedang
+32.11.01,Wado
+32.11.01.2001,Cimungkal
+32.11.01.2002,Ganjarresik
+32.11.02,Jatinunggal
+32.11.02.2001,Cimanintin
+32.11.02.1002,Pawenang
+32.73,Kota Bandung
+32.73.01,Sukasari
+32.73.01.1001,Sarijadi
+53,Nusa Tenggara Timur
+53.02,Kabupaten Timor Tengah Selatan
+53.02.01,Kota Soe
+53.02.01.1001,SoE
+53.02.01.1002,Cendana
+53.02.02,Mollo Utara
+53.02.02.2001,Bijaepunu
+53.02.02.3002,Netpala
+"""
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [
+        f"database: {engine}; redis: {'yes' if os.environ.get('REDIS_URL') else 'no'}; "
+        f"chromium: {shutil.which('chromium') or 'no'}"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MFA_REQUIRED = False
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.SECURE_SSL_REDIRECT = False
+    settings.ACCOUNT_RATE_LIMITS = False
+    # Tasks run in-process unless a test starts a real worker (tests/test_jobs.py).
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@dataclass
+class Side:
+    """One district and its users, by role."""
+
+    district: District
+    users: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    kecamatan: Kecamatan | None = None
+    other_kecamatan: Kecamatan | None = None
+    village: Village | None = None
+    other_village: Village | None = None
+    agency: Agency | None = None
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    province_viewer_a: User
+    province_viewer_b: User
+    national_viewer: User
+    national_admin: User
+    outsider: User
+
+    def everyone(self):
+        """(label, user) pairs for access tests."""
+        pairs = [(f"a.{role}", user) for role, user in self.a.users.items()]
+        pairs += [(f"b.{role}", user) for role, user in self.b.users.items()]
+        pairs += [
+            ("province_viewer_a", self.province_viewer_a),
+            ("province_viewer_b", self.province_viewer_b),
+            ("national_viewer", self.national_viewer),
+            ("national_admin", self.national_admin),
+            ("outsider", self.outsider),
+        ]
+        return pairs
+
+
+def make_user(email, name="") -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name or email)
+    from accounts.services import ensure_verified_email
+
+    ensure_verified_email(user)
+    return user
+
+
+@pytest.fixture
+def regions(db):
+    return import_regions(parse_region_file(REGIONS_CSV.encode(), "regions.csv"))
+
+
+def png_bytes(size=(64, 64), colour=(11, 110, 79)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _side(code, short, kec_codes, village_codes) -> Side:
+    from django.core.files.base import ContentFile
+
+    district = District.objects.get(code=code)
+    district.emblem.save(f"{short}.png", ContentFile(png_bytes()), save=True)
+    ensure_default_agencies(district)
+    side = Side(district=district)
+    side.kecamatan = Kecamatan.objects.get(code=kec_codes[0])
+    side.other_kecamatan = Kecamatan.objects.get(code=kec_codes[1])
+    side.village = Village.objects.get(code=village_codes[0])
+    side.other_village = Village.objects.get(code=village_codes[1])
+    side.agency = Agency.objects.get(district=district, short_name="DINKES")
+    scopes = {
+        Role.DISTRICT_ADMIN: {},
+        Role.OPD_STAFF: {"agency": side.agency},
+        Role.EXECUTIVE: {},
+        Role.CAMAT: {"kecamatan": side.kecamatan},
+        Role.VILLAGE_HEAD: {"village": side.village},
+        Role.KPM: {"village": side.village},
+    }
+    for role, scope in scopes.items():
+        user = make_user(f"{role.value}@{short}.test", f"{role.label} {short}")
+        side.users[role.value] = user
+        side.memberships[role.value] = grant_membership(
+            user=user, role=role, district=district, **scope
+        )
+    return side
+
+
+@pytest.fixture
+def world(regions) -> World:
+    from villages.models import Province
+
+    with scopes_disabled():
+        a = _side("32.11", "sumedang", ["32.11.01", "32.11.02"], ["32.11.01.2001", "32.11.02.2001"])
+        b = _side("53.02", "tts", ["53.02.02", "53.02.01"], ["53.02.02.2001", "53.02.01.1001"])
+        pv_a = make_user("provinsi@jabar.test")
+        grant_membership(user=pv_a, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="32"))
+        pv_b = make_user("provinsi@ntt.test")
+        grant_membership(user=pv_b, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="53"))
+        nv = make_user("nasional@kemendagri.test")
+        grant_membership(user=nv, role=Role.NATIONAL_VIEWER)
+        na = make_user("admin@nasional.test")
+        grant_membership(user=na, role=Role.NATIONAL_ADMIN)
+        outsider = make_user("orang@luar.test")
+    return World(a, b, pv_a, pv_b, nv, na, outsider)
