@@ -16,12 +16,15 @@ class RoleScopeForm(forms.Form):
     """Role plus the scope that role needs, limited to the district's own areas."""
 
     role = forms.ChoiceField(label=_("Peran"))
-    agency = forms.ModelChoiceField(label=_("OPD"), queryset=Agency.objects.none(),
-                                    required=False)
-    kecamatan = forms.ModelChoiceField(label=_("Kecamatan (untuk camat)"),
-                                       queryset=Kecamatan.objects.none(), required=False)
-    village = VillageChoiceField(label=_("Desa/kelurahan (untuk kepala desa dan KPM)"),
-                                 queryset=Village.objects.none(), required=False)
+    agency = forms.ModelChoiceField(label=_("OPD"), queryset=Agency.objects.none(), required=False)
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan (untuk camat)"), queryset=Kecamatan.objects.none(), required=False
+    )
+    village = VillageChoiceField(
+        label=_("Desa/kelurahan (untuk kepala desa dan KPM)"),
+        queryset=Village.objects.none(),
+        required=False,
+    )
     position = forms.CharField(label=_("Jabatan"), max_length=150, required=False)
 
     def __init__(self, *args, district, **kwargs):
@@ -61,10 +64,13 @@ class InviteForm(RoleScopeForm):
 
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Nama lengkap"), max_length=150)
-    password1 = forms.CharField(label=_("Kata sandi"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Ulangi kata sandi"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Kata sandi"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Ulangi kata sandi"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,9 +29,7 @@ class DistrictMiddleware:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        district = (
-            District.objects.active().select_related("province").filter(slug=slug).first()
-        )
+        district = District.objects.active().select_related("province").filter(slug=slug).first()
         access = access_for(memberships_of(request), district) if district else None
         if access is None:
             raise Http404

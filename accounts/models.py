@@ -70,8 +70,14 @@ class Role(models.TextChoices):
 
 # Which scope each role needs; everything else must be empty (checked in clean() and by a
 # database constraint, so a membership can never be broader than its role says).
-DISTRICT_ROLES = {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.EXECUTIVE, Role.CAMAT,
-                  Role.VILLAGE_HEAD, Role.KPM}
+DISTRICT_ROLES = {
+    Role.DISTRICT_ADMIN,
+    Role.OPD_STAFF,
+    Role.EXECUTIVE,
+    Role.CAMAT,
+    Role.VILLAGE_HEAD,
+    Role.KPM,
+}
 ROLE_SCOPE = {
     Role.NATIONAL_ADMIN: set(),
     Role.NATIONAL_VIEWER: set(),
@@ -109,19 +115,34 @@ class Membership(models.Model):
         "villages.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     district = models.ForeignKey(
-        "villages.District", on_delete=models.PROTECT, null=True, blank=True,
+        "villages.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="memberships",
     )
     agency = models.ForeignKey(
-        "villages.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "villages.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("OPD"),
     )
     kecamatan = models.ForeignKey(
-        "villages.Kecamatan", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "villages.Kecamatan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("kecamatan"),
     )
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "villages.Village",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("desa/kelurahan"),
     )
     position = models.CharField(_("jabatan"), max_length=150, blank=True)
@@ -185,17 +206,36 @@ class Invitation(models.Model):
     lives 24 hours. Only the SHA-256 of the token is stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    district = models.ForeignKey("villages.District", on_delete=models.CASCADE,
-                                 related_name="invitations")
+    district = models.ForeignKey(
+        "villages.District", on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("email"))
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
-    agency = models.ForeignKey("villages.Agency", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+", verbose_name=_("OPD"))
-    kecamatan = models.ForeignKey("villages.Kecamatan", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="+", verbose_name=_("kecamatan"))
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="+", verbose_name=_("desa/kelurahan"))
+    agency = models.ForeignKey(
+        "villages.Agency",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("OPD"),
+    )
+    kecamatan = models.ForeignKey(
+        "villages.Kecamatan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kecamatan"),
+    )
+    village = models.ForeignKey(
+        "villages.Village",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("desa/kelurahan"),
+    )
     position = models.CharField(_("jabatan"), max_length=150, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -250,8 +290,9 @@ class Invitation(models.Model):
 class AuditEvent(models.Model):
     """Who did what, when, in which district. Written by accounts.audit.record()."""
 
-    district = models.ForeignKey("villages.District", on_delete=models.CASCADE, null=True,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "villages.District", on_delete=models.CASCADE, null=True, related_name="+"
+    )
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     actor_email = models.EmailField(blank=True)
     action = models.CharField(max_length=40)
@@ -267,3 +308,6 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["district", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or '-'} {self.action} {self.target}"

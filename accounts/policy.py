@@ -16,8 +16,14 @@ from django.http import Http404, HttpResponseNotAllowed
 from .models import Membership, Role
 
 DISTRICT_WIDE = frozenset(
-    {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.EXECUTIVE, Role.PROVINCE_VIEWER,
-     Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN}
+    {
+        Role.DISTRICT_ADMIN,
+        Role.OPD_STAFF,
+        Role.EXECUTIVE,
+        Role.PROVINCE_VIEWER,
+        Role.NATIONAL_VIEWER,
+        Role.NATIONAL_ADMIN,
+    }
 )
 READ_ONLY_ROLES = frozenset({Role.PROVINCE_VIEWER, Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN})
 MFA_ROLES = frozenset(

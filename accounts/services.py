@@ -26,8 +26,17 @@ def ensure_verified_email(user: User) -> None:
 
 @transaction.atomic
 def invite_member(
-    *, district, email: str, role: str, by: User, full_name: str = "", position: str = "",
-    agency=None, kecamatan=None, village=None, request=None,
+    *,
+    district,
+    email: str,
+    role: str,
+    by: User,
+    full_name: str = "",
+    position: str = "",
+    agency=None,
+    kecamatan=None,
+    village=None,
+    request=None,
 ) -> tuple[Invitation, str]:
     """Create an invitation and email its link. Returns the invitation and the link."""
     if Role(role) not in DISTRICT_ROLES:
@@ -47,10 +56,21 @@ def invite_member(
         expires_at=timezone.now() + timedelta(hours=settings.INVITATION_TTL_HOURS),
     )
     link = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
-    record("invitation_sent", actor=by, district=district, target=invitation.email,
-           request=request, role=role, scope=_scope_text(invitation))
-    context = {"invitation": invitation, "link": link, "district": district,
-               "hours": settings.INVITATION_TTL_HOURS}
+    record(
+        "invitation_sent",
+        actor=by,
+        district=district,
+        target=invitation.email,
+        request=request,
+        role=role,
+        scope=_scope_text(invitation),
+    )
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "district": district,
+        "hours": settings.INVITATION_TTL_HOURS,
+    }
     transaction.on_commit(lambda: _send_invitation_mail(invitation.email, context))
     return invitation, link
 
@@ -71,8 +91,14 @@ def _scope_text(obj) -> str:
 
 
 @transaction.atomic
-def accept_invitation(*, invitation: Invitation, user: User | None, password: str | None = None,
-                      full_name: str = "", request=None) -> tuple[User, Membership]:
+def accept_invitation(
+    *,
+    invitation: Invitation,
+    user: User | None,
+    password: str | None = None,
+    full_name: str = "",
+    request=None,
+) -> tuple[User, Membership]:
     """Turn an open invitation into a membership. A new person sets a password here (the
     link is the proof of the email address); an existing user must be logged in as the
     invited address."""
@@ -103,8 +129,14 @@ def accept_invitation(*, invitation: Invitation, user: User | None, password: st
         membership.save()
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
-    record("invitation_accepted", actor=user, district=invitation.district, target=user.email,
-           request=request, role=invitation.role)
+    record(
+        "invitation_accepted",
+        actor=user,
+        district=invitation.district,
+        target=user.email,
+        request=request,
+        role=invitation.role,
+    )
     return user, membership
 
 
@@ -112,14 +144,27 @@ def accept_invitation(*, invitation: Invitation, user: User | None, password: st
 def revoke_invitation(*, invitation: Invitation, by: User, request=None) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record("invitation_revoked", actor=by, district=invitation.district,
-           target=invitation.email, request=request)
+    record(
+        "invitation_revoked",
+        actor=by,
+        district=invitation.district,
+        target=invitation.email,
+        request=request,
+    )
 
 
 @transaction.atomic
-def change_membership(*, membership: Membership, by: User, role: str, agency=None,
-                      kecamatan=None, village=None, position: str = "",
-                      request=None) -> Membership:
+def change_membership(
+    *,
+    membership: Membership,
+    by: User,
+    role: str,
+    agency=None,
+    kecamatan=None,
+    village=None,
+    position: str = "",
+    request=None,
+) -> Membership:
     before = f"{membership.get_role_display()} {membership.scope_label}"
     membership.role = role
     membership.agency = agency
@@ -128,9 +173,15 @@ def change_membership(*, membership: Membership, by: User, role: str, agency=Non
     membership.position = position
     membership.full_clean()
     membership.save()
-    record("role_changed", actor=by, district=membership.district,
-           target=membership.user.email, request=request, before=before,
-           after=f"{membership.get_role_display()} {membership.scope_label}")
+    record(
+        "role_changed",
+        actor=by,
+        district=membership.district,
+        target=membership.user.email,
+        request=request,
+        before=before,
+        after=f"{membership.get_role_display()} {membership.scope_label}",
+    )
     return membership
 
 
@@ -138,17 +189,38 @@ def change_membership(*, membership: Membership, by: User, role: str, agency=Non
 def end_membership(*, membership: Membership, by: User, request=None) -> None:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
-    record("membership_ended", actor=by, district=membership.district,
-           target=membership.user.email, request=request, role=membership.role)
+    record(
+        "membership_ended",
+        actor=by,
+        district=membership.district,
+        target=membership.user.email,
+        request=request,
+        role=membership.role,
+    )
 
 
 @transaction.atomic
-def grant_membership(*, user: User, role: str, district=None, province=None, agency=None,
-                     kecamatan=None, village=None, position: str = "") -> Membership:
+def grant_membership(
+    *,
+    user: User,
+    role: str,
+    district=None,
+    province=None,
+    agency=None,
+    kecamatan=None,
+    village=None,
+    position: str = "",
+) -> Membership:
     """For operators and the demo (national and province roles are not invited by districts)."""
     membership, created = Membership.objects.get_or_create(
-        user=user, role=role, district=district, province=province, agency=agency,
-        kecamatan=kecamatan, village=village, defaults={"position": position},
+        user=user,
+        role=role,
+        district=district,
+        province=province,
+        agency=agency,
+        kecamatan=kecamatan,
+        village=village,
+        defaults={"position": position},
     )
     if created:
         membership.full_clean()

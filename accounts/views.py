@@ -31,9 +31,13 @@ def home(request):
     if national & {Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN} or province_ids:
         districts = District.objects.active().select_related("province")
         if not national & {Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN}:
-            districts = districts.filter(Q(province_id__in=province_ids) | Q(id__in=[d.id for d in own]))
+            districts = districts.filter(
+                Q(province_id__in=province_ids) | Q(id__in=[d.id for d in own])
+            )
         if query:
-            districts = districts.filter(Q(name__icontains=query) | Q(province__name__icontains=query))
+            districts = districts.filter(
+                Q(name__icontains=query) | Q(province__name__icontains=query)
+            )
         page = Paginator(districts.order_by("code"), 50).get_page(request.GET.get("page"))
         district_list = page.object_list
     else:
@@ -46,10 +50,17 @@ def home(request):
         if m.district_id:
             roles_by_district.setdefault(m.district_id, []).append(m.get_role_display())
     rows = [(d, roles_by_district.get(d.id, [])) for d in district_list]
-    return render(request, "accounts/home.html", {
-        "rows": rows, "page": page, "query": query, "national_roles": national,
-        "can_import_regions": Role.NATIONAL_ADMIN in national,
-    })
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "national_roles": national,
+            "can_import_regions": Role.NATIONAL_ADMIN in national,
+        },
+    )
 
 
 @district_view("members.manage")
@@ -61,14 +72,17 @@ def members(request):
         .select_related("user", "agency", "kecamatan", "village")
         .order_by("role", "user__email")
     )
-    invitations = (
-        Invitation.objects.filter(district=district, accepted_at__isnull=True,
-                                  revoked_at__isnull=True)
-        .select_related("agency", "kecamatan", "village")
+    invitations = Invitation.objects.filter(
+        district=district, accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("agency", "kecamatan", "village")
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "memberships": memberships,
+            "invitations": invitations,
+        },
     )
-    return render(request, "accounts/members.html", {
-        "memberships": memberships, "invitations": invitations,
-    })
 
 
 @district_view("members.manage", methods=("GET", "HEAD", "POST"))
@@ -78,13 +92,22 @@ def member_invite(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         invitation, _link = services.invite_member(
-            district=district, email=data["email"], full_name=data["full_name"],
-            role=data["role"], agency=data["agency"], kecamatan=data["kecamatan"],
-            village=data["village"], position=data["position"], by=request.user,
+            district=district,
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            agency=data["agency"],
+            kecamatan=data["kecamatan"],
+            village=data["village"],
+            position=data["position"],
+            by=request.user,
             request=request,
         )
-        messages.success(request, _("Undangan dikirim ke %(email)s. Tautannya berlaku 24 jam.")
-                         % {"email": invitation.email})
+        messages.success(
+            request,
+            _("Undangan dikirim ke %(email)s. Tautannya berlaku 24 jam.")
+            % {"email": invitation.email},
+        )
         return redirect("members", district_slug=district.slug)
     return render(request, "accounts/member_invite.html", {"form": form})
 
@@ -92,7 +115,9 @@ def member_invite(request):
 def _district_membership(request, membership_id):
     return get_object_or_404(
         Membership.objects.select_related("user", "agency", "kecamatan", "village"),
-        pk=membership_id, district=request.district, is_active=True,
+        pk=membership_id,
+        district=request.district,
+        is_active=True,
     )
 
 
@@ -100,21 +125,31 @@ def _district_membership(request, membership_id):
 def member_edit(request, membership_id):
     membership = _district_membership(request, membership_id)
     initial = {
-        "role": membership.role, "agency": membership.agency,
-        "kecamatan": membership.kecamatan, "village": membership.village,
+        "role": membership.role,
+        "agency": membership.agency,
+        "kecamatan": membership.kecamatan,
+        "village": membership.village,
         "position": membership.position,
     }
     form = RoleScopeForm(request.POST or None, district=request.district, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if membership.user_id == request.user.id and form.cleaned_data["role"] != Role.DISTRICT_ADMIN:
+        if (
+            membership.user_id == request.user.id
+            and form.cleaned_data["role"] != Role.DISTRICT_ADMIN
+        ):
             form.add_error("role", _("Anda tidak dapat menurunkan peran Anda sendiri."))
         else:
             data = form.cleaned_data
             try:
                 services.change_membership(
-                    membership=membership, by=request.user, role=data["role"],
-                    agency=data["agency"], kecamatan=data["kecamatan"], village=data["village"],
-                    position=data["position"], request=request,
+                    membership=membership,
+                    by=request.user,
+                    role=data["role"],
+                    agency=data["agency"],
+                    kecamatan=data["kecamatan"],
+                    village=data["village"],
+                    position=data["position"],
+                    request=request,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -131,17 +166,27 @@ def member_end(request, membership_id):
         messages.error(request, _("Anda tidak dapat mencabut peran Anda sendiri."))
     else:
         services.end_membership(membership=membership, by=request.user, request=request)
-        messages.success(request, _("Peran %(role)s untuk %(email)s dicabut.") % {
-            "role": membership.get_role_display(), "email": membership.user.email})
+        messages.success(
+            request,
+            _("Peran %(role)s untuk %(email)s dicabut.")
+            % {"role": membership.get_role_display(), "email": membership.user.email},
+        )
     return redirect("members", district_slug=request.district.slug)
 
 
 @district_view("members.manage", methods=("POST",))
 def invitation_revoke(request, invitation_id):
-    invitation = get_object_or_404(Invitation, pk=invitation_id, district=request.district,
-                                   accepted_at__isnull=True, revoked_at__isnull=True)
+    invitation = get_object_or_404(
+        Invitation,
+        pk=invitation_id,
+        district=request.district,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
     services.revoke_invitation(invitation=invitation, by=request.user, request=request)
-    messages.success(request, _("Undangan untuk %(email)s dibatalkan.") % {"email": invitation.email})
+    messages.success(
+        request, _("Undangan untuk %(email)s dibatalkan.") % {"email": invitation.email}
+    )
     return redirect("members", district_slug=request.district.slug)
 
 
@@ -171,11 +216,20 @@ def audit_log(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     counts = dict(
         AuditEvent.objects.filter(district=request.district)
-        .values_list("action").annotate(n=Count("id")).values_list("action", "n")
+        .values_list("action")
+        .annotate(n=Count("id"))
+        .values_list("action", "n")
     )
-    return render(request, "accounts/audit_log.html", {
-        "page": page, "actions": AUDIT_ACTIONS, "selected": action, "counts": counts,
-    })
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "page": page,
+            "actions": AUDIT_ACTIONS,
+            "selected": action,
+            "counts": counts,
+        },
+    )
 
 
 @public_view(methods=("GET", "HEAD", "POST"))
@@ -186,17 +240,21 @@ def invitation_accept(request, token):
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     existing = (
-        request.user.is_authenticated
-        and request.user.email.lower() == invitation.email.lower()
+        request.user.is_authenticated and request.user.email.lower() == invitation.email.lower()
     )
     from .models import User
 
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
     if has_account and not existing:
         # The invitee already has an account: they accept after logging in as themselves.
-        return render(request, "accounts/invitation_login.html", {
-            "invitation": invitation, "next": request.get_full_path(),
-        })
+        return render(
+            request,
+            "accounts/invitation_login.html",
+            {
+                "invitation": invitation,
+                "next": request.get_full_path(),
+            },
+        )
     form = None
     if existing:
         if request.method == "POST":
@@ -204,16 +262,28 @@ def invitation_accept(request, token):
             messages.success(request, _("Peran baru Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
     else:
-        form = AcceptInvitationForm(request.POST or None, email=invitation.email,
-                                    initial={"full_name": invitation.full_name})
+        form = AcceptInvitationForm(
+            request.POST or None,
+            email=invitation.email,
+            initial={"full_name": invitation.full_name},
+        )
         if request.method == "POST" and form.is_valid():
             user, _m = services.accept_invitation(
-                invitation=invitation, user=None, password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"], request=request,
+                invitation=invitation,
+                user=None,
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                request=request,
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Selamat datang. Akun Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
-    return render(request, "accounts/invitation_accept.html", {
-        "invitation": invitation, "form": form, "existing": existing,
-    })
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "existing": existing,
+        },
+    )

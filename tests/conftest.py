@@ -166,12 +166,48 @@ def world(regions) -> World:
         a = _side("32.11", "sumedang", ["32.11.01", "32.11.02"], ["32.11.01.2001", "32.11.02.2001"])
         b = _side("53.02", "tts", ["53.02.02", "53.02.01"], ["53.02.02.2001", "53.02.01.1001"])
         pv_a = make_user("provinsi@jabar.test")
-        grant_membership(user=pv_a, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="32"))
+        grant_membership(
+            user=pv_a, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="32")
+        )
         pv_b = make_user("provinsi@ntt.test")
-        grant_membership(user=pv_b, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="53"))
+        grant_membership(
+            user=pv_b, role=Role.PROVINCE_VIEWER, province=Province.objects.get(code="53")
+        )
         nv = make_user("nasional@kemendagri.test")
         grant_membership(user=nv, role=Role.NATIONAL_VIEWER)
         na = make_user("admin@nasional.test")
         grant_membership(user=na, role=Role.NATIONAL_ADMIN)
         outsider = make_user("orang@luar.test")
     return World(a, b, pv_a, pv_b, nv, na, outsider)
+
+
+def need(condition: bool, reason: str):
+    """Skip with a stated reason when a service is missing; in CI (CI_REQUIRE_SERVICES=1) a
+    missing service is a failure, so that nothing is silently skipped there."""
+    if condition:
+        return
+    if os.environ.get("CI_REQUIRE_SERVICES"):
+        pytest.fail(f"CI needs this service: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "needs Redis: set REDIS_URL (the .ci/run script does)")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    need(path is not None, "needs Debian's chromium (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture
+def postgres(settings):
+    need(
+        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+        "needs PostgreSQL: set DATABASE_URL (the .ci/run script does)",
+    )

@@ -13,8 +13,15 @@ class DistrictProfileForm(forms.ModelForm):
     class Meta:
         model = District
         fields = [
-            "time_zone", "paper_size", "letterhead_name", "letterhead_address", "emblem",
-            "head_name", "deputy_name", "sekda_name", "sekda_nip",
+            "time_zone",
+            "paper_size",
+            "letterhead_name",
+            "letterhead_address",
+            "emblem",
+            "head_name",
+            "deputy_name",
+            "sekda_name",
+            "sekda_nip",
         ]
 
     def clean_emblem(self):
@@ -47,8 +54,10 @@ class RegionImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Berkas terlalu besar (paling besar %(mb)d MB).")
-                                        % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)})
+            raise forms.ValidationError(
+                _("Berkas terlalu besar (paling besar %(mb)d MB).")
+                % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
         head = upload.read(8192)
         upload.seek(0)
         if not head.startswith(XLSX_MAGIC) and b"\x00" in head:

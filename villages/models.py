@@ -78,7 +78,9 @@ class District(Area):
     )
     letterhead_address = models.CharField(_("alamat pada kop surat"), max_length=300, blank=True)
     head_name = models.CharField(_("nama Bupati/Wali Kota"), max_length=150, blank=True)
-    deputy_name = models.CharField(_("nama Wakil Bupati/Wakil Wali Kota"), max_length=150, blank=True)
+    deputy_name = models.CharField(
+        _("nama Wakil Bupati/Wakil Wali Kota"), max_length=150, blank=True
+    )
     sekda_name = models.CharField(_("nama Sekretaris Daerah"), max_length=150, blank=True)
     sekda_nip = models.CharField(_("NIP Sekretaris Daerah"), max_length=18, blank=True)
 
@@ -184,7 +186,9 @@ class RegionImport(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     file = models.FileField(upload_to="region-imports/")
     original_name = models.CharField(max_length=200)
-    partial = models.BooleanField(_("sebagian saja (hanya menambah dan mengganti nama)"), default=False)
+    partial = models.BooleanField(
+        _("sebagian saja (hanya menambah dan mengganti nama)"), default=False
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     summary = models.CharField(max_length=300, blank=True)
     errors = models.JSONField(default=list, blank=True)
@@ -196,3 +200,6 @@ class RegionImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.status})"

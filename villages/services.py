@@ -74,9 +74,16 @@ def parse_region_file(data: bytes, filename: str = "") -> list[RegionRow]:
     for index, (line, cells) in enumerate(raw_rows):
         cells = list(cells) + [None, None]
         code_cell, name_cell = cells[0], cells[1]
-        if index == 0 and isinstance(code_cell, str) and code_cell.strip().lower() in {
-            "kode", "code", "kode_wilayah",
-        }:
+        if (
+            index == 0
+            and isinstance(code_cell, str)
+            and code_cell.strip().lower()
+            in {
+                "kode",
+                "code",
+                "kode_wilayah",
+            }
+        ):
             continue  # header (optional)
         if code_cell is not None and not isinstance(code_cell, str):
             errors.append(
@@ -125,7 +132,7 @@ def _unique_slug(code: str, name: str, taken: set[str]) -> str:
     bare = name
     for prefix in ("Kabupaten ", "Kota ", "Kab. "):
         if bare.startswith(prefix):
-            bare = bare[len(prefix):]
+            bare = bare[len(prefix) :]
     slug = slugify(f"{kind} {bare}")[:70] or f"{kind}-{code.replace('.', '-')}"
     if slug in taken:
         slug = f"{slug}-{code.replace('.', '')}"
@@ -173,22 +180,28 @@ def import_regions(rows: list[RegionRow], *, partial: bool = False) -> ImportRes
         if new_objects:
             model.objects.bulk_create(new_objects, batch_size=BATCH)
             ids[level].update(
-                dict(model.objects.filter(code__in=[o.code for o in new_objects])
-                     .values_list("code", "id"))
+                dict(
+                    model.objects.filter(code__in=[o.code for o in new_objects]).values_list(
+                        "code", "id"
+                    )
+                )
                 if any(o.pk is None for o in new_objects)
                 else {o.code: o.pk for o in new_objects}
             )
         if renamed:
             model.objects.bulk_update(renamed, ["name"], batch_size=BATCH)
         for start in range(0, len(revived), BATCH):
-            model.objects.filter(id__in=revived[start:start + BATCH]).update(retired_at=None)
+            model.objects.filter(id__in=revived[start : start + BATCH]).update(retired_at=None)
         result.added += len(new_objects) + len(revived)
         result.renamed += len(renamed)
         if not partial:
-            gone = [pk for code, (pk, _n, retired) in current.items()
-                    if retired is None and code not in in_file]
+            gone = [
+                pk
+                for code, (pk, _n, retired) in current.items()
+                if retired is None and code not in in_file
+            ]
             for start in range(0, len(gone), BATCH):
-                model.objects.filter(id__in=gone[start:start + BATCH]).update(retired_at=now)
+                model.objects.filter(id__in=gone[start : start + BATCH]).update(retired_at=now)
             result.retired += len(gone)
     for level, model in LEVEL_MODELS.items():
         result.active[level] = model.objects.active().count()
@@ -202,15 +215,21 @@ def _build(model, level, row, ids, taken_slugs):
     parent_id = ids[level - 1][regioncodes.parent_code(row.code)]
     if level == Level.DISTRICT:
         return District(
-            code=row.code, name=row.name, province_id=parent_id,
+            code=row.code,
+            name=row.name,
+            province_id=parent_id,
             slug=_unique_slug(row.code, row.name, taken_slugs),
             time_zone=regioncodes.default_time_zone(row.code),
         )
     if level == Level.KECAMATAN:
         return Kecamatan(code=row.code, name=row.name, district_id=parent_id)
     district_code = row.code[:5]
-    return Village(code=row.code, name=row.name, kecamatan_id=parent_id,
-                   district_id=ids[Level.DISTRICT][district_code])
+    return Village(
+        code=row.code,
+        name=row.name,
+        kecamatan_id=parent_id,
+        district_id=ids[Level.DISTRICT][district_code],
+    )
 
 
 def region_counts() -> dict[str, int]:

@@ -34,7 +34,12 @@ def run_region_import(import_id: str) -> None:
     else:
         job.status = RegionImport.Status.DONE
         job.summary = result.summary
-        record("regions_imported", actor=job.created_by, target=job.original_name,
-               summary=result.summary, partial=job.partial)
+        record(
+            "regions_imported",
+            actor=job.created_by,
+            target=job.original_name,
+            summary=result.summary,
+            partial=job.partial,
+        )
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "summary", "errors", "finished_at"])

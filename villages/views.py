@@ -24,10 +24,16 @@ def district_home(request):
         "villages": Village.objects.active().filter(district=district).count(),
         "members": Membership.objects.active().filter(district=district).count(),
     }
-    return render(request, "villages/district_home.html", {
-        "counts": counts, "own_memberships": own, "access": access,
-        "local_now": district.local_now(),
-    })
+    return render(
+        request,
+        "villages/district_home.html",
+        {
+            "counts": counts,
+            "own_memberships": own,
+            "access": access,
+            "local_now": district.local_now(),
+        },
+    )
 
 
 @district_view("district.edit", methods=("GET", "HEAD", "POST"))
@@ -36,8 +42,14 @@ def district_profile(request):
     form = DistrictProfileForm(request.POST or None, request.FILES or None, instance=district)
     if request.method == "POST" and form.is_valid():
         form.save()
-        record("district_updated", actor=request.user, district=district,
-               target=district.name, request=request, fields=sorted(form.changed_data))
+        record(
+            "district_updated",
+            actor=request.user,
+            district=district,
+            target=district.name,
+            request=request,
+            fields=sorted(form.changed_data),
+        )
         messages.success(request, _("Profil daerah disimpan."))
         return redirect("district_profile", district_slug=district.slug)
     return render(request, "villages/district_profile.html", {"form": form})
@@ -76,17 +88,23 @@ def region_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = RegionImport(
-            original_name=upload.name[:200], partial=form.cleaned_data["partial"],
+            original_name=upload.name[:200],
+            partial=form.cleaned_data["partial"],
             created_by=request.user,
         )
         job.file.save(f"{job.id}.upload", upload, save=False)
         job.save()
         run_region_import.delay_on_commit(str(job.id))
         return redirect("region_import_status", import_id=job.id)
-    return render(request, "villages/region_import.html", {
-        "form": form, "counts": services.region_counts(),
-        "recent": RegionImport.objects.select_related("created_by")[:10],
-    })
+    return render(
+        request,
+        "villages/region_import.html",
+        {
+            "form": form,
+            "counts": services.region_counts(),
+            "recent": RegionImport.objects.select_related("created_by")[:10],
+        },
+    )
 
 
 @national_view("regions.import")

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def invite(client, world, **data):
     client.force_login(world.a.users["district_admin"])
-    payload = {"email": "kades.baru@example.test", "full_name": "Kades Baru",
-               "role": "village_head", "village": world.a.other_village.id, "position": ""}
+    payload = {
+        "email": "kades.baru@example.test",
+        "full_name": "Kades Baru",
+        "role": "village_head",
+        "village": world.a.other_village.id,
+        "position": "",
+    }
     payload.update(data)
     return client.post(f"/{world.a.district.slug}/pengguna/undang/", payload)
 
@@ -36,8 +41,9 @@ def test_invitee_sets_password_and_lands_in_the_district(client, world):
     client.logout()
     page = client.get(path)
     assert page.status_code == 200 and "Kades Baru" in page.content.decode()
-    response = client.post(path, {"full_name": "Kades Baru", "password1": PASSWORD,
-                                  "password2": PASSWORD})
+    response = client.post(
+        path, {"full_name": "Kades Baru", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/{world.a.district.slug}/"
     user = User.objects.get(email="kades.baru@example.test")
@@ -51,8 +57,9 @@ def test_invitee_sets_password_and_lands_in_the_district(client, world):
     login = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
     assert login.status_code == 302
     with scopes_disabled():
-        actions = set(AuditEvent.objects.filter(district=world.a.district)
-                      .values_list("action", flat=True))
+        actions = set(
+            AuditEvent.objects.filter(district=world.a.district).values_list("action", flat=True)
+        )
     assert {"invitation_sent", "invitation_accepted", "login"} <= actions
 
 
@@ -85,8 +92,9 @@ def test_weak_password_is_refused_and_nothing_is_created(client, world):
     invite(client, world)
     path = link_from_mail().split("127.0.0.1:8000", 1)[-1]
     client.logout()
-    response = client.post(path, {"full_name": "X", "password1": "12345678",
-                                  "password2": "12345678"})
+    response = client.post(
+        path, {"full_name": "X", "password1": "12345678", "password2": "12345678"}
+    )
     assert response.status_code == 200
     assert not User.objects.filter(email="kades.baru@example.test").exists()
 
@@ -100,8 +108,9 @@ def test_existing_user_accepts_after_login(client, world):
     client.force_login(existing)
     response = client.post(path)
     assert response.status_code == 302
-    assert Membership.objects.filter(user=existing, district=world.a.district,
-                                     role="executive").exists()
+    assert Membership.objects.filter(
+        user=existing, district=world.a.district, role="executive"
+    ).exists()
 
 
 def test_admin_changes_role_and_ends_membership(client, world):
@@ -118,7 +127,8 @@ def test_admin_changes_role_and_ends_membership(client, world):
     assert not m.is_active
     with scopes_disabled():
         assert {"role_changed", "membership_ended"} <= set(
-            AuditEvent.objects.values_list("action", flat=True))
+            AuditEvent.objects.values_list("action", flat=True)
+        )
     # the ended member can no longer enter the district
     client.force_login(world.a.users["kpm"])
     assert client.get(f"/{world.a.district.slug}/").status_code == 404
@@ -127,8 +137,9 @@ def test_admin_changes_role_and_ends_membership(client, world):
 def test_admin_cannot_demote_himself(client, world):
     admin_m = world.a.memberships["district_admin"]
     client.force_login(world.a.users["district_admin"])
-    response = client.post(f"/{world.a.district.slug}/pengguna/{admin_m.id}/",
-                           {"role": "executive"})
+    response = client.post(
+        f"/{world.a.district.slug}/pengguna/{admin_m.id}/", {"role": "executive"}
+    )
     assert response.status_code == 200
     admin_m.refresh_from_db()
     assert admin_m.role == "district_admin"
@@ -137,6 +148,8 @@ def test_admin_cannot_demote_himself(client, world):
 def test_no_public_signup(client, world):
     response = client.get("/accounts/signup/")
     assert response.status_code in (200, 403)
-    client.post("/accounts/signup/", {"email": "x@example.test", "password1": PASSWORD,
-                                      "password2": PASSWORD})
+    client.post(
+        "/accounts/signup/",
+        {"email": "x@example.test", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert not User.objects.filter(email="x@example.test").exists()

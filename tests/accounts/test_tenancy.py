@@ -67,20 +67,29 @@ def test_membership_scope_must_match_role(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=world.outsider, role=Role.CAMAT, district=world.a.district)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(user=world.outsider, role=Role.NATIONAL_VIEWER,
-                                  district=world.a.district)
+        Membership.objects.create(
+            user=world.outsider, role=Role.NATIONAL_VIEWER, district=world.a.district
+        )
 
 
 def test_membership_scope_must_lie_in_the_district(world):
     from django.core.exceptions import ValidationError
 
-    m = Membership(user=world.outsider, role=Role.VILLAGE_HEAD, district=world.a.district,
-                   village=world.b.village)
+    m = Membership(
+        user=world.outsider,
+        role=Role.VILLAGE_HEAD,
+        district=world.a.district,
+        village=world.b.village,
+    )
     with pytest.raises(ValidationError):
         m.full_clean()
     with scopes_disabled():
-        m = Membership(user=world.outsider, role=Role.OPD_STAFF, district=world.a.district,
-                       agency=world.b.agency)
+        m = Membership(
+            user=world.outsider,
+            role=Role.OPD_STAFF,
+            district=world.a.district,
+            agency=world.b.agency,
+        )
         with pytest.raises(ValidationError):
             m.full_clean()
 

@@ -45,9 +45,13 @@ def _objects(side, tag):
     """Objects of one district that URLs can point at."""
     with scopes_disabled():
         invitation, _created = Invitation.objects.get_or_create(
-            district=side.district, email=f"pending-{tag}@example.test",
-            defaults={"role": "executive", "token_hash": f"{tag:0<64}",
-                      "expires_at": timezone.now() + timezone.timedelta(hours=1)},
+            district=side.district,
+            email=f"pending-{tag}@example.test",
+            defaults={
+                "role": "executive",
+                "token_hash": f"{tag:0<64}",
+                "expires_at": timezone.now() + timezone.timedelta(hours=1),
+            },
         )
     return {"membership_id": side.memberships["camat"].id, "invitation_id": invitation.id}
 
@@ -81,8 +85,8 @@ def test_every_view_declares_its_access_rule():
 def expected_district_status(rule, label, user, world, method):
     if user is None:
         return 302
-    from accounts.policy import access_for
     from accounts.models import Membership
+    from accounts.policy import access_for
 
     memberships = list(Membership.objects.active().filter(user=user))
     access = access_for(memberships, world.a.district)

@@ -39,9 +39,7 @@ def snapshot():
 
 def test_import_builds_the_hierarchy_from_codes(tmp_path):
     summary = run(tmp_path, BASE)
-    assert summary == (
-        "provinces=1 districts=2 kecamatan=2 villages=3 added=8 renamed=0 retired=0"
-    )
+    assert summary == ("provinces=1 districts=2 kecamatan=2 villages=3 added=8 renamed=0 retired=0")
     village = Village.objects.get(code="11.01.01.2001")
     assert village.kecamatan.code == "11.01.01"
     assert village.district.code == "11.01"
@@ -69,8 +67,7 @@ def test_header_is_optional(tmp_path):
 def test_newer_list_renames_adds_retires_and_reactivates(tmp_path):
     run(tmp_path, BASE)
     newer = (
-        BASE.replace("Ujong Mangki", "Ujung Mangki")
-        .replace("11.01.01.2001,Keude Bakongan\n", "")
+        BASE.replace("Ujong Mangki", "Ujung Mangki").replace("11.01.01.2001,Keude Bakongan\n", "")
         + "11.01.01.2003,Gampong Baru\n"
     )
     summary = run(tmp_path, newer)
@@ -170,8 +167,7 @@ def test_the_shipped_national_list(tmp_path):
     out = io.StringIO()
     call_command("import_regions", stdout=out)
     assert out.getvalue().strip().splitlines()[-1] == (
-        "provinces=38 districts=514 kecamatan=7285 villages=83762 "
-        "added=91599 renamed=0 retired=0"
+        "provinces=38 districts=514 kecamatan=7285 villages=83762 added=91599 renamed=0 retired=0"
     )
     assert settings.REGIONS_DEFAULT_FILE.is_file()
     assert District.objects.get(code="91.03").time_zone == "Asia/Jayapura"

@@ -16,10 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default=str(settings.REGIONS_DEFAULT_FILE))
-        parser.add_argument("--partial", action="store_true",
-                            help="the file is part of the list: add and rename, retire nothing")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when regions are already loaded (used by make run)")
+        parser.add_argument(
+            "--partial",
+            action="store_true",
+            help="the file is part of the list: add and rename, retire nothing",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when regions are already loaded (used by make run)",
+        )
 
     def handle(self, *args, file, partial, if_empty, **options):
         if if_empty and Province.objects.exists():

@@ -7,23 +7,35 @@ from accounts.services import grant_membership
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 
-DEFAULT_PASSWORD = "konvergensi-demo-2026"
+DEFAULT_PASSWORD = "konvergensi-demo-2026"  # noqa: S105 (printed demo login)
 
 # Two real districts in different time zones. Officials' names are invented for the demo.
 DEMO_DISTRICTS = [
     {
-        "code": "32.11", "short": "sumedang", "time_zone": TimeZone.WIB, "paper_size": "F4",
+        "code": "32.11",
+        "short": "sumedang",
+        "time_zone": TimeZone.WIB,
+        "paper_size": "F4",
         "letterhead_address": "Jalan Prabu Geusan Ulun Nomor 36, Sumedang 45311",
-        "head_name": "Dr. H. Ahmad Sudrajat, M.Si.", "deputy_name": "Hj. Rina Kartika, S.E.",
-        "sekda_name": "Drs. Budi Santoso, M.Si.", "sekda_nip": "196805121990031007",
-        "kecamatan": "32.11.01", "villages": ["32.11.01.2001", "32.11.01.2002"],
+        "head_name": "Dr. H. Ahmad Sudrajat, M.Si.",
+        "deputy_name": "Hj. Rina Kartika, S.E.",
+        "sekda_name": "Drs. Budi Santoso, M.Si.",
+        "sekda_nip": "196805121990031007",
+        "kecamatan": "32.11.01",
+        "villages": ["32.11.01.2001", "32.11.01.2002"],
     },
     {
-        "code": "53.02", "short": "tts", "time_zone": TimeZone.WITA, "paper_size": "A4",
+        "code": "53.02",
+        "short": "tts",
+        "time_zone": TimeZone.WITA,
+        "paper_size": "A4",
         "letterhead_address": "Jalan Gajah Mada, SoE, Timor Tengah Selatan",
-        "head_name": "Yohanes Benu, S.H.", "deputy_name": "Maria Nenobais, S.Pd.",
-        "sekda_name": "Ir. Daniel Tefa, M.Si.", "sekda_nip": "197001011995031002",
-        "kecamatan": None, "villages": [],
+        "head_name": "Yohanes Benu, S.H.",
+        "deputy_name": "Maria Nenobais, S.Pd.",
+        "sekda_name": "Ir. Daniel Tefa, M.Si.",
+        "sekda_nip": "197001011995031002",
+        "kecamatan": None,
+        "villages": [],
     },
 ]
 
@@ -47,8 +59,9 @@ class Command(BaseCommand):
             for spec in DEMO_DISTRICTS:
                 lines += self._district(spec, password)
             province = Province.objects.get(code="32")
-            user = self._user("provinsi.jabar@demo.konvergensi.id", "Pemantau Provinsi Jawa Barat",
-                              password)
+            user = self._user(
+                "provinsi.jabar@demo.konvergensi.id", "Pemantau Provinsi Jawa Barat", password
+            )
             grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
             lines.append((Role.PROVINCE_VIEWER, "-", user.email))
             for role, email, name in (
@@ -71,18 +84,27 @@ class Command(BaseCommand):
 
     def _district(self, spec, password):
         district = District.objects.get(code=spec["code"])
-        for field in ("time_zone", "paper_size", "letterhead_address", "head_name",
-                      "deputy_name", "sekda_name", "sekda_nip"):
+        for field in (
+            "time_zone",
+            "paper_size",
+            "letterhead_address",
+            "head_name",
+            "deputy_name",
+            "sekda_name",
+            "sekda_nip",
+        ):
             setattr(district, field, spec[field])
         district.letterhead_name = district.default_letterhead_name()
         district.save()
         ensure_default_agencies(district)
         kecamatan = (
-            district.kecamatan.get(code=spec["kecamatan"]) if spec["kecamatan"]
+            district.kecamatan.get(code=spec["kecamatan"])
+            if spec["kecamatan"]
             else district.kecamatan.active().order_by("code").first()
         )
         villages = (
-            [district.villages.get(code=c) for c in spec["villages"]] if spec["villages"]
+            [district.villages.get(code=c) for c in spec["villages"]]
+            if spec["villages"]
             else list(kecamatan.villages.active().order_by("code")[:2])
         )
         dinkes = Agency.objects.get(district=district, short_name="DINKES")

@@ -1,0 +1,94 @@
+"""The region import from the national admin's page, run by a real Celery worker on Redis."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from config.celery import app as celery_app
+from villages.models import Province, RegionImport, Village
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GOOD = (
+    b"kode,nama\n11,Aceh\n11.01,Kabupaten Aceh Selatan\n11.01.01,Bakongan\n"
+    b"11.01.01.2001,Keude Bakongan\n"
+)
+BAD = GOOD + b"11.01.01.2001,Dobel\n11.01.9,Salah\n"
+
+
+@pytest.fixture
+def worker(redis_url):
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = redis_url
+    with start_worker(
+        celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30
+    ):
+        yield
+
+
+def wait_for(job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = RegionImport.objects.get(pk=job_id)
+        if job.status in (RegionImport.Status.DONE, RegionImport.Status.FAILED):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still {job.status} after {timeout}s")
+
+
+def upload(client, user, content, name="wilayah.csv", partial=True):
+    client.force_login(user)
+    data = {"file": SimpleUploadedFile(name, content)}
+    if partial:
+        data["partial"] = "on"
+    response = client.post("/nasional/wilayah/", data)
+    assert response.status_code == 302
+    return response["Location"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_worker_imports_an_uploaded_list(client, world, worker):
+    job_id = upload(client, world.national_admin, GOOD, "wilayah.csv")
+    job = wait_for(job_id)
+    assert job.status == "done", job.errors
+    assert job.summary.startswith("provinces=3 districts=4")  # the world's 2 provinces + Aceh
+    assert Village.objects.filter(code="11.01.01.2001").exists()
+    page = client.get(f"/nasional/wilayah/impor/{job_id}/").content.decode()
+    assert job.summary in page
+
+
+def test_worker_reports_bad_lines_and_changes_nothing(client, world, worker):
+    before = Province.objects.count()
+    job_id = upload(client, world.national_admin, BAD)
+    job = wait_for(job_id)
+    assert job.status == "failed"
+    assert job.errors == [
+        "baris 7: kode '11.01.9' tidak sesuai format Kemendagri "
+        "(NN, NN.NN, NN.NN.NN atau NN.NN.NN.NNNN)",
+        "baris 6: kode 11.01.01.2001 sudah ada di baris 5",
+    ]
+    assert Province.objects.count() == before
+    page = client.get(f"/nasional/wilayah/impor/{job_id}/").content.decode()
+    assert "baris 7" in page
+
+
+def test_running_the_task_twice_imports_once(world):
+    from villages.tasks import run_region_import
+
+    job = RegionImport(original_name="w.csv", created_by=world.national_admin)
+    job.file.save("w.upload", SimpleUploadedFile("w.csv", GOOD))
+    run_region_import(str(job.id))
+    run_region_import(str(job.id))  # a redelivered message finds the row already claimed
+    job.refresh_from_db()
+    assert job.status == "done"
+
+
+def test_upload_that_is_not_a_table_is_refused(client, world):
+    client.force_login(world.national_admin)
+    response = client.post(
+        "/nasional/wilayah/", {"file": SimpleUploadedFile("x.csv", b"\x00\x01\x02binary")}
+    )
+    assert response.status_code == 200
+    assert "CSV atau XLSX" in response.content.decode()
+    assert not RegionImport.objects.exists()
