@@ -53,6 +53,7 @@ def test_invite_accept_and_switch_language(live_server, world, browser):
     mobile.fill("input[name=password1]", "desa-cimanintin-2026")
     mobile.fill("input[name=password2]", "desa-cimanintin-2026")
     shot(mobile, "05-accept-invitation-phone")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
     mobile.click("text=Buat akun")
     expect(mobile.locator(".msg")).to_contain_text("Selamat datang")
     expect(mobile.locator("body")).to_contain_text("Kepala desa/lurah — Cimanintin")
