@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope
 
 from villages.models import District
@@ -68,3 +69,16 @@ def _has_totp(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Indonesian unless the user picked English with the switch (a cookie). The browser's
+    Accept-Language is ignored: many phones in Indonesia are set to English, and the portal
+    speaks the language of the government documents it holds unless asked otherwise."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        available = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
