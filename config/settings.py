@@ -41,7 +41,10 @@ SECRET_KEY = env("SECRET_KEY") or (
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is false. For local commands use "
+        "`DEBUG=true python manage.py …` (as `make run` and `make lint` do)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
