@@ -129,7 +129,6 @@ def access_for(memberships: list[Membership], district) -> Access | None:
                 agency_ids.add(m.agency_id)
     if not roles:
         return None
-    # Village-level roles see the villages' kecamatan too (read-only, for context).
     return Access(
         district_id=district.id,
         roles=frozenset(roles),

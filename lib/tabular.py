@@ -18,7 +18,7 @@ class TableError(ValueError):
     """The file as a whole cannot be read (wrong type, bad encoding, too large)."""
 
 
-def sniff_format(head: bytes, filename: str = "") -> str:
+def sniff_format(head: bytes) -> str:
     """'xlsx' or 'csv', from the content, not the name."""
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
@@ -29,7 +29,7 @@ def sniff_format(head: bytes, filename: str = "") -> str:
 
 def read_rows(data: bytes, filename: str = "") -> Iterator[tuple[int, list]]:
     """Yield (line number, cells) for each non-empty row."""
-    kind = sniff_format(data[:8192], filename)
+    kind = sniff_format(data[:8192])
     if kind == "xlsx":
         yield from _read_xlsx(data)
     else:

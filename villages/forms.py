@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from lib.tabular import XLSX_MAGIC
+from lib.tabular import TableError, sniff_format
 
 from .models import District
 
@@ -60,6 +60,8 @@ class RegionImportForm(forms.Form):
             )
         head = upload.read(8192)
         upload.seek(0)
-        if not head.startswith(XLSX_MAGIC) and b"\x00" in head:
-            raise forms.ValidationError(_("Berkas harus CSV atau XLSX."))
+        try:
+            sniff_format(head)
+        except TableError as exc:
+            raise forms.ValidationError(_("Berkas harus CSV atau XLSX.")) from exc
         return upload

@@ -6,7 +6,7 @@ from django.views.decorators.cache import cache_control
 
 from accounts.audit import record
 from accounts.models import Membership
-from accounts.policy import district_view, national_view
+from accounts.policy import district_view, memberships_of, national_view
 
 from . import services
 from .forms import DistrictProfileForm, RegionImportForm
@@ -18,7 +18,7 @@ from .tasks import run_region_import
 def district_home(request):
     district = request.district
     access = request.access
-    own = [m for m in getattr(request, "_memberships", []) if m.district_id == district.id]
+    own = [m for m in memberships_of(request) if m.district_id == district.id]
     counts = {
         "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
         "villages": Village.objects.active().filter(district=district).count(),
