@@ -39,10 +39,20 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.manage": frozenset({Role.DISTRICT_ADMIN}),
     "audit.view": frozenset({Role.DISTRICT_ADMIN}),
     "regions.view": frozenset(ALL_DISTRICT_ROLES - {Role.VILLAGE_HEAD, Role.KPM}),
+    "agencies.manage": frozenset({Role.DISTRICT_ADMIN}),
+    # the convergence board: everyone district-wide reads it; camat and villages do not
+    "convergence.view": DISTRICT_WIDE,
+    # upload evidence, fill data, submit, comment (OPD staff: on their own actions only)
+    "convergence.work": frozenset({Role.DISTRICT_ADMIN, Role.OPD_STAFF}),
+    # open/set up/lock years, verify or return, bulk import
+    "convergence.manage": frozenset({Role.DISTRICT_ADMIN}),
+    "assessment.self": frozenset({Role.DISTRICT_ADMIN}),
+    "assessment.province": frozenset({Role.PROVINCE_VIEWER}),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {
     "regions.import": frozenset({Role.NATIONAL_ADMIN}),
+    "frameworks.manage": frozenset({Role.NATIONAL_ADMIN}),
 }
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "accounts",
     "villages",
+    "convergence",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +270,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000
 CELERY_TIMEZONE = "UTC"
+# 23:00 UTC is 06:00 WIB, 07:00 WITA and 08:00 WIT: reminders arrive at the start of the day.
+CELERY_BEAT_SCHEDULE = {
+    "deadline-reminders": {
+        "task": "convergence.tasks.deadline_reminders",
+        "schedule": crontab(hour=23, minute=0),
+    },
+}
 
 LOGGING = {
     "version": 1,

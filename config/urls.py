@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as accounts_views
+from convergence import views as convergence_views
 from villages import views as villages_views
 
 district_patterns = [
@@ -19,6 +20,85 @@ district_patterns = [
         name="invitation_revoke",
     ),
     path("audit/", accounts_views.audit_log, name="audit_log"),
+    path("opd/", convergence_views.agency_list, name="agency_list"),
+    path("opd/<int:agency_id>/", convergence_views.agency_edit, name="agency_edit"),
+    path("konvergensi/", convergence_views.year_list, name="year_list"),
+    path("konvergensi/buka/", convergence_views.year_open, name="year_open"),
+    path("konvergensi/<int:year>/", convergence_views.board, name="board"),
+    path("konvergensi/<int:year>/kunci/", convergence_views.year_lock, name="year_lock"),
+    path(
+        "konvergensi/<int:year>/ekspor/<str:fmt>/",
+        convergence_views.board_export,
+        name="board_export",
+    ),
+    path("konvergensi/<int:year>/impor/", convergence_views.board_import, name="board_import"),
+    path(
+        "konvergensi/<int:year>/impor/<uuid:board_import_id>/",
+        convergence_views.board_import_preview,
+        name="board_import_preview",
+    ),
+    path(
+        "konvergensi/<int:year>/aksi/<int:action_number>/",
+        convergence_views.action_detail,
+        name="action_detail",
+    ),
+    path(
+        "konvergensi/<int:year>/aksi/<int:action_number>/atur/",
+        convergence_views.action_setup,
+        name="action_setup",
+    ),
+    path("konvergensi/<int:year>/penilaian/", convergence_views.assessment, name="assessment"),
+    path(
+        "konvergensi/<int:year>/penilaian/mandiri/<int:action_number>/",
+        convergence_views.assessment_self,
+        name="assessment_self",
+    ),
+    path(
+        "konvergensi/<int:year>/penilaian/provinsi/<int:action_number>/",
+        convergence_views.assessment_province,
+        name="assessment_province",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/",
+        convergence_views.deliverable_detail,
+        name="deliverable_detail",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/unggah/",
+        convergence_views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/isian/",
+        convergence_views.deliverable_data,
+        name="deliverable_data",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/kirim/",
+        convergence_views.deliverable_submit,
+        name="deliverable_submit",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/verifikasi/",
+        convergence_views.deliverable_verify,
+        name="deliverable_verify",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/kembalikan/",
+        convergence_views.deliverable_return,
+        name="deliverable_return",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/komentar/",
+        convergence_views.deliverable_comment,
+        name="deliverable_comment",
+    ),
+    path("bukti/<uuid:evidence_id>/", convergence_views.evidence_file, name="evidence_file"),
+    path(
+        "bukti/<uuid:evidence_id>/hapus/",
+        convergence_views.evidence_remove,
+        name="evidence_remove",
+    ),
 ]
 
 urlpatterns = [
@@ -31,6 +111,27 @@ urlpatterns = [
         "nasional/wilayah/impor/<uuid:import_id>/",
         villages_views.region_import_status,
         name="region_import_status",
+    ),
+    path("nasional/kerangka/", convergence_views.framework_list, name="framework_list"),
+    path(
+        "nasional/kerangka/<slug:framework_code>/",
+        convergence_views.framework_detail,
+        name="framework_detail",
+    ),
+    path(
+        "nasional/kerangka/<slug:framework_code>/unduh/",
+        convergence_views.framework_download,
+        name="framework_download",
+    ),
+    path(
+        "nasional/kerangka/<slug:framework_code>/terbitkan/",
+        convergence_views.framework_publish,
+        name="framework_publish",
+    ),
+    path(
+        "nasional/kerangka/<slug:framework_code>/hapus/",
+        convergence_views.framework_delete,
+        name="framework_delete",
     ),
     # District pages last: the slug is a catch-all first segment.
     path("<slug:district_slug>/", include(district_patterns)),

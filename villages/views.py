@@ -24,10 +24,19 @@ def district_home(request):
         "villages": Village.objects.active().filter(district=district).count(),
         "members": Membership.objects.active().filter(district=district).count(),
     }
+    current_year = None
+    if access.can("convergence.view"):
+        from convergence.models import DistrictYear
+        from convergence.services import year_progress
+
+        current_year = DistrictYear.objects.filter(district=district).first()
+        if current_year:
+            current_year.progress = year_progress(current_year, district.local_now().date())
     return render(
         request,
         "villages/district_home.html",
         {
+            "current_year": current_year,
             "counts": counts,
             "own_memberships": own,
             "access": access,

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConvergenceConfig(AppConfig):
+    name = "convergence"
+    verbose_name = _("Aksi konvergensi")

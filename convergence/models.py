@@ -1,0 +1,466 @@
+"""Convergence actions: frameworks (reference data by year) and a district's yearly cycle.
+
+A `Framework` is national reference data: its actions, their stages and required deliverables,
+and the assessment table (indicator → grade options → points, with weights). A district opens a
+`DistrictYear` on one framework; the year's `YearAction`s and `Deliverable`s are the district's
+own copy that staff fill in, submit, and Bappeda verifies.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from villages.models import Agency, District
+
+
+class FrameworkFrozen(ValidationError):
+    """A published framework that a district year uses cannot change."""
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Framework.Status.PUBLISHED)
+
+    def for_year(self, year: int):
+        """The published framework that covers `year` (the newest first)."""
+        return (
+            self.published()
+            .filter(first_year__lte=year)
+            .filter(models.Q(last_year__isnull=True) | models.Q(last_year__gte=year))
+            .order_by("-first_year", "-published_at")
+            .first()
+        )
+
+
+class Framework(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draf")
+        PUBLISHED = "published", _("terbit")
+
+    code = models.SlugField(_("kode"), max_length=60, unique=True)
+    name = models.CharField(_("nama"), max_length=200)
+    description = models.TextField(_("keterangan"), blank=True)
+    first_year = models.PositiveSmallIntegerField(_("berlaku sejak tahun"))
+    last_year = models.PositiveSmallIntegerField(_("berlaku sampai tahun"), null=True, blank=True)
+    # Performance classes from the percentage of the maximum score, highest first:
+    # [{"name": "Berdaya", "min_percent": 80}, …]; empty when the framework has none.
+    classes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_year", "code"]
+        verbose_name = _("kerangka aksi")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def is_in_use(self) -> bool:
+        return DistrictYear.everything.filter(framework=self).exists()
+
+    def is_frozen(self) -> bool:
+        return self.is_published and self.is_in_use()
+
+    def years_label(self) -> str:
+        return f"{self.first_year}–{self.last_year or ''}"
+
+    def class_for(self, percent: Decimal | None) -> str:
+        if percent is None:
+            return ""
+        for entry in self.classes:
+            if percent >= Decimal(str(entry["min_percent"])):
+                return entry["name"]
+        return ""
+
+
+class FrameworkPart(models.Model):
+    """Refuses to change once its framework is published and in use."""
+
+    class Meta:
+        abstract = True
+
+    def framework_of(self) -> Framework:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.framework_of().is_frozen():
+            raise FrameworkFrozen(_("Kerangka yang sudah terbit dan dipakai tidak dapat diubah."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.framework_of().is_frozen():
+            raise FrameworkFrozen(_("Kerangka yang sudah terbit dan dipakai tidak dapat diubah."))
+        return super().delete(*args, **kwargs)
+
+
+class Action(FrameworkPart):
+    class Kind(models.TextChoices):
+        MAIN = "main", _("aksi utama")
+        SUPPORTING = "supporting", _("aksi pendukung")
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="actions")
+    number = models.PositiveSmallIntegerField(_("nomor"))
+    code = models.CharField(_("kode"), max_length=40)
+    title = models.CharField(_("judul"), max_length=200)
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.MAIN)
+    description = models.TextField(_("keterangan"), blank=True)
+    lead_agency = models.CharField(_("OPD pengampu (singkatan)"), max_length=40)
+    due_month = models.PositiveSmallIntegerField(_("bulan tenggat"))
+    stages = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="action_unique_number")
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+    def framework_of(self):
+        return self.framework
+
+
+class DeliverableTemplate(FrameworkPart):
+    """A required output of an action: a document to upload or structured data to fill."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("dokumen")
+        DATA = "data", _("data isian")
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="deliverables")
+    number = models.PositiveSmallIntegerField(_("nomor"))
+    title = models.CharField(_("judul"), max_length=200)
+    description = models.TextField(_("keterangan"), blank=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.DOCUMENT)
+    due_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    # [{"key": "jumlah_desa", "label": "…", "type": "integer|decimal|text|date"}]
+    fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["action", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "number"], name="deliverable_tpl_unique")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def framework_of(self):
+        return self.action.framework
+
+
+class Indicator(FrameworkPart):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="indicators")
+    number = models.PositiveSmallIntegerField(_("nomor"))
+    text = models.TextField(_("indikator"))
+    weight = models.DecimalField(_("bobot"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["action", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "number"], name="indicator_unique_number")
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def framework_of(self):
+        return self.action.framework
+
+
+class GradeOption(FrameworkPart):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="options")
+    grade = models.CharField(_("nilai"), max_length=8)
+    description = models.TextField(_("kriteria"), blank=True)
+    points = models.DecimalField(_("poin"), max_digits=6, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["indicator", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "grade"], name="grade_unique_per_indicator"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.grade} ({self.points})"
+
+    def framework_of(self):
+        return self.indicator.action.framework
+
+
+# --- A district's year -------------------------------------------------------------------
+
+
+class DistrictYear(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("berjalan")
+        LOCKED = "locked", _("dikunci")
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager(district="district")
+    everything = models.Manager()
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="district_year_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.district} {self.year}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.LOCKED
+
+
+class YearAction(models.Model):
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    district_year = models.ForeignKey(
+        DistrictYear, on_delete=models.CASCADE, related_name="actions"
+    )
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="+")
+    lead_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responsible = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["district_year", "action__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["district_year", "action"], name="year_action_unique")
+        ]
+
+    def __str__(self):
+        return str(self.action)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("draf")
+    SUBMITTED = "submitted", _("dikirim")
+    RETURNED = "returned", _("dikembalikan")
+    VERIFIED = "verified", _("terverifikasi")
+
+
+OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+
+class DeliverableQuerySet(models.QuerySet):
+    def overdue(self, today):
+        return self.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+
+
+class Deliverable(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    year_action = models.ForeignKey(
+        YearAction, on_delete=models.CASCADE, related_name="deliverables"
+    )
+    template = models.ForeignKey(DeliverableTemplate, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(_("tenggat"))
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    data = models.JSONField(default=dict, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(
+        district="district", _manager_class=models.Manager.from_queryset(DeliverableQuerySet)
+    )
+
+    class Meta:
+        ordering = ["year_action", "template__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year_action", "template"], name="deliverable_unique")
+        ]
+
+    def __str__(self):
+        return self.template.title
+
+    def is_overdue(self, today) -> bool:
+        return self.status in OPEN_STATUSES and self.due_date < today
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def evidence_path(instance, filename):
+    # Unguessable names and no original name on disk; files are served only by a checked view.
+    return f"evidence/{instance.district_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Transition(models.Model):
+    """One step of a deliverable's history: who moved it, when, from what to what, and why."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=10, choices=Status)
+    to_status = models.CharField(max_length=10, choices=Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+
+class Comment(models.Model):
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("komentar"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ReminderSent(models.Model):
+    """One reminder per deliverable per threshold: the unique row is claimed before sending."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="+")
+    threshold = models.SmallIntegerField()  # days relative to the due date: -7, -1, 1, 7
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.JSONField(default=list)
+
+    objects = ScopedManager(district="district")
+    everything = models.Manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deliverable", "threshold"], name="reminder_once")
+        ]
+
+    def __str__(self):
+        return f"{self.deliverable_id} {self.threshold:+d}"
+
+
+class Grade(models.Model):
+    """A grade given to one indicator, by the district itself or by the province."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("penilaian mandiri")
+        PROVINCE = "province", _("penilaian provinsi")
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    district_year = models.ForeignKey(DistrictYear, on_delete=models.CASCADE, related_name="grades")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source)
+    option = models.ForeignKey(GradeOption, on_delete=models.PROTECT, related_name="+")
+    justification = models.TextField(_("alasan"), blank=True)
+    evidence = models.ManyToManyField(Evidence, blank=True, related_name="+")
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    graded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district_year", "indicator", "source"], name="grade_unique"
+            )
+        ]
+
+    @property
+    def score(self) -> Decimal:
+        return self.option.points * self.indicator.weight
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.source} {self.option_id}"
+
+
+class BoardImport(models.Model):
+    """An uploaded deliverable-metadata file between its dry run and its confirmation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    district_year = models.ForeignKey(DistrictYear, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to="imports/board/")
+    original_name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(district="district")
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,754 @@
+"""Workflows of the yearly convergence cycle. Views, tasks and commands call these; each owns
+its transaction and records what it did in the audit log."""
+
+import calendar
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from accounts.audit import record
+from accounts.models import Membership, Role
+from lib.uploads import EVIDENCE_KINDS, sniff_kind
+from villages.models import Agency, District
+
+from .models import (
+    Comment,
+    Deliverable,
+    DeliverableTemplate,
+    DistrictYear,
+    Evidence,
+    Framework,
+    Grade,
+    GradeOption,
+    ReminderSent,
+    Status,
+    Transition,
+    YearAction,
+)
+
+# --- Opening and setting up a year ----------------------------------------------------------
+
+
+def default_due_date(year: int, month: int) -> date:
+    """The last day of the month: a deliverable is due by the end of its month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@transaction.atomic
+def open_year(*, district: District, year: int, by, framework: Framework | None = None):
+    """Open `year` for the district on `framework` (by default the one published for that year):
+    every action with its lead agency, every deliverable with its default due date."""
+    framework = framework or Framework.objects.for_year(year)
+    if framework is None or not framework.is_published:
+        raise ValidationError(
+            _("Tidak ada kerangka aksi terbit untuk tahun %(year)s.") % {"year": year}
+        )
+    if DistrictYear.objects.filter(district=district, year=year).exists():
+        raise ValidationError(_("Tahun %(year)s sudah dibuka.") % {"year": year})
+    agencies = {a.short_name: a for a in Agency.objects.filter(district=district, is_active=True)}
+    district_year = DistrictYear.objects.create(
+        district=district, year=year, framework=framework, opened_by=by
+    )
+    templates = DeliverableTemplate.objects.filter(action__framework=framework).select_related(
+        "action"
+    )
+    by_action = {}
+    for template in templates:
+        by_action.setdefault(template.action, []).append(template)
+    deliverables = []
+    for action, items in sorted(by_action.items(), key=lambda kv: kv[0].number):
+        year_action = YearAction.objects.create(
+            district=district,
+            district_year=district_year,
+            action=action,
+            lead_agency=agencies.get(action.lead_agency),
+        )
+        for template in items:
+            deliverables.append(
+                Deliverable(
+                    district=district,
+                    year_action=year_action,
+                    template=template,
+                    due_date=default_due_date(year, template.due_month or action.due_month),
+                )
+            )
+    Deliverable.objects.bulk_create(deliverables)
+    record("year_opened", actor=by, district=district, target=str(year), framework=framework.code)
+    return district_year
+
+
+def _check_open(district_year: DistrictYear):
+    if district_year.is_locked:
+        raise ValidationError(_("Tahun %(year)s sudah dikunci.") % {"year": district_year.year})
+
+
+def work_members(district: District):
+    """Users who can be made responsible for an action: district admins and OPD staff."""
+    return (
+        Membership.objects.active()
+        .filter(district=district, role__in=[Role.DISTRICT_ADMIN, Role.OPD_STAFF])
+        .select_related("user", "agency")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+@transaction.atomic
+def set_up_action(
+    *, year_action: YearAction, lead_agency: Agency | None, responsible, due_dates: dict, by
+):
+    """Lead agency, responsible users and the due date of each deliverable of one action."""
+    _check_open(year_action.district_year)
+    allowed = {m.user_id for m in work_members(year_action.district)}
+    responsible = list(responsible)
+    if any(u.pk not in allowed for u in responsible):
+        raise ValidationError(_("Penanggung jawab harus admin daerah atau staf OPD daerah ini."))
+    year_action.lead_agency = lead_agency
+    year_action.save(update_fields=["lead_agency"])
+    year_action.responsible.set(responsible)
+    changed = []
+    for deliverable in year_action.deliverables.all():
+        new = due_dates.get(deliverable.pk)
+        if new and new != deliverable.due_date:
+            deliverable.due_date = new
+            deliverable.save(update_fields=["due_date", "updated_at"])
+            changed.append(deliverable.template.title)
+    record(
+        "action_set_up",
+        actor=by,
+        district=year_action.district,
+        target=str(year_action.action),
+        agency=lead_agency.short_name if lead_agency else "",
+        responsible=[u.email for u in responsible],
+        due_dates_changed=changed,
+    )
+
+
+@transaction.atomic
+def lock_year(*, district_year: DistrictYear, by):
+    """After the year closes nothing in it changes any more."""
+    updated = DistrictYear.objects.filter(
+        pk=district_year.pk, status=DistrictYear.Status.OPEN
+    ).update(status=DistrictYear.Status.LOCKED, locked_at=timezone.now(), locked_by=by)
+    if not updated:
+        raise ValidationError(_("Tahun ini sudah dikunci."))
+    district_year.refresh_from_db()
+    record("year_locked", actor=by, district=district_year.district, target=str(district_year.year))
+
+
+# --- Who may work on what -------------------------------------------------------------------
+
+
+def can_work_on(access, user, year_action: YearAction) -> bool:
+    """District admins work on every action; OPD staff on the actions their agency leads or
+    that name them responsible."""
+    if access is None or year_action.district_year.is_locked:
+        return False
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    if not access.has_role(Role.OPD_STAFF):
+        return False
+    if year_action.lead_agency_id and year_action.lead_agency_id in access.agency_ids:
+        return True
+    return any(u.pk == user.pk for u in year_action.responsible.all())
+
+
+def can_verify(access, year_action: YearAction) -> bool:
+    return (
+        access is not None
+        and access.has_role(Role.DISTRICT_ADMIN)
+        and not year_action.district_year.is_locked
+    )
+
+
+# --- Evidence, data, comments ---------------------------------------------------------------
+
+
+def _editable(deliverable: Deliverable):
+    _check_open(deliverable.year_action.district_year)
+    if not deliverable.is_open:
+        raise ValidationError(
+            _("Keluaran berstatus %(status)s tidak dapat diubah.")
+            % {"status": deliverable.get_status_display()}
+        )
+
+
+@transaction.atomic
+def upload_evidence(*, deliverable: Deliverable, upload, by) -> Evidence:
+    """Store one evidence file after checking its size and its real type (from the bytes)."""
+    _editable(deliverable)
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": limit // 1_048_576}
+        )
+    data = upload.read()
+    kind = sniff_kind(data)
+    if kind not in EVIDENCE_KINDS:
+        raise ValidationError(
+            _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
+        )
+    if not data:
+        raise ValidationError(_("Berkas kosong."))
+    name = (upload.name or "bukti").rsplit("/", 1)[-1][:150]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    evidence = Evidence(
+        district=deliverable.district,
+        deliverable=deliverable,
+        original_name=f"{stem}.{kind.extension}",
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+    )
+    evidence.file.save("bukti", ContentFile(data), save=False)
+    evidence.save()
+    record(
+        "evidence_uploaded",
+        actor=by,
+        district=deliverable.district,
+        target=deliverable.template.title,
+        file=evidence.original_name,
+        sha256=evidence.sha256,
+    )
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(*, evidence: Evidence, by):
+    _editable(evidence.deliverable)
+    if Grade.objects.filter(evidence=evidence).exists():
+        raise ValidationError(
+            _("Berkas ini dirujuk oleh penilaian kinerja; lepaskan dulu di sana.")
+        )
+    name = evidence.original_name
+    storage, path = evidence.file.storage, evidence.file.name
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(path))
+    record(
+        "evidence_removed",
+        actor=by,
+        district=evidence.district,
+        target=evidence.deliverable.template.title,
+        file=name,
+    )
+
+
+def clean_field_value(field: dict, raw: str):
+    """A structured field's value as stored (text), or a ValidationError in plain words."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    kind = field["type"]
+    if kind == "integer":
+        if not raw.lstrip("-").isdigit():
+            raise ValidationError(_("harus bilangan bulat"))
+        if int(raw) < 0:
+            raise ValidationError(_("tidak boleh negatif"))
+        return str(int(raw))
+    if kind == "decimal":
+        try:
+            number = Decimal(raw.replace(",", "."))
+        except InvalidOperation as exc:
+            raise ValidationError(_("harus angka, misalnya 12,5")) from exc
+        if not number.is_finite() or number < 0:
+            raise ValidationError(_("harus angka tidak negatif"))
+        return str(number)
+    if kind == "date":
+        value = parse_date(raw)
+        if value is None:
+            raise ValidationError(_("harus tanggal (TTTT-BB-HH)"))
+        return value.isoformat()
+    if len(raw) > 2000:
+        raise ValidationError(_("paling panjang 2000 karakter"))
+    return raw
+
+
+@transaction.atomic
+def save_data(*, deliverable: Deliverable, values: dict[str, str], note: str, by):
+    """Save a deliverable's structured fields and note as a draft; errors name the field."""
+    _editable(deliverable)
+    errors = {}
+    data = {}
+    for spec in deliverable.template.fields:
+        try:
+            data[spec["key"]] = clean_field_value(spec, values.get(spec["key"], ""))
+        except ValidationError as exc:
+            errors[spec["key"]] = f"{spec['label']}: {exc.messages[0]}"
+    if errors:
+        raise ValidationError(errors)
+    deliverable.data = data
+    deliverable.note = note.strip()[:5000]
+    deliverable.save(update_fields=["data", "note", "updated_at"])
+
+
+@transaction.atomic
+def add_comment(*, deliverable: Deliverable, text: str, by) -> Comment:
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Komentar kosong."))
+    return Comment.objects.create(
+        district=deliverable.district, deliverable=deliverable, author=by, text=text[:5000]
+    )
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+TRANSITIONS = {
+    "submit": ((Status.DRAFT, Status.RETURNED), Status.SUBMITTED),
+    "verify": ((Status.SUBMITTED,), Status.VERIFIED),
+    "return": ((Status.SUBMITTED, Status.VERIFIED), Status.RETURNED),
+}
+
+
+def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliverable:
+    """Move with a conditional update, so that two clicks or two users cannot both succeed."""
+    _check_open(deliverable.year_action.district_year)
+    sources, target = TRANSITIONS[step]
+    now = timezone.now()
+    stamp = {"submitted_at": now} if target == Status.SUBMITTED else {}
+    if target == Status.VERIFIED:
+        stamp["verified_at"] = now
+    if target == Status.RETURNED:
+        stamp["verified_at"] = None
+    updated = Deliverable.objects.filter(pk=deliverable.pk, status__in=sources).update(
+        status=target, updated_at=now, **stamp
+    )
+    if not updated:
+        deliverable.refresh_from_db()
+        raise ValidationError(
+            _("Keluaran ini sudah berstatus %(status)s.")
+            % {"status": deliverable.get_status_display()}
+        )
+    Transition.objects.create(
+        district=deliverable.district,
+        deliverable=deliverable,
+        from_status=deliverable.status,
+        to_status=target,
+        actor=by,
+        at=now,
+        reason=reason,
+    )
+    record(
+        f"deliverable_{step}",
+        actor=by,
+        district=deliverable.district,
+        target=deliverable.template.title,
+        reason=reason,
+    )
+    deliverable.refresh_from_db()
+    return deliverable
+
+
+@transaction.atomic
+def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+    """Send a deliverable to Bappeda: a document needs a file, data needs every field."""
+    template = deliverable.template
+    if template.kind == DeliverableTemplate.Kind.DOCUMENT and not deliverable.evidence.exists():
+        raise ValidationError(_("Unggah paling sedikit satu berkas bukti sebelum mengirim."))
+    if template.kind == DeliverableTemplate.Kind.DATA:
+        empty = [f["label"] for f in template.fields if not deliverable.data.get(f["key"])]
+        if empty:
+            raise ValidationError(
+                _("Isian belum lengkap: %(fields)s.") % {"fields": ", ".join(empty)}
+            )
+    return _move(deliverable, "submit", by=by)
+
+
+@transaction.atomic
+def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+    return _move(deliverable, "verify", by=by)
+
+
+@transaction.atomic
+def return_deliverable(*, deliverable: Deliverable, reason: str, by) -> Deliverable:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Tuliskan alasan pengembalian agar OPD tahu apa yang diperbaiki."))
+    return _move(deliverable, "return", by=by, reason=reason[:2000])
+
+
+# --- The board ------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionRow:
+    year_action: YearAction
+    deliverables: list
+    verified: int = 0
+
+    @property
+    def percent(self) -> int:
+        total = len(self.deliverables)
+        return round(100 * self.verified / total) if total else 0
+
+
+def board(district_year: DistrictYear, *, agency_id=None, status=None):
+    """The year's actions with their deliverables, in a fixed number of queries."""
+    year_actions = (
+        YearAction.objects.filter(district_year=district_year)
+        .select_related("action", "lead_agency")
+        .prefetch_related("responsible")
+        .order_by("action__number")
+    )
+    deliverables = (
+        Deliverable.objects.filter(year_action__district_year=district_year)
+        .select_related("template")
+        .order_by("template__number")
+    )
+    if agency_id:
+        year_actions = year_actions.filter(lead_agency_id=agency_id)
+    if status:
+        deliverables = deliverables.filter(status=status)
+    grouped = {}
+    for d in deliverables:
+        grouped.setdefault(d.year_action_id, []).append(d)
+    rows = []
+    for ya in year_actions:
+        items = grouped.get(ya.pk, [])
+        if status and not items:
+            continue
+        rows.append(ActionRow(ya, items, sum(1 for d in items if d.status == Status.VERIFIED)))
+    return rows
+
+
+@dataclass
+class Summary:
+    rows: list
+    overdue: list
+    upcoming: list
+    total: int = 0
+    verified: int = 0
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.verified / self.total) if self.total else 0
+
+
+def summary(district_year: DistrictYear, today: date) -> Summary:
+    rows = board(district_year)
+    everything = [d for row in rows for d in row.deliverables]
+    for row in rows:
+        for d in row.deliverables:
+            d.action_row = row
+    overdue = sorted((d for d in everything if d.is_overdue(today)), key=lambda d: d.due_date)
+    upcoming = sorted(
+        (d for d in everything if d.status != Status.VERIFIED and d.due_date >= today),
+        key=lambda d: d.due_date,
+    )[:5]
+    counts = {s: sum(1 for d in everything if d.status == s) for s in Status.values}
+    return Summary(
+        rows=rows,
+        overdue=overdue,
+        upcoming=upcoming,
+        total=len(everything),
+        verified=counts[Status.VERIFIED],
+        counts=counts,
+    )
+
+
+def year_progress(district_year: DistrictYear, today: date) -> dict:
+    """Counts for the district home page, in one query."""
+    from django.db.models import Count, Q
+
+    return Deliverable.objects.filter(year_action__district_year=district_year).aggregate(
+        total=Count("pk"),
+        verified=Count("pk", filter=Q(status=Status.VERIFIED)),
+        overdue=Count(
+            "pk", filter=Q(status__in=(Status.DRAFT, Status.RETURNED), due_date__lt=today)
+        ),
+        submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
+    )
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+# Days after the due date (negative: before) at which responsible users hear about it.
+REMINDER_THRESHOLDS = (-7, -1, 1, 7)
+
+
+def reminder_threshold(days_after_due: int) -> int | None:
+    """The latest threshold reached: a run missed on the day still sends the next day."""
+    reached = [t for t in REMINDER_THRESHOLDS if t <= days_after_due]
+    if not reached:
+        return None
+    t = reached[-1]
+    # a "before" reminder is stale once the due date has passed; the "after" ones take over
+    if t < 0 and days_after_due > 0:
+        return None
+    return t
+
+
+def reminder_recipients(year_action: YearAction, staff_by_agency: dict) -> list[str]:
+    users = list(year_action.responsible.all())
+    if not users and year_action.lead_agency_id:
+        users = staff_by_agency.get(year_action.lead_agency_id, [])
+    return sorted({u.email for u in users if u.is_active})
+
+
+def send_deadline_reminders(*, now=None) -> int:
+    """Email the people responsible for open deliverables 7 days and 1 day before the due
+    date, and 1 and 7 days after it, judged in each district's time zone. Each (deliverable,
+    threshold) is claimed by a unique row before sending, in the same transaction: a rerun or
+    a second worker never sends it twice, and a failed send is retried the next run."""
+    now = now or timezone.now()
+    sent = 0
+    with scopes_disabled():
+        district_ids = list(
+            DistrictYear.everything.filter(status=DistrictYear.Status.OPEN)
+            .values_list("district_id", flat=True)
+            .distinct()
+        )
+    for district in District.objects.filter(pk__in=district_ids):
+        with scope(district=district.pk), timezone.override(district.tz):
+            sent += _remind_district(district, now.astimezone(district.tz).date())
+    return sent
+
+
+def _remind_district(district: District, today: date) -> int:
+    candidates = (
+        Deliverable.objects.filter(
+            district=district,
+            year_action__district_year__status=DistrictYear.Status.OPEN,
+            status__in=(Status.DRAFT, Status.RETURNED),
+            due_date__lte=today + timedelta(days=-min(REMINDER_THRESHOLDS)),
+        )
+        .select_related("template", "year_action__action", "year_action__district_year")
+        .prefetch_related("year_action__responsible")
+    )
+    done = set(
+        ReminderSent.objects.filter(district=district).values_list("deliverable_id", "threshold")
+    )
+    staff_by_agency = {}
+    for m in (
+        Membership.objects.active()
+        .filter(district=district, role=Role.OPD_STAFF)
+        .select_related("user")
+    ):
+        staff_by_agency.setdefault(m.agency_id, []).append(m.user)
+    sent = 0
+    for deliverable in candidates:
+        days_after = (today - deliverable.due_date).days
+        threshold = reminder_threshold(days_after)
+        if threshold is None or (deliverable.pk, threshold) in done:
+            continue
+        recipients = reminder_recipients(deliverable.year_action, staff_by_agency)
+        if not recipients:
+            continue
+        try:
+            with transaction.atomic():
+                ReminderSent.objects.create(
+                    district=district,
+                    deliverable=deliverable,
+                    threshold=threshold,
+                    recipients=recipients,
+                )
+                _send_reminder(district, deliverable, threshold, recipients, today)
+        except IntegrityError:
+            continue  # another run claimed it first
+        sent += 1
+    return sent
+
+
+def _send_reminder(district, deliverable, threshold, recipients, today):
+    link = settings.SITE_URL + reverse(
+        "deliverable_detail",
+        kwargs={"district_slug": district.slug, "deliverable_id": deliverable.pk},
+    )
+    context = {
+        "district": district,
+        "deliverable": deliverable,
+        "action": deliverable.year_action.action,
+        "days": abs(threshold),
+        "before": threshold < 0,
+        "link": link,
+        "today": today,
+    }
+    with translation.override("id"):
+        subject = render_to_string("convergence/email/reminder_subject.txt", context).strip()
+        body = render_to_string("convergence/email/reminder_body.txt", context)
+    send_mail(subject, body, None, recipients)
+
+
+# --- Performance assessment -----------------------------------------------------------------
+
+
+@dataclass
+class ActionScore:
+    year_action: YearAction
+    indicators: list  # (indicator, self grade | None, province grade | None)
+    self_score: Decimal = Decimal(0)
+    province_score: Decimal = Decimal(0)
+    maximum: Decimal = Decimal(0)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.province_score - self.self_score
+
+
+@dataclass
+class Scores:
+    actions: list
+    self_total: Decimal
+    province_total: Decimal
+    maximum: Decimal
+    self_graded: int
+    province_graded: int
+    indicator_count: int
+    framework: Framework
+
+    @property
+    def difference(self) -> Decimal:
+        return self.province_total - self.self_total
+
+    def percent(self, total: Decimal) -> Decimal | None:
+        if not self.maximum:
+            return None
+        return (100 * total / self.maximum).quantize(Decimal("0.1"))
+
+    @property
+    def self_percent(self):
+        return self.percent(self.self_total)
+
+    @property
+    def province_percent(self):
+        return self.percent(self.province_total)
+
+    @property
+    def self_class(self) -> str:
+        return (
+            self.framework.class_for(self.self_percent)
+            if self.self_graded == self.indicator_count
+            else ""
+        )
+
+    @property
+    def province_class(self) -> str:
+        return (
+            self.framework.class_for(self.province_percent)
+            if self.province_graded == self.indicator_count
+            else ""
+        )
+
+
+def scores(district_year: DistrictYear) -> Scores:
+    """Each indicator scores (points of the chosen grade × its weight); an action's score is
+    the sum over its indicators, the year's the sum over actions. Ungraded indicators score 0."""
+    from .models import Indicator
+
+    year_actions = list(
+        YearAction.objects.filter(district_year=district_year)
+        .select_related("action")
+        .order_by("action__number")
+    )
+    indicators = (
+        Indicator.objects.filter(action__framework_id=district_year.framework_id)
+        .prefetch_related("options")
+        .order_by("action__number", "number")
+    )
+    grades = {
+        (g.indicator_id, g.source): g
+        for g in Grade.objects.filter(district_year=district_year)
+        .select_related("option", "indicator")
+        .prefetch_related("evidence")
+    }
+    by_action = {}
+    for indicator in indicators:
+        by_action.setdefault(indicator.action_id, []).append(indicator)
+    result = []
+    totals = {"self": Decimal(0), "province": Decimal(0), "max": Decimal(0)}
+    counted = {"self": 0, "province": 0, "all": 0}
+    for ya in year_actions:
+        row = ActionScore(ya, [])
+        for indicator in by_action.get(ya.action_id, []):
+            own = grades.get((indicator.pk, Grade.Source.SELF))
+            province = grades.get((indicator.pk, Grade.Source.PROVINCE))
+            best = max((o.points for o in indicator.options.all()), default=Decimal(0))
+            row.maximum += best * indicator.weight
+            if own:
+                row.self_score += own.option.points * indicator.weight
+                counted["self"] += 1
+            if province:
+                row.province_score += province.option.points * indicator.weight
+                counted["province"] += 1
+            counted["all"] += 1
+            row.indicators.append((indicator, own, province))
+        totals["self"] += row.self_score
+        totals["province"] += row.province_score
+        totals["max"] += row.maximum
+        result.append(row)
+    return Scores(
+        actions=result,
+        self_total=totals["self"],
+        province_total=totals["province"],
+        maximum=totals["max"],
+        self_graded=counted["self"],
+        province_graded=counted["province"],
+        indicator_count=counted["all"],
+        framework=district_year.framework,
+    )
+
+
+@transaction.atomic
+def grade_indicator(
+    *,
+    district_year: DistrictYear,
+    indicator,
+    option: GradeOption,
+    source: str,
+    justification: str,
+    evidence=(),
+    by,
+) -> Grade:
+    """Record one grade. A self-assessment needs a justification; evidence must belong to the
+    same action of the same year."""
+    if source == Grade.Source.SELF:
+        _check_open(district_year)
+    if (
+        option.indicator_id != indicator.pk
+        or indicator.action.framework_id != district_year.framework_id
+    ):
+        raise ValidationError(_("Pilihan nilai tidak sesuai dengan indikator."))
+    justification = (justification or "").strip()
+    if source == Grade.Source.SELF and not justification:
+        raise ValidationError(_("Tuliskan alasan penilaian untuk indikator ini."))
+    evidence = list(evidence)
+    for item in evidence:
+        ya = item.deliverable.year_action
+        if ya.district_year_id != district_year.pk or ya.action_id != indicator.action_id:
+            raise ValidationError(_("Bukti harus berasal dari aksi yang sama pada tahun ini."))
+    grade, _created = Grade.objects.update_or_create(
+        district=district_year.district,
+        district_year=district_year,
+        indicator=indicator,
+        source=source,
+        defaults={
+            "option": option,
+            "justification": justification[:5000],
+            "graded_by": by,
+            "graded_at": timezone.now(),
+        },
+    )
+    grade.evidence.set(evidence)
+    record(
+        f"grade_{source}",
+        actor=by,
+        district=district_year.district,
+        target=f"{indicator.action.code} #{indicator.number}",
+        grade=option.grade,
+    )
+    return grade

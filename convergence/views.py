@@ -1,0 +1,726 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+
+from accounts.audit import record
+from accounts.models import Role
+from accounts.policy import district_view, national_view
+from villages.models import Agency
+
+from . import exports, services
+from .forms import (
+    ActionSetupForm,
+    AgencyForm,
+    BoardFilterForm,
+    CommentForm,
+    EvidenceForm,
+    OpenYearForm,
+    ReturnForm,
+    UploadForm,
+)
+from .models import (
+    Action,
+    BoardImport,
+    Deliverable,
+    DeliverableTemplate,
+    DistrictYear,
+    Evidence,
+    Framework,
+    Grade,
+    GradeOption,
+    Indicator,
+    Transition,
+    YearAction,
+)
+
+
+def _year(request, year) -> DistrictYear:
+    return get_object_or_404(
+        DistrictYear.objects.select_related("framework"), district=request.district, year=year
+    )
+
+
+def _year_action(request, year, action_number) -> YearAction:
+    return get_object_or_404(
+        YearAction.objects.select_related("action", "lead_agency", "district_year__framework"),
+        district=request.district,
+        district_year__year=year,
+        action__number=action_number,
+    )
+
+
+def _deliverable(request, deliverable_id) -> Deliverable:
+    return get_object_or_404(
+        Deliverable.objects.select_related(
+            "template",
+            "year_action__action",
+            "year_action__lead_agency",
+            "year_action__district_year",
+        ),
+        district=request.district,
+        pk=deliverable_id,
+    )
+
+
+def _deliverables_with_history(queryset):
+    return queryset.select_related("template").prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+        Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
+        Prefetch("comments", queryset=services.Comment.objects.select_related("author")),
+    )
+
+
+def _back(deliverable: Deliverable):
+    return redirect(
+        "deliverable_detail",
+        district_slug=deliverable.district.slug,
+        deliverable_id=deliverable.pk,
+    )
+
+
+FRAMEWORK_MODELS = {
+    m.__name__: m for m in (Framework, Action, DeliverableTemplate, Indicator, GradeOption)
+}
+
+
+# --- Years ----------------------------------------------------------------------------------
+
+
+@district_view("convergence.view")
+def year_list(request):
+    district = request.district
+    years = DistrictYear.objects.filter(district=district).select_related("framework")
+    return render(
+        request,
+        "convergence/year_list.html",
+        {"years": years, "can_manage": request.access.can("convergence.manage")},
+    )
+
+
+@district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
+def year_open(request):
+    district = request.district
+    initial = {"year": district.local_now().year}
+    form = OpenYearForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            district_year = services.open_year(
+                district=district,
+                year=form.cleaned_data["year"],
+                framework=form.cleaned_data["framework"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Tahun %(year)s dibuka dengan %(framework)s.")
+                % {"year": district_year.year, "framework": district_year.framework.name},
+            )
+            return redirect("board", district_slug=district.slug, year=district_year.year)
+    return render(request, "convergence/year_open.html", {"form": form})
+
+
+@district_view("convergence.manage", methods=("POST",))
+def year_lock(request, year):
+    district_year = _year(request, year)
+    try:
+        services.lock_year(district_year=district_year, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Tahun %(year)s dikunci.") % {"year": year})
+    return redirect("board", district_slug=request.district.slug, year=year)
+
+
+# --- The board ------------------------------------------------------------------------------
+
+
+@district_view("convergence.view")
+def board(request, year):
+    district = request.district
+    district_year = _year(request, year)
+    today = district.local_now().date()
+    form = BoardFilterForm(request.GET or None, district=district)
+    agency_id = status = None
+    if form.is_valid():
+        agency_id = form.cleaned_data["agency"].pk if form.cleaned_data["agency"] else None
+        status = form.cleaned_data["status"] or None
+    summary = services.summary(district_year, today)
+    rows = (
+        services.board(district_year, agency_id=agency_id, status=status)
+        if (agency_id or status)
+        else summary.rows
+    )
+    return render(
+        request,
+        "convergence/board.html",
+        {
+            "district_year": district_year,
+            "rows": rows,
+            "summary": summary,
+            "today": today,
+            "form": form,
+            "filtered": bool(agency_id or status),
+            "can_manage": request.access.can("convergence.manage") and not district_year.is_locked,
+            "is_executive": request.access.has_role(Role.EXECUTIVE),
+        },
+    )
+
+
+@district_view("convergence.view")
+def board_export(request, year, fmt):
+    district_year = _year(request, year)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    rows = services.board(district_year)
+    today = request.district.local_now().date()
+    body, content_type = exports.board_file(district_year, rows, today, fmt)
+    name = f"konvergensi-{request.district.slug}-{year}.{fmt}"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@district_view("convergence.view")
+def action_detail(request, year, action_number):
+    year_action = _year_action(request, year, action_number)
+    deliverables = _deliverables_with_history(year_action.deliverables.all())
+    can_work = services.can_work_on(request.access, request.user, year_action)
+    return render(
+        request,
+        "convergence/action_detail.html",
+        {
+            "year_action": year_action,
+            "district_year": year_action.district_year,
+            "deliverables": deliverables,
+            "today": request.district.local_now().date(),
+            "can_work": can_work,
+            "can_verify": services.can_verify(request.access, year_action),
+            "can_manage": request.access.can("convergence.manage"),
+            "evidence_form": EvidenceForm(),
+            "return_form": ReturnForm(),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+@district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
+def action_setup(request, year, action_number):
+    district = request.district
+    year_action = _year_action(request, year, action_number)
+    if year_action.district_year.is_locked:
+        messages.error(request, _("Tahun ini sudah dikunci."))
+        return redirect(
+            "action_detail", district_slug=district.slug, year=year, action_number=action_number
+        )
+    members = list(services.work_members(district))
+    form = ActionSetupForm(request.POST or None, year_action=year_action, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_up_action(
+                year_action=year_action,
+                lead_agency=form.cleaned_data["lead_agency"],
+                responsible=form.responsible_users(),
+                due_dates=form.due_dates(),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Pengaturan aksi disimpan."))
+            return redirect(
+                "action_detail", district_slug=district.slug, year=year, action_number=action_number
+            )
+    return render(
+        request, "convergence/action_setup.html", {"form": form, "year_action": year_action}
+    )
+
+
+# --- One deliverable ------------------------------------------------------------------------
+
+
+@district_view("convergence.view")
+def deliverable_detail(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    deliverable = _deliverables_with_history(
+        Deliverable.objects.filter(pk=deliverable.pk, district=request.district).select_related(
+            "year_action__action", "year_action__lead_agency", "year_action__district_year"
+        )
+    ).get()
+    year_action = deliverable.year_action
+    return render(
+        request,
+        "convergence/deliverable_detail.html",
+        {
+            "d": deliverable,
+            "year_action": year_action,
+            "district_year": year_action.district_year,
+            "today": request.district.local_now().date(),
+            "can_work": services.can_work_on(request.access, request.user, year_action),
+            "can_verify": services.can_verify(request.access, year_action),
+            "evidence_form": EvidenceForm(),
+            "return_form": ReturnForm(),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+def _work_or_403(request, deliverable):
+    from django.core.exceptions import PermissionDenied
+
+    if not services.can_work_on(request.access, request.user, deliverable.year_action):
+        raise PermissionDenied
+
+
+@district_view("convergence.work", methods=("POST",))
+def evidence_upload(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    _work_or_403(request, deliverable)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Pilih berkas yang akan diunggah."))
+        return _back(deliverable)
+    try:
+        evidence = services.upload_evidence(
+            deliverable=deliverable, upload=form.cleaned_data["file"], by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Berkas %(name)s diunggah.") % {"name": evidence.original_name})
+    return _back(deliverable)
+
+
+@district_view("convergence.work", methods=("POST",))
+def evidence_remove(request, evidence_id):
+    evidence = get_object_or_404(
+        Evidence.objects.select_related(
+            "deliverable__year_action__district_year", "deliverable__template"
+        ),
+        district=request.district,
+        pk=evidence_id,
+    )
+    _work_or_403(request, evidence.deliverable)
+    try:
+        services.remove_evidence(evidence=evidence, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Berkas dihapus."))
+    return _back(evidence.deliverable)
+
+
+@district_view("convergence.view")
+@cache_control(private=True, no_store=True)
+def evidence_file(request, evidence_id):
+    """Evidence is served only here, after the district (middleware) and role checks."""
+    evidence = get_object_or_404(Evidence, district=request.district, pk=evidence_id)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=evidence.content_type not in ("application/pdf", "image/png", "image/jpeg"),
+        filename=evidence.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@district_view("convergence.work", methods=("POST",))
+def deliverable_data(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    _work_or_403(request, deliverable)
+    values = {
+        f["key"]: request.POST.get(f"field_{f['key']}", "") for f in deliverable.template.fields
+    }
+    try:
+        services.save_data(
+            deliverable=deliverable,
+            values=values,
+            note=request.POST.get("note", ""),
+            by=request.user,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Isian disimpan sebagai draf."))
+    return _back(deliverable)
+
+
+@district_view("convergence.work", methods=("POST",))
+def deliverable_submit(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    _work_or_403(request, deliverable)
+    try:
+        services.submit_deliverable(deliverable=deliverable, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Keluaran dikirim ke Bappeda untuk diverifikasi."))
+    return _back(deliverable)
+
+
+@district_view("convergence.manage", methods=("POST",))
+def deliverable_verify(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    try:
+        services.verify_deliverable(deliverable=deliverable, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Keluaran diverifikasi."))
+    return _back(deliverable)
+
+
+@district_view("convergence.manage", methods=("POST",))
+def deliverable_return(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    form = ReturnForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.return_deliverable(deliverable=deliverable, reason=reason, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Keluaran dikembalikan ke OPD dengan alasan."))
+    return _back(deliverable)
+
+
+@district_view("convergence.work", methods=("POST",))
+def deliverable_comment(request, deliverable_id):
+    deliverable = _deliverable(request, deliverable_id)
+    if not (
+        request.access.has_role(Role.DISTRICT_ADMIN)
+        or services.can_work_on(request.access, request.user, deliverable.year_action)
+    ):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    try:
+        services.add_comment(
+            deliverable=deliverable,
+            text=form.cleaned_data["text"] if form.is_valid() else "",
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return _back(deliverable)
+
+
+# --- Bulk import of deliverable metadata ----------------------------------------------------
+
+
+@district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
+def board_import(request, year):
+    from . import imports
+
+    district_year = _year(request, year)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = BoardImport(
+            district=request.district,
+            district_year=district_year,
+            original_name=upload.name[:200],
+            created_by=request.user,
+        )
+        job.file.save("impor", upload, save=False)
+        job.save()
+        return redirect(
+            "board_import_preview",
+            district_slug=request.district.slug,
+            year=year,
+            board_import_id=job.pk,
+        )
+    return render(
+        request,
+        "convergence/board_import.html",
+        {"form": form, "district_year": district_year, "columns": imports.COLUMNS},
+    )
+
+
+@district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
+def board_import_preview(request, year, board_import_id):
+    from . import imports
+
+    district_year = _year(request, year)
+    job = get_object_or_404(
+        BoardImport, district=request.district, district_year=district_year, pk=board_import_id
+    )
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    plan = imports.plan_import(district_year, data)
+    if request.method == "POST" and job.applied_at is None and not plan.errors:
+        try:
+            imports.apply_import(job, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request, _("%(n)s keluaran diperbarui dari berkas.") % {"n": len(plan.changes)}
+            )
+            return redirect("board", district_slug=request.district.slug, year=year)
+    return render(
+        request,
+        "convergence/board_import_preview.html",
+        {"job": job, "plan": plan, "district_year": district_year},
+    )
+
+
+# --- Performance assessment -----------------------------------------------------------------
+
+
+@district_view("convergence.view")
+def assessment(request, year):
+    district_year = _year(request, year)
+    return render(
+        request,
+        "convergence/assessment.html",
+        {
+            "district_year": district_year,
+            "scores": services.scores(district_year),
+            "can_self": request.access.can("assessment.self") and not district_year.is_locked,
+            "can_province": request.access.can("assessment.province"),
+        },
+    )
+
+
+def _grade_form(request, year, action_number, source):
+    year_action = _year_action(request, year, action_number)
+    district_year = year_action.district_year
+    indicators = list(
+        Indicator.objects.filter(action=year_action.action).prefetch_related("options")
+    )
+    grades = {
+        g.indicator_id: g
+        for g in Grade.objects.filter(district_year=district_year, source=source).prefetch_related(
+            "evidence"
+        )
+    }
+    evidence = list(
+        Evidence.objects.filter(
+            district=request.district, deliverable__year_action=year_action
+        ).select_related("deliverable__template")
+    )
+    errors = {}
+    if request.method == "POST":
+        evidence_by_id = {str(e.pk): e for e in evidence}
+        saved = 0
+        for indicator in indicators:
+            choice = request.POST.get(f"grade_{indicator.pk}", "")
+            if not choice:
+                continue
+            option = next((o for o in indicator.options.all() if str(o.pk) == choice), None)
+            linked = [
+                evidence_by_id[e]
+                for e in request.POST.getlist(f"evidence_{indicator.pk}")
+                if e in evidence_by_id
+            ]
+            try:
+                if option is None:
+                    raise ValidationError(_("Pilihan nilai tidak dikenal."))
+                services.grade_indicator(
+                    district_year=district_year,
+                    indicator=indicator,
+                    option=option,
+                    source=source,
+                    justification=request.POST.get(f"justification_{indicator.pk}", ""),
+                    evidence=linked,
+                    by=request.user,
+                )
+                saved += 1
+            except ValidationError as exc:
+                errors[indicator.pk] = exc.messages[0]
+        if not errors:
+            messages.success(request, _("%(n)s penilaian disimpan.") % {"n": saved})
+            return redirect("assessment", district_slug=request.district.slug, year=year)
+        messages.error(request, _("Sebagian penilaian belum tersimpan; lihat pesan di indikator."))
+    rows = [
+        {
+            "indicator": i,
+            "grade": grades.get(i.pk),
+            "error": errors.get(i.pk),
+            "posted_option": request.POST.get(f"grade_{i.pk}", ""),
+            "posted_justification": request.POST.get(f"justification_{i.pk}"),
+        }
+        for i in indicators
+    ]
+    return render(
+        request,
+        "convergence/assessment_form.html",
+        {
+            "year_action": year_action,
+            "district_year": district_year,
+            "rows": rows,
+            "evidence": evidence,
+            "source": source,
+        },
+    )
+
+
+@district_view("assessment.self", methods=("GET", "HEAD", "POST"))
+def assessment_self(request, year, action_number):
+    if _year(request, year).is_locked:
+        messages.error(request, _("Tahun ini sudah dikunci."))
+        return redirect("assessment", district_slug=request.district.slug, year=year)
+    return _grade_form(request, year, action_number, Grade.Source.SELF)
+
+
+@district_view("assessment.province", methods=("GET", "HEAD", "POST"))
+def assessment_province(request, year, action_number):
+    return _grade_form(request, year, action_number, Grade.Source.PROVINCE)
+
+
+# --- Agencies -------------------------------------------------------------------------------
+
+
+@district_view("agencies.manage", methods=("GET", "HEAD", "POST"))
+def agency_list(request):
+    district = request.district
+    form = AgencyForm(request.POST or None, district=district)
+    if request.method == "POST" and form.is_valid():
+        agency = form.save(commit=False)
+        agency.district = district
+        agency.save()
+        record("agency_added", actor=request.user, district=district, target=agency.short_name)
+        messages.success(request, _("OPD %(s)s ditambahkan.") % {"s": agency.short_name})
+        return redirect("agency_list", district_slug=district.slug)
+    agencies = Agency.objects.filter(district=district).order_by("-is_active", "short_name")
+    return render(request, "convergence/agency_list.html", {"form": form, "agencies": agencies})
+
+
+@district_view("agencies.manage", methods=("GET", "HEAD", "POST"))
+def agency_edit(request, agency_id):
+    district = request.district
+    agency = get_object_or_404(Agency, district=district, pk=agency_id)
+    form = AgencyForm(request.POST or None, instance=agency, district=district)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record(
+            "agency_changed",
+            actor=request.user,
+            district=district,
+            target=agency.short_name,
+            fields=sorted(form.changed_data),
+        )
+        messages.success(request, _("OPD %(s)s disimpan.") % {"s": agency.short_name})
+        return redirect("agency_list", district_slug=district.slug)
+    return render(request, "convergence/agency_edit.html", {"form": form, "agency": agency})
+
+
+# --- National: framework versions -----------------------------------------------------------
+
+
+@national_view("frameworks.manage", methods=("GET", "HEAD", "POST"))
+def framework_list(request):
+    from .definitions import DefinitionError, create_framework, parse_definition
+
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = parse_definition(form.cleaned_data["file"].read())
+            if Framework.objects.filter(code=data["code"]).exists():
+                raise DefinitionError(
+                    [
+                        _("Kode %(c)s sudah dipakai; beri kode baru untuk versi baru.")
+                        % {"c": data["code"]}
+                    ]
+                )
+            with transaction.atomic():
+                framework = create_framework(
+                    data,
+                    models=FRAMEWORK_MODELS,
+                    status=Framework.Status.DRAFT,
+                    created_by=request.user,
+                )
+        except DefinitionError as exc:
+            errors = exc.errors
+        else:
+            record("framework_uploaded", actor=request.user, target=framework.code)
+            messages.success(
+                request,
+                _("Draf %(name)s dibuat. Periksa, lalu terbitkan.") % {"name": framework.name},
+            )
+            return redirect("framework_detail", framework_code=framework.code)
+    frameworks = Framework.objects.annotate(action_count=Count("actions"))
+    in_use = set(DistrictYear.everything.values_list("framework_id", flat=True).distinct())
+    return render(
+        request,
+        "convergence/framework_list.html",
+        {"form": form, "errors": errors, "frameworks": frameworks, "in_use": in_use},
+    )
+
+
+def _framework(code) -> Framework:
+    return get_object_or_404(Framework, code=code)
+
+
+@national_view("frameworks.manage")
+def framework_detail(request, framework_code):
+    framework = _framework(framework_code)
+    actions = framework.actions.prefetch_related("deliverables", "indicators__options")
+    maximum = sum(
+        max((o.points for o in i.options.all()), default=0) * i.weight
+        for a in actions
+        for i in a.indicators.all()
+    )
+    return render(
+        request,
+        "convergence/framework_detail.html",
+        {
+            "framework": framework,
+            "actions": actions,
+            "maximum": maximum,
+            "in_use": framework.is_in_use(),
+        },
+    )
+
+
+@national_view("frameworks.manage")
+def framework_download(request, framework_code):
+    import json
+
+    from .definitions import framework_as_definition
+
+    framework = _framework(framework_code)
+    body = json.dumps(framework_as_definition(framework), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{framework.code}.json"'
+    return response
+
+
+@national_view("frameworks.manage", methods=("POST",))
+def framework_publish(request, framework_code):
+    framework = _framework(framework_code)
+    updated = Framework.objects.filter(pk=framework.pk, status=Framework.Status.DRAFT).update(
+        status=Framework.Status.PUBLISHED, published_at=timezone.now()
+    )
+    if updated:
+        record("framework_published", actor=request.user, target=framework.code)
+        messages.success(request, _("%(name)s diterbitkan.") % {"name": framework.name})
+    else:
+        messages.error(request, _("Kerangka ini sudah terbit."))
+    return redirect("framework_detail", framework_code=framework.code)
+
+
+@national_view("frameworks.manage", methods=("POST",))
+def framework_delete(request, framework_code):
+    framework = _framework(framework_code)
+    if framework.is_published:
+        messages.error(request, _("Kerangka yang sudah terbit tidak dapat dihapus."))
+        return redirect("framework_detail", framework_code=framework.code)
+    framework.delete()
+    record("framework_deleted", actor=request.user, target=framework_code)
+    messages.success(request, _("Draf dihapus."))
+    return redirect("framework_list")
