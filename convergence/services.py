@@ -356,6 +356,7 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
 @transaction.atomic
 def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
     """Send a deliverable to Bappeda: a document needs a file, data needs every field."""
+    _check_open(deliverable.year_action.district_year)
     template = deliverable.template
     if template.kind == DeliverableTemplate.Kind.DOCUMENT and not deliverable.evidence.exists():
         raise ValidationError(_("Unggah paling sedikit satu berkas bukti sebelum mengirim."))
