@@ -232,6 +232,34 @@ def create_framework(
     return framework
 
 
+SHIPPED = ("8-aksi-2018", "model-2025")
+
+
+def ensure_shipped_frameworks(models=None) -> int:
+    """Load the shipped frameworks that are missing (the data migration, and tests whose
+    database was flushed, use this)."""
+    from django.utils import timezone
+
+    if models is None:
+        from . import models as m
+
+        models = {
+            n: getattr(m, n)
+            for n in ("Framework", "Action", "DeliverableTemplate", "Indicator", "GradeOption")
+        }
+    created = 0
+    for code in SHIPPED:
+        if models["Framework"].objects.filter(code=code).exists():
+            continue
+        data = shipped_definition(code)
+        errors = validate_definition(data)
+        if errors:
+            raise ValueError(f"{code}: {errors}")
+        create_framework(data, models=models, status="published", published_at=timezone.now())
+        created += 1
+    return created
+
+
 def framework_as_definition(framework) -> dict:
     """The definition of an existing framework, for download and for new versions."""
 

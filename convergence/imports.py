@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from lib.tabular import TableError, read_rows
@@ -22,12 +22,12 @@ from .models import BoardImport, Deliverable, DistrictYear, YearAction
 from .services import work_members
 
 COLUMNS = [
-    ("aksi", _lazy("nomor aksi (wajib)")),
-    ("keluaran", _lazy("nomor keluaran dalam aksi (wajib)")),
-    ("tenggat", _lazy("tanggal tenggat: 2026-03-31 atau 31/03/2026")),
-    ("opd", _lazy("singkatan OPD pengampu aksi, mis. DINKES")),
-    ("penanggung_jawab", _lazy("email penanggung jawab aksi, dipisah titik koma")),
-    ("catatan", _lazy("catatan keluaran")),
+    ("aksi", gettext_lazy("nomor aksi (wajib)")),
+    ("keluaran", gettext_lazy("nomor keluaran dalam aksi (wajib)")),
+    ("tenggat", gettext_lazy("tanggal tenggat: 2026-03-31 atau 31/03/2026")),
+    ("opd", gettext_lazy("singkatan OPD pengampu aksi, mis. DINKES")),
+    ("penanggung_jawab", gettext_lazy("email penanggung jawab aksi, dipisah titik koma")),
+    ("catatan", gettext_lazy("catatan keluaran")),
 ]
 REQUIRED = {"aksi", "keluaran"}
 DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")

@@ -212,7 +212,7 @@ class GradeOption(FrameworkPart):
 
 class DistrictYear(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("berjalan")
+        OPEN = "open", _("terbuka")
         LOCKED = "locked", _("dikunci")
 
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="years")
@@ -317,6 +317,12 @@ class Deliverable(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def last_return_reason(self) -> str:
+        """Why it was last sent back (from the prefetched history)."""
+        returned = [t for t in self.transitions.all() if t.to_status == Status.RETURNED]
+        return returned[-1].reason if returned else ""
 
 
 def evidence_path(instance, filename):

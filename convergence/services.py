@@ -23,6 +23,7 @@ from accounts.audit import record
 from accounts.models import Membership, Role
 from lib.uploads import EVIDENCE_KINDS, sniff_kind
 from villages.models import Agency, District
+from villages.services import ensure_default_agencies
 
 from .models import (
     Comment,
@@ -58,6 +59,7 @@ def open_year(*, district: District, year: int, by, framework: Framework | None 
         )
     if DistrictYear.objects.filter(district=district, year=year).exists():
         raise ValidationError(_("Tahun %(year)s sudah dibuka.") % {"year": year})
+    ensure_default_agencies(district)
     agencies = {a.short_name: a for a in Agency.objects.filter(district=district, is_active=True)}
     district_year = DistrictYear.objects.create(
         district=district, year=year, framework=framework, opened_by=by

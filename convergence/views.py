@@ -12,6 +12,7 @@ from accounts.audit import record
 from accounts.models import Role
 from accounts.policy import district_view, national_view
 from villages.models import Agency
+from villages.services import ensure_default_agencies
 
 from . import exports, services
 from .forms import (
@@ -587,6 +588,7 @@ def assessment_province(request, year, action_number):
 @district_view("agencies.manage", methods=("GET", "HEAD", "POST"))
 def agency_list(request):
     district = request.district
+    ensure_default_agencies(district)  # a district starts with the usual list
     form = AgencyForm(request.POST or None, district=district)
     if request.method == "POST" and form.is_valid():
         agency = form.save(commit=False)

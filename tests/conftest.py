@@ -116,6 +116,10 @@ def make_user(email, name="") -> User:
 
 @pytest.fixture
 def regions(db):
+    from convergence.definitions import ensure_shipped_frameworks
+
+    # reference data from migrations is gone after a transactional test's flush
+    ensure_shipped_frameworks()
     return import_regions(parse_region_file(REGIONS_CSV.encode(), "regions.csv"))
 
 

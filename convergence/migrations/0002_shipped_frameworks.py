@@ -2,26 +2,18 @@
 the 2025 model. Their texts live in convergence/frameworks/*.json."""
 
 from django.db import migrations
-from django.utils import timezone
 
 SHIPPED = ("8-aksi-2018", "model-2025")
 
 
 def load(apps, schema_editor):
-    from convergence.definitions import create_framework, shipped_definition, validate_definition
+    from convergence.definitions import ensure_shipped_frameworks
 
     models = {
         name: apps.get_model("convergence", name)
         for name in ("Framework", "Action", "DeliverableTemplate", "Indicator", "GradeOption")
     }
-    for code in SHIPPED:
-        if models["Framework"].objects.filter(code=code).exists():
-            continue
-        data = shipped_definition(code)
-        errors = validate_definition(data)
-        if errors:
-            raise ValueError(f"{code}: {errors}")
-        create_framework(data, models=models, status="published", published_at=timezone.now())
+    ensure_shipped_frameworks(models)
 
 
 def unload(apps, schema_editor):

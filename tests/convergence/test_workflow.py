@@ -301,3 +301,27 @@ def test_agencies_are_editable_per_district(client, world):
     with scopes_disabled():
         bpbd.refresh_from_db()
         assert bpbd.name.endswith("Daerah") and not bpbd.is_active
+
+
+def test_returned_deliverable_shows_the_reason_to_its_agency(client, world, deliverable):
+    staff, admin = world.a.users["opd_staff"], world.a.users["district_admin"]
+    with scopes_disabled():
+        services.upload_evidence(deliverable=deliverable, upload=pdf_upload(), by=staff)
+        services.save_data(
+            deliverable=deliverable,
+            values={
+                f["key"]: "1" if f["type"] != "date" else "2026-01-05"
+                for f in deliverable.template.fields
+            },
+            note="",
+            by=staff,
+        )
+        services.submit_deliverable(deliverable=deliverable, by=staff)
+        services.return_deliverable(deliverable=deliverable, reason="Cap dinas belum ada", by=admin)
+    client.force_login(staff)
+    for page in (
+        url(world, "deliverable_detail", deliverable_id=deliverable.pk),
+        url(world, "action_detail", year=2026, action_number=deliverable.year_action.action.number),
+    ):
+        html = client.get(page).content.decode()
+        assert "Cap dinas belum ada" in html and "Kirim ulang ke Bappeda" in html

@@ -3,8 +3,21 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
+from django_scopes import scopes_disabled
 
-from accounts.models import Membership, Role
+from accounts.models import AuditEvent, Membership, Role, User
+from convergence import services
+from convergence.models import (
+    Comment,
+    Deliverable,
+    DistrictYear,
+    Evidence,
+    Grade,
+    Indicator,
+    Transition,
+)
+from villages.models import District
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +41,8 @@ def test_demo_has_every_role_in_two_time_zones_and_every_account_logs_in(client,
     assert by_district["kab-sumedang"] == district_roles
     assert by_district["kab-timor-tengah-selatan"] == district_roles
     assert by_district["-"] == {"province_viewer", "national_viewer", "national_admin"}
+    viewers = {a["email"] for a in accounts if a["role"] == "province_viewer"}
+    assert viewers == {"provinsi.jabar@demo.konvergensi.id", "provinsi.ntt@demo.konvergensi.id"}
     zones = {
         m.district.time_zone
         for m in Membership.objects.filter(district__isnull=False).select_related("district")
@@ -45,12 +60,103 @@ def test_demo_has_every_role_in_two_time_zones_and_every_account_logs_in(client,
             assert client.get(f"/{a['slug']}/").status_code == 200, a
 
 
+def _counts():
+    with scopes_disabled():
+        counts = {
+            model.__name__: model.objects.count()
+            for model in (
+                Membership,
+                User,
+                DistrictYear,
+                Deliverable,
+                Evidence,
+                Transition,
+                Comment,
+                Grade,
+                AuditEvent,
+            )
+        }
+        counts["statuses"] = sorted(
+            Deliverable.objects.values_list("district_id", "year_action__district_year__year")
+            .annotate(n=Count("pk"))
+            .values_list("district_id", "year_action__district_year__year", "status", "n")
+        )
+    return counts
+
+
 def test_seed_is_idempotent(regions):
     seed("demo-password-123")
-    count = Membership.objects.count()
+    before = _counts()
     seed("demo-password-123")
-    assert Membership.objects.count() == count
+    assert _counts() == before
     assert Membership.objects.filter(role=Role.NATIONAL_ADMIN).count() == 1
+
+
+@scopes_disabled()
+def test_demo_districts_have_a_year_in_progress_and_a_scored_closed_year(client, regions):
+    seed("demo-password-123")
+    for code, short in (("32.11", "sumedang"), ("53.02", "tts")):
+        district = District.objects.get(code=code)
+        today = district.local_now().date()
+        admin = User.objects.get(email=f"district.admin.{short}@demo.konvergensi.id")
+        staff = User.objects.get(email=f"opd.staff.{short}@demo.konvergensi.id")
+
+        current = DistrictYear.objects.get(district=district, year=today.year)
+        assert current.status == DistrictYear.Status.OPEN
+        assert current.framework.code == "model-2025"
+        deliverables = Deliverable.objects.filter(year_action__district_year=current)
+        assert set(deliverables.values_list("status", flat=True)) == {
+            "draft",
+            "submitted",
+            "returned",
+            "verified",
+        }
+        assert deliverables.overdue(today).filter(status="draft").exists()
+        assert deliverables.filter(status="draft", due_date__gte=today).exists()
+        returned = Transition.objects.filter(
+            deliverable__year_action__district_year=current, to_status="returned"
+        )
+        assert returned.exists()
+        assert all(t.reason for t in returned)
+        assert Comment.objects.filter(deliverable__year_action__district_year=current).exists()
+        for year_action in current.actions.select_related("lead_agency"):
+            expected = staff if year_action.lead_agency.short_name == "DINKES" else admin
+            assert list(year_action.responsible.all()) == [expected]
+        evidence = Evidence.objects.filter(deliverable__district=district).first()
+        with evidence.file.open("rb") as f:
+            assert f.read(5) == b"%PDF-"
+        assert evidence.content_type == "application/pdf"
+
+        previous = DistrictYear.objects.get(district=district, year=today.year - 1)
+        assert previous.is_locked
+        assert previous.framework.code == "model-2025"
+        done = Deliverable.objects.filter(year_action__district_year=previous)
+        assert done.exists()
+        assert set(done.values_list("status", flat=True)) == {"verified"}
+        assert not done.filter(evidence__isnull=True).exists()
+        indicators = Indicator.objects.filter(action__framework=previous.framework).count()
+        for source in (Grade.Source.SELF, Grade.Source.PROVINCE):
+            grades = Grade.objects.filter(district_year=previous, source=source)
+            assert grades.count() == indicators
+        province_grades = Grade.objects.filter(district_year=previous, source="province")
+        assert {g.graded_by.email for g in province_grades} == {
+            "provinsi.jabar@demo.konvergensi.id"
+            if code == "32.11"
+            else "provinsi.ntt@demo.konvergensi.id"
+        }
+        scores = services.scores(previous)
+        assert scores.self_graded == scores.province_graded == scores.indicator_count
+        assert scores.self_total != scores.province_total
+
+        client.force_login(admin)
+        for url in (
+            f"/{district.slug}/",
+            f"/{district.slug}/konvergensi/{current.year}/",
+            f"/{district.slug}/konvergensi/{previous.year}/",
+            f"/{district.slug}/konvergensi/{previous.year}/penilaian/",
+            f"/{district.slug}/keluaran/{deliverables.filter(status='verified').first().pk}/",
+        ):
+            assert client.get(url).status_code == 200, url
 
 
 def test_grant_role_command(regions):

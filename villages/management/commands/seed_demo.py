@@ -4,6 +4,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Role, User
 from accounts.services import grant_membership
+from convergence.demo import seed_convergence
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 
@@ -40,6 +41,13 @@ DEMO_DISTRICTS = [
 ]
 
 
+# One viewer for the province of each demo district.
+PROVINCE_VIEWERS = [
+    ("32", "provinsi.jabar@demo.konvergensi.id", "Pemantau Provinsi Jawa Barat"),
+    ("53", "provinsi.ntt@demo.konvergensi.id", "Pemantau Provinsi Nusa Tenggara Timur"),
+]
+
+
 def _email(role: str, short: str) -> str:
     return f"{role.replace('_', '.')}.{short}@demo.konvergensi.id"
 
@@ -56,14 +64,18 @@ class Command(BaseCommand):
             raise CommandError("Load the regions first: python manage.py import_regions")
         lines = []
         with transaction.atomic():
+            districts = []
             for spec in DEMO_DISTRICTS:
-                lines += self._district(spec, password)
-            province = Province.objects.get(code="32")
-            user = self._user(
-                "provinsi.jabar@demo.konvergensi.id", "Pemantau Provinsi Jawa Barat", password
-            )
-            grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
-            lines.append((Role.PROVINCE_VIEWER, "-", user.email))
+                district, district_lines, users = self._district(spec, password)
+                districts.append((district, users))
+                lines += district_lines
+            viewers = {}
+            for code, email, name in PROVINCE_VIEWERS:
+                user = self._user(email, name, password)
+                province = Province.objects.get(code=code)
+                grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
+                viewers[province.pk] = user
+                lines.append((Role.PROVINCE_VIEWER, "-", user.email))
             for role, email, name in (
                 (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
                 (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
@@ -71,6 +83,9 @@ class Command(BaseCommand):
                 user = self._user(email, name, password)
                 grant_membership(user=user, role=role)
                 lines.append((role, "-", user.email))
+            for district, users in districts:
+                users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
+                seed_convergence(district, users)
         for role, slug, email in lines:
             self.stdout.write(f"{role} {slug} {email}")
         self.stdout.write(f"password: {password}")
@@ -118,8 +133,10 @@ class Command(BaseCommand):
             (Role.KPM, f"KPM Desa {villages[0].name}", {"village": villages[0]}),
         ]
         lines = []
+        users = {}
         for role, name, scope in people:
             user = self._user(_email(role, short), name, password)
             grant_membership(user=user, role=role, district=district, position=name, **scope)
             lines.append((role, district.slug, user.email))
-        return lines
+            users[role] = user
+        return district, lines, users

@@ -1,0 +1,347 @@
+"""Demo convergence data for one district, made through the real services so that history,
+audit log and evidence files are genuine:
+
+- the previous year closed: every deliverable verified with evidence, graded by the district
+  (self-assessment) and by the province, then locked;
+- the current year in progress: deliverables in every state, some drafts overdue, due dates
+  set relative to today (in the district's time zone) so the board looks the same any day.
+
+Idempotent: a current year that exists is left alone; a previous year is completed from
+whatever state it is in (so last year's demo year is closed when the calendar turns).
+"""
+
+import functools
+import logging
+from datetime import date, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
+from django.utils.text import slugify
+
+from . import services
+from .models import Deliverable, DeliverableTemplate, DistrictYear, Grade, Indicator, Status
+
+# The current year, deliverable by deliverable in board order (action, then deliverable
+# number): the state it is left in and its due date in days from today. Frameworks with more
+# deliverables reuse the plan from the start.
+DRAFT, DRAFT_STARTED, SUBMITTED, RETURNED, VERIFIED = (
+    "draft",
+    "draft_started",
+    "submitted",
+    "returned",
+    "verified",
+)
+CURRENT_PLAN = [
+    (VERIFIED, -60),
+    (VERIFIED, -45),
+    (SUBMITTED, -10),
+    (VERIFIED, -30),
+    (RETURNED, -14),
+    (SUBMITTED, -2),
+    (VERIFIED, -40),
+    (RETURNED, -20),
+    (DRAFT_STARTED, -5),  # overdue, evidence uploaded but not sent
+    (SUBMITTED, -7),
+    (DRAFT, 35),
+    (DRAFT_STARTED, 21),
+    (DRAFT, -12),  # overdue, nothing done yet
+    (DRAFT_STARTED, -3),  # overdue, data half filled
+    (DRAFT, 6),
+    (DRAFT, 1),
+]
+
+# Grades as positions in an indicator's options (0 = the best), per indicator in order.
+# Province grades are the self grades moved by DELTA: mostly stricter, once more generous.
+SELF_GRADES = [0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0]
+PROVINCE_DELTA = [0, 1, 0, 0, 1, -1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 1]
+# A weaker district grades itself lower across the board.
+SELF_OFFSET = {"53.02": 1}
+# Share of measured toddlers found stunted, by district (invented but plausible).
+STUNTING_RATE = {"32.11": 0.088, "53.02": 0.312}
+
+RETURN_REASONS = {
+    DeliverableTemplate.Kind.DOCUMENT: (
+        "Dokumen belum ditandatangani dan belum dibubuhi cap; unggah ulang versi final."
+    ),
+    DeliverableTemplate.Kind.DATA: (
+        "Angka belum sesuai dengan rekapitulasi dari kecamatan; mohon diperiksa kembali."
+    ),
+}
+
+
+def seed_convergence(district, users: dict) -> None:
+    """`users`: "district_admin", "opd_staff" (of DINKES) and "province_viewer" (of the
+    district's province). Runs with scopes disabled (the seed_demo command)."""
+    today = district.local_now().date()
+    _previous_year(district, users, today.year - 1, today)
+    _current_year(district, users, today)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _weasyprint():
+    """WeasyPrint with one fetcher that fetches nothing and one font set, quiet: building
+    these for every file is most of the time a demo PDF takes."""
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    import weasyprint  # slow to import; only the demo needs it here
+    from weasyprint.text.fonts import FontConfiguration
+
+    return weasyprint, weasyprint.URLFetcher(allowed_protocols=()), FontConfiguration()
+
+
+def _pdf(deliverable, district) -> SimpleUploadedFile:
+    weasyprint, fetcher, fonts = _weasyprint()
+    title = deliverable.template.title
+    action = deliverable.year_action.action
+    year = deliverable.year_action.district_year.year
+    html = (
+        "<html><body style='font-family: sans-serif'>"
+        f"<h1 style='font-size: 16pt'>Dokumen contoh: {escape(title)} — {escape(district.name)}"
+        "</h1>"
+        f"<p>{escape(action.code)}. {escape(action.title)} — tahun {year}</p>"
+        "<p>Berkas ini dibuat otomatis sebagai data contoh portal Konvergensi.</p>"
+        "</body></html>"
+    )
+    data = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=fonts)
+    name = f"{slugify(title)[:80] or 'bukti'}.pdf"
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def _clamp(day: date, year: int) -> date:
+    return min(max(day, date(year, 1, 1)), date(year, 12, 31))
+
+
+def _due(today: date, days: int) -> date:
+    """`days` from today inside the year; an overdue date stays before today if it can."""
+    day = _clamp(today + timedelta(days=days), today.year)
+    if days < 0 and day >= today:
+        day = today + timedelta(days=days)
+    return day
+
+
+def _values(deliverable, district, today: date, *, partial=False) -> dict[str, str]:
+    """Plausible values for a data deliverable's fields (only the first one when partial)."""
+    year = deliverable.year_action.district_year.year
+    kecamatan = district.kecamatan.active().count() or 1
+    targets = kecamatan * 2_950
+    measured = round(targets * 0.93)
+    rate = STUNTING_RATE.get(district.code, 0.2) + (0.015 if year < today.year else 0)
+    if "agustus" in deliverable.template.title.lower():
+        measured = round(targets * 0.96)
+
+    def on(month, day):
+        return min(date(year, month, day), today).isoformat()
+
+    known = {
+        "jumlah_kecamatan": kecamatan,
+        "jumlah_kecamatan_terverifikasi": kecamatan,
+        "jumlah_desa_lokus": 10 + kecamatan % 7,
+        "nomor_sk": f"100.3.3.2/Kep.{40 + kecamatan}-Bappeda/{year}",
+        "tanggal_sk": on(2, 14),
+        "jumlah_perangkat_daerah": 14,
+        "jumlah_subkegiatan_ditandai": 63,
+        "total_anggaran_ditandai": "48750000000",
+        "jumlah_balita_sasaran": targets,
+        "jumlah_balita_diukur": measured,
+        "jumlah_balita_stunting": round(measured * rate),
+        "jumlah_desa_melapor": kecamatan * 9,
+        "jumlah_regulasi": 4,
+        "nomor_regulasi_terbaru": f"Peraturan Bupati Nomor 17 Tahun {year}",
+        "tanggal_regulasi_terbaru": on(3, 3),
+        "jumlah_publikasi": 12,
+        "tautan_publikasi": f"https://{district.slug}.go.id/berita/aksi-konvergensi-{year}",
+        "tanggal_publikasi_terakhir": on(10, 28),
+    }
+    by_type = {"integer": 10, "decimal": "12.5", "text": "Contoh isian", "date": on(6, 30)}
+    fields = deliverable.template.fields[:1] if partial else deliverable.template.fields
+    return {f["key"]: str(known.get(f["key"], by_type.get(f["type"], ""))) for f in fields}
+
+
+def _deliverables(district_year):
+    return list(
+        Deliverable.objects.filter(year_action__district_year=district_year)
+        .select_related(
+            "template",
+            "year_action__action",
+            "year_action__lead_agency",
+            "year_action__district_year",
+        )
+        .order_by("year_action__action__number", "template__number")
+    )
+
+
+def _worker(deliverable, users):
+    """Who fills a deliverable in: the OPD staff on DINKES-led actions, else the admin."""
+    agency = deliverable.year_action.lead_agency
+    return (
+        users["opd_staff"] if agency and agency.short_name == "DINKES" else users["district_admin"]
+    )
+
+
+def _set_up(district_year, users, due_dates: dict):
+    for year_action in district_year.actions.select_related("lead_agency", "action"):
+        agency = year_action.lead_agency
+        person = users["opd_staff"] if agency and agency.short_name == "DINKES" else None
+        services.set_up_action(
+            year_action=year_action,
+            lead_agency=agency,
+            responsible=[person or users["district_admin"]],
+            due_dates=due_dates,
+            by=users["district_admin"],
+        )
+
+
+def _prepare(deliverable, district, today, by, *, partial=False):
+    """Fill a draft in: evidence for a document, values for data."""
+    if deliverable.template.kind == DeliverableTemplate.Kind.DATA:
+        services.save_data(
+            deliverable=deliverable,
+            values=_values(deliverable, district, today, partial=partial),
+            note="" if partial else "Sumber: rekapitulasi perangkat daerah dan kecamatan.",
+            by=by,
+        )
+    elif not deliverable.evidence.exists():
+        services.upload_evidence(deliverable=deliverable, upload=_pdf(deliverable, district), by=by)
+
+
+# --- the previous year: closed and scored ---------------------------------------------------
+
+
+def _previous_year(district, users, year, today):
+    admin = users["district_admin"]
+    district_year = DistrictYear.objects.filter(district=district, year=year).first()
+    fresh = district_year is None
+    if fresh:
+        district_year = services.open_year(district=district, year=year, by=admin)
+        _set_up(district_year, users, {})
+    if not district_year.is_locked:
+        deliverables = _deliverables(district_year)
+        for index, deliverable in enumerate(deliverables):
+            worker = _worker(deliverable, users)
+            if deliverable.status in (Status.DRAFT, Status.RETURNED):
+                if not deliverable.evidence.exists():  # data deliverables get a source file
+                    services.upload_evidence(
+                        deliverable=deliverable, upload=_pdf(deliverable, district), by=worker
+                    )
+                if deliverable.template.kind == DeliverableTemplate.Kind.DATA:
+                    _prepare(deliverable, district, today, worker)
+                deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
+                if fresh and index == 1:  # one round trip in the history
+                    deliverable = services.return_deliverable(
+                        deliverable=deliverable,
+                        reason=RETURN_REASONS[deliverable.template.kind],
+                        by=admin,
+                    )
+                    deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
+            if deliverable.status == Status.SUBMITTED:
+                services.verify_deliverable(deliverable=deliverable, by=admin)
+        _grade(district_year, district, Grade.Source.SELF, admin)
+        services.lock_year(district_year=district_year, by=admin)
+    _grade(district_year, district, Grade.Source.PROVINCE, users["province_viewer"])
+
+
+def _grade(district_year, district, source, by):
+    done = set(
+        Grade.objects.filter(district_year=district_year, source=source).values_list(
+            "indicator_id", flat=True
+        )
+    )
+    indicators = (
+        Indicator.objects.filter(action__framework_id=district_year.framework_id)
+        .select_related("action")
+        .prefetch_related("options")
+        .order_by("action__number", "number")
+    )
+    year_actions = {ya.action_id: ya for ya in district_year.actions.all()}
+    offset = SELF_OFFSET.get(district.code, 0)
+    for index, indicator in enumerate(indicators):
+        if indicator.pk in done:
+            continue
+        options = list(indicator.options.all())
+        if not options:
+            continue
+        own = min(SELF_GRADES[index % len(SELF_GRADES)] + offset, len(options) - 1)
+        if source == Grade.Source.SELF:
+            position = own
+            year_action = year_actions.get(indicator.action_id)
+            evidence = (
+                [e for d in year_action.deliverables.all() for e in d.evidence.all()]
+                if year_action
+                else []
+            )
+            justification = (
+                f"Seluruh keluaran {indicator.action.code} terverifikasi Bappeda; "
+                f"bukti pelaksanaan terlampir ({len(evidence)} berkas)."
+            )
+        else:
+            evidence = []
+            position = own + PROVINCE_DELTA[index % len(PROVINCE_DELTA)]
+            position = max(0, min(position, len(options) - 1))
+            justification = (
+                "Sesuai dengan penilaian mandiri."
+                if position == own
+                else "Bukti belum menunjukkan pelaksanaan di seluruh desa lokus."
+                if position > own
+                else "Pelaksanaan melampaui kriteria; nilai dinaikkan."
+            )
+        services.grade_indicator(
+            district_year=district_year,
+            indicator=indicator,
+            option=options[position],
+            source=source,
+            justification=justification,
+            evidence=evidence,
+            by=by,
+        )
+
+
+# --- the current year: in progress ----------------------------------------------------------
+
+
+def _current_year(district, users, today):
+    year = today.year
+    if DistrictYear.objects.filter(district=district, year=year).exists():
+        return  # the demo's (or someone's) year in progress: left as it is
+    admin = users["district_admin"]
+    district_year = services.open_year(district=district, year=year, by=admin)
+    deliverables = _deliverables(district_year)
+    plan = [CURRENT_PLAN[i % len(CURRENT_PLAN)] for i in range(len(deliverables))]
+    due = {d.pk: _due(today, days) for d, (_state, days) in zip(deliverables, plan, strict=True)}
+    _set_up(district_year, users, due)
+    by_state = {}
+    for deliverable, (state, _days) in zip(deliverables, plan, strict=True):
+        by_state.setdefault(state, []).append(deliverable)
+        if state == DRAFT:
+            continue
+        worker = _worker(deliverable, users)
+        _prepare(deliverable, district, today, worker, partial=state == DRAFT_STARTED)
+        if state == DRAFT_STARTED:
+            continue
+        deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
+        if state == VERIFIED:
+            services.verify_deliverable(deliverable=deliverable, by=admin)
+        elif state == RETURNED:
+            services.return_deliverable(
+                deliverable=deliverable, reason=RETURN_REASONS[deliverable.template.kind], by=admin
+            )
+    overdue = [d for d in by_state.get(DRAFT, []) if due[d.pk] < today]
+    comments = [
+        (by_state.get(SUBMITTED, [])[:1], admin, "Sudah kami terima; sedang diperiksa tim TPPS."),
+        (
+            by_state.get(RETURNED, [])[-1:],
+            None,
+            "Baik, sedang kami perbaiki dan akan kami kirim ulang minggu ini.",
+        ),
+        (
+            overdue[:1],
+            admin,
+            "Tenggatnya sudah lewat; mohon segera diunggah atau kabari kendalanya.",
+        ),
+    ]
+    for chosen, author, text in comments:
+        for deliverable in chosen:
+            services.add_comment(
+                deliverable=deliverable, text=text, by=author or _worker(deliverable, users)
+            )
