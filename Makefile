@@ -35,6 +35,7 @@ lint: install
 
 bench: install
 	$(PY) bench/import_regions.py
+	$(PY) bench/board.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
