@@ -39,6 +39,13 @@ SECRET_KEY = env("SECRET_KEY") or (
     # Only a development server or the test suite may run without a secret.
     "dev-insecure-key-only-for-make-run-and-tests" if DEBUG or TESTING else ""
 )
+# Commands that only read code sign nothing: a throwaway key lets them run without a secret.
+OFFLINE_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "showmigrations"}
+if not SECRET_KEY and Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2]:
+    if sys.argv[1] in OFFLINE_COMMANDS:
+        import secrets
+
+        SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 

@@ -172,15 +172,26 @@ def validate_definition(data) -> list[str]:  # noqa: C901 - one flat list of che
     return errors
 
 
+MODEL_NAMES = ("Framework", "Action", "DeliverableTemplate", "Indicator", "GradeOption")
+
+
+def _app_models() -> dict:
+    from . import models
+
+    return {name: getattr(models, name) for name in MODEL_NAMES}
+
+
 def create_framework(
     data: dict,
     *,
-    models,
     status: str,
+    models=None,
     created_by=None,
     published_at=None,
 ):
-    """Rows for one validated definition. `models` maps names to model classes."""
+    """Rows for one validated definition. `models` maps names to model classes (historical
+    ones in migrations; the app's own by default)."""
+    models = models or _app_models()
     Framework = models["Framework"]
     framework = Framework.objects.create(
         code=data["code"],
@@ -240,13 +251,7 @@ def ensure_shipped_frameworks(models=None) -> int:
     database was flushed, use this)."""
     from django.utils import timezone
 
-    if models is None:
-        from . import models as m
-
-        models = {
-            n: getattr(m, n)
-            for n in ("Framework", "Action", "DeliverableTemplate", "Indicator", "GradeOption")
-        }
+    models = models or _app_models()
     created = 0
     for code in SHIPPED:
         if models["Framework"].objects.filter(code=code).exists():

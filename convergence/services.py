@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from villages.models import Agency, District
 from villages.services import ensure_default_agencies
 
 from .models import (
+    OPEN_STATUSES,
     Comment,
     Deliverable,
     DeliverableTemplate,
@@ -34,6 +36,7 @@ from .models import (
     Framework,
     Grade,
     GradeOption,
+    Indicator,
     ReminderSent,
     Status,
     Transition,
@@ -203,8 +206,6 @@ def upload_evidence(*, deliverable: Deliverable, upload, by) -> Evidence:
         raise ValidationError(
             _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
         )
-    if not data:
-        raise ValidationError(_("Berkas kosong."))
     name = (upload.name or "bukti").rsplit("/", 1)[-1][:150]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     evidence = Evidence(
@@ -466,14 +467,10 @@ def summary(district_year: DistrictYear, today: date) -> Summary:
 
 def year_progress(district_year: DistrictYear, today: date) -> dict:
     """Counts for the district home page, in one query."""
-    from django.db.models import Count, Q
-
     return Deliverable.objects.filter(year_action__district_year=district_year).aggregate(
         total=Count("pk"),
         verified=Count("pk", filter=Q(status=Status.VERIFIED)),
-        overdue=Count(
-            "pk", filter=Q(status__in=(Status.DRAFT, Status.RETURNED), due_date__lt=today)
-        ),
+        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
         submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
     )
 
@@ -527,7 +524,7 @@ def _remind_district(district: District, today: date) -> int:
         Deliverable.objects.filter(
             district=district,
             year_action__district_year__status=DistrictYear.Status.OPEN,
-            status__in=(Status.DRAFT, Status.RETURNED),
+            status__in=OPEN_STATUSES,
             due_date__lte=today + timedelta(days=-min(REMINDER_THRESHOLDS)),
         )
         .select_related("template", "year_action__action", "year_action__district_year")
@@ -651,8 +648,6 @@ class Scores:
 def scores(district_year: DistrictYear) -> Scores:
     """Each indicator scores (points of the chosen grade × its weight); an action's score is
     the sum over its indicators, the year's the sum over actions. Ungraded indicators score 0."""
-    from .models import Indicator
-
     year_actions = list(
         YearAction.objects.filter(district_year=district_year)
         .select_related("action")

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -26,15 +26,13 @@ from .forms import (
     UploadForm,
 )
 from .models import (
-    Action,
     BoardImport,
+    Comment,
     Deliverable,
-    DeliverableTemplate,
     DistrictYear,
     Evidence,
     Framework,
     Grade,
-    GradeOption,
     Indicator,
     Transition,
     YearAction,
@@ -73,21 +71,14 @@ def _deliverables_with_history(queryset):
     return queryset.select_related("template").prefetch_related(
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
         Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
-        Prefetch("comments", queryset=services.Comment.objects.select_related("author")),
+        Prefetch("comments", queryset=Comment.objects.select_related("author")),
     )
 
 
-def _back(deliverable: Deliverable):
+def _back(request, deliverable: Deliverable):
     return redirect(
-        "deliverable_detail",
-        district_slug=deliverable.district.slug,
-        deliverable_id=deliverable.pk,
+        "deliverable_detail", district_slug=request.district.slug, deliverable_id=deliverable.pk
     )
-
-
-FRAMEWORK_MODELS = {
-    m.__name__: m for m in (Framework, Action, DeliverableTemplate, Indicator, GradeOption)
-}
 
 
 # --- Years ----------------------------------------------------------------------------------
@@ -250,12 +241,15 @@ def action_setup(request, year, action_number):
 
 @district_view("convergence.view")
 def deliverable_detail(request, deliverable_id):
-    deliverable = _deliverable(request, deliverable_id)
-    deliverable = _deliverables_with_history(
-        Deliverable.objects.filter(pk=deliverable.pk, district=request.district).select_related(
-            "year_action__action", "year_action__lead_agency", "year_action__district_year"
-        )
-    ).get()
+    deliverable = get_object_or_404(
+        _deliverables_with_history(
+            Deliverable.objects.select_related(
+                "year_action__action", "year_action__lead_agency", "year_action__district_year"
+            )
+        ),
+        district=request.district,
+        pk=deliverable_id,
+    )
     year_action = deliverable.year_action
     return render(
         request,
@@ -275,8 +269,6 @@ def deliverable_detail(request, deliverable_id):
 
 
 def _work_or_403(request, deliverable):
-    from django.core.exceptions import PermissionDenied
-
     if not services.can_work_on(request.access, request.user, deliverable.year_action):
         raise PermissionDenied
 
@@ -288,7 +280,7 @@ def evidence_upload(request, deliverable_id):
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Pilih berkas yang akan diunggah."))
-        return _back(deliverable)
+        return _back(request, deliverable)
     try:
         evidence = services.upload_evidence(
             deliverable=deliverable, upload=form.cleaned_data["file"], by=request.user
@@ -297,7 +289,7 @@ def evidence_upload(request, deliverable_id):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Berkas %(name)s diunggah.") % {"name": evidence.original_name})
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 @district_view("convergence.work", methods=("POST",))
@@ -316,7 +308,7 @@ def evidence_remove(request, evidence_id):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Berkas dihapus."))
-    return _back(evidence.deliverable)
+    return _back(request, evidence.deliverable)
 
 
 @district_view("convergence.view")
@@ -354,7 +346,7 @@ def deliverable_data(request, deliverable_id):
             messages.error(request, message)
     else:
         messages.success(request, _("Isian disimpan sebagai draf."))
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 @district_view("convergence.work", methods=("POST",))
@@ -367,7 +359,7 @@ def deliverable_submit(request, deliverable_id):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Keluaran dikirim ke Bappeda untuk diverifikasi."))
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 @district_view("convergence.manage", methods=("POST",))
@@ -379,7 +371,7 @@ def deliverable_verify(request, deliverable_id):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Keluaran diverifikasi."))
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 @district_view("convergence.manage", methods=("POST",))
@@ -393,7 +385,7 @@ def deliverable_return(request, deliverable_id):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Keluaran dikembalikan ke OPD dengan alasan."))
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 @district_view("convergence.work", methods=("POST",))
@@ -403,8 +395,6 @@ def deliverable_comment(request, deliverable_id):
         request.access.has_role(Role.DISTRICT_ADMIN)
         or services.can_work_on(request.access, request.user, deliverable.year_action)
     ):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     form = CommentForm(request.POST)
     try:
@@ -415,7 +405,7 @@ def deliverable_comment(request, deliverable_id):
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
-    return _back(deliverable)
+    return _back(request, deliverable)
 
 
 # --- Bulk import of deliverable metadata ----------------------------------------------------
@@ -642,7 +632,6 @@ def framework_list(request):
             with transaction.atomic():
                 framework = create_framework(
                     data,
-                    models=FRAMEWORK_MODELS,
                     status=Framework.Status.DRAFT,
                     created_by=request.user,
                 )

@@ -3,17 +3,11 @@ the 2025 model. Their texts live in convergence/frameworks/*.json."""
 
 from django.db import migrations
 
-SHIPPED = ("8-aksi-2018", "model-2025")
+from convergence.definitions import MODEL_NAMES, SHIPPED, ensure_shipped_frameworks
 
 
 def load(apps, schema_editor):
-    from convergence.definitions import ensure_shipped_frameworks
-
-    models = {
-        name: apps.get_model("convergence", name)
-        for name in ("Framework", "Action", "DeliverableTemplate", "Indicator", "GradeOption")
-    }
-    ensure_shipped_frameworks(models)
+    ensure_shipped_frameworks({name: apps.get_model("convergence", name) for name in MODEL_NAMES})
 
 
 def unload(apps, schema_editor):

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from convergence import services
 from convergence.models import BoardImport, Deliverable, Status
-from tests.convergence.objects import pdf_upload, year_for
+from tests.convergence.objects import pdf_upload, submit_complete, year_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,7 @@ def verify_all_of_action(world, year_action):
     admin = world.a.users["district_admin"]
     with scopes_disabled():
         for d in year_action.deliverables.select_related("template"):
-            services.upload_evidence(deliverable=d, upload=pdf_upload(), by=admin)
-            services.save_data(
-                deliverable=d,
-                values={
-                    f["key"]: "1" if f["type"] != "date" else "2026-01-05"
-                    for f in d.template.fields
-                },
-                note="",
-                by=admin,
-            )
-            services.submit_deliverable(deliverable=d, by=admin)
+            submit_complete(d, by=admin)
             services.verify_deliverable(deliverable=d, by=admin)
 
 
@@ -83,19 +73,7 @@ def test_board_filters(client, world, year_a, deliverable):
     agencies = {row.year_action.lead_agency_id for row in response.context["rows"]}
     assert agencies == {world.a.agency.pk}
     with scopes_disabled():
-        services.upload_evidence(
-            deliverable=deliverable, upload=pdf_upload(), by=world.a.users["opd_staff"]
-        )
-        services.save_data(
-            deliverable=deliverable,
-            values={
-                f["key"]: "1" if f["type"] != "date" else "2026-01-05"
-                for f in deliverable.template.fields
-            },
-            note="",
-            by=world.a.users["opd_staff"],
-        )
-        services.submit_deliverable(deliverable=deliverable, by=world.a.users["opd_staff"])
+        submit_complete(deliverable, by=world.a.users["opd_staff"])
     response = client.get(url(world, "board", year=2026), {"status": "submitted"})
     shown = [d.pk for row in response.context["rows"] for d in row.deliverables]
     assert shown == [deliverable.pk]

@@ -10,7 +10,7 @@ from django_scopes import scopes_disabled
 
 from convergence import services
 from convergence.models import Deliverable, ReminderSent
-from tests.convergence.objects import own_deliverable, pdf_upload, year_for
+from tests.convergence.objects import own_deliverable, submit_complete, year_for
 
 pytestmark = pytest.mark.django_db
 
@@ -82,17 +82,7 @@ def test_responsible_users_first_and_submitted_work_is_left_alone(world):
     assert [m.to for m in mail.outbox] == [[admin.email]]
     # once submitted, no "late" reminder
     with scopes_disabled():
-        services.upload_evidence(deliverable=target, upload=pdf_upload(), by=admin)
-        services.save_data(
-            deliverable=target,
-            values={
-                f["key"]: "1" if f["type"] != "date" else "2026-01-05"
-                for f in target.template.fields
-            },
-            note="",
-            by=admin,
-        )
-        services.submit_deliverable(deliverable=target, by=admin)
+        submit_complete(target, by=admin)
     assert services.send_deadline_reminders(now=at_utc(DUE + dt.timedelta(days=3), 2)) == 0
 
 

@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from convergence import services
 from convergence.models import Deliverable, DeliverableTemplate, Evidence, Status, Transition
 from tests.conftest import png_bytes
-from tests.convergence.objects import PDF, pdf_upload, year_for
+from tests.convergence.objects import PDF, pdf_upload, submit_complete, year_for
 
 pytestmark = pytest.mark.django_db
 
@@ -306,17 +306,7 @@ def test_agencies_are_editable_per_district(client, world):
 def test_returned_deliverable_shows_the_reason_to_its_agency(client, world, deliverable):
     staff, admin = world.a.users["opd_staff"], world.a.users["district_admin"]
     with scopes_disabled():
-        services.upload_evidence(deliverable=deliverable, upload=pdf_upload(), by=staff)
-        services.save_data(
-            deliverable=deliverable,
-            values={
-                f["key"]: "1" if f["type"] != "date" else "2026-01-05"
-                for f in deliverable.template.fields
-            },
-            note="",
-            by=staff,
-        )
-        services.submit_deliverable(deliverable=deliverable, by=staff)
+        submit_complete(deliverable, by=staff)
         services.return_deliverable(deliverable=deliverable, reason="Cap dinas belum ada", by=admin)
     client.force_login(staff)
     for page in (
