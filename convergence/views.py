@@ -507,35 +507,39 @@ def _grade_form(request, year, action_number, source):
     if request.method == "POST":
         evidence_by_id = {str(e.pk): e for e in evidence}
         saved = 0
-        for indicator in indicators:
-            choice = request.POST.get(f"grade_{indicator.pk}", "")
-            if not choice:
-                continue
-            option = next((o for o in indicator.options.all() if str(o.pk) == choice), None)
-            linked = [
-                evidence_by_id[e]
-                for e in request.POST.getlist(f"evidence_{indicator.pk}")
-                if e in evidence_by_id
-            ]
-            try:
-                if option is None:
-                    raise ValidationError(_("Pilihan nilai tidak dikenal."))
-                services.grade_indicator(
-                    district_year=district_year,
-                    indicator=indicator,
-                    option=option,
-                    source=source,
-                    justification=request.POST.get(f"justification_{indicator.pk}", ""),
-                    evidence=linked,
-                    by=request.user,
-                )
-                saved += 1
-            except ValidationError as exc:
-                errors[indicator.pk] = exc.messages[0]
+        # all grades of the form or none: a fault on one indicator saves nothing
+        with transaction.atomic():
+            for indicator in indicators:
+                choice = request.POST.get(f"grade_{indicator.pk}", "")
+                if not choice:
+                    continue
+                option = next((o for o in indicator.options.all() if str(o.pk) == choice), None)
+                linked = [
+                    evidence_by_id[e]
+                    for e in request.POST.getlist(f"evidence_{indicator.pk}")
+                    if e in evidence_by_id
+                ]
+                try:
+                    if option is None:
+                        raise ValidationError(_("Pilihan nilai tidak dikenal."))
+                    services.grade_indicator(
+                        district_year=district_year,
+                        indicator=indicator,
+                        option=option,
+                        source=source,
+                        justification=request.POST.get(f"justification_{indicator.pk}", ""),
+                        evidence=linked,
+                        by=request.user,
+                    )
+                    saved += 1
+                except ValidationError as exc:
+                    errors[indicator.pk] = exc.messages[0]
+            if errors:
+                transaction.set_rollback(True)
         if not errors:
             messages.success(request, _("%(n)s penilaian disimpan.") % {"n": saved})
             return redirect("assessment", district_slug=request.district.slug, year=year)
-        messages.error(request, _("Sebagian penilaian belum tersimpan; lihat pesan di indikator."))
+        messages.error(request, _("Tidak ada yang disimpan; perbaiki indikator yang ditandai."))
     rows = [
         {
             "indicator": i,

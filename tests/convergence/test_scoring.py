@@ -158,3 +158,28 @@ def test_grade_pages_for_admin_and_province(client, world):
             evidence
         ]
         assert Evidence.objects.count() == 1
+
+
+def test_a_fault_on_one_indicator_saves_no_grade(client, world):
+    year_for(world.a, 2026)
+    with scopes_disabled():
+        indicators = list(
+            Indicator.objects.filter(
+                action__framework__code="model-2025", action__number=1
+            ).prefetch_related("options")
+        )
+    data = {f"grade_{i.pk}": str(i.options.all()[0].pk) for i in indicators}
+    data[f"justification_{indicators[0].pk}"] = "Dokumen lengkap"  # the others have none
+    client.force_login(world.a.users["district_admin"])
+    response = client.post(
+        reverse(
+            "assessment_self",
+            kwargs={"district_slug": world.a.district.slug, "year": 2026, "action_number": 1},
+        ),
+        data,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Tidak ada yang disimpan" in html and "Dokumen lengkap" in html
+    with scopes_disabled():
+        assert not Grade.objects.exists()
