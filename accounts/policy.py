@@ -48,6 +48,16 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "convergence.manage": frozenset({Role.DISTRICT_ADMIN}),
     "assessment.self": frozenset({Role.DISTRICT_ADMIN}),
     "assessment.province": frozenset({Role.PROVINCE_VIEWER}),
+    # focus villages: the district and the camat read the lists; the admin keeps them
+    "focus.view": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
+    "focus.manage": frozenset({Role.DISTRICT_ADMIN}),
+    # village reports. Object checks (villages.reports.village_for) narrow every one of these
+    # to the user's own village (village head, KPM) or kecamatan (camat).
+    "villages.view": ALL_DISTRICT_ROLES,
+    "villages.fill": frozenset({Role.VILLAGE_HEAD, Role.KPM}),
+    "villages.verify": frozenset({Role.CAMAT}),
+    "villages.completeness": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
+    "villages.periods": frozenset({Role.DISTRICT_ADMIN}),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -64,6 +74,7 @@ class Access:
     roles: frozenset[Role]
     kecamatan_ids: frozenset[int] = field(default_factory=frozenset)
     village_ids: frozenset[int] = field(default_factory=frozenset)
+    village_kecamatan_ids: frozenset[int] = field(default_factory=frozenset)
     agency_ids: frozenset[int] = field(default_factory=frozenset)
 
     def can(self, permission: str) -> bool:
@@ -87,16 +98,23 @@ class Access:
         """The django-scopes dimensions for this access.
 
         `None` in django-scopes means "every value"; it is given only for district-wide
-        roles, decided here from the roles alone. A camat is limited to his kecamatan and a
-        village head or KPM to the village (both as lists, never empty: a role that needs a
-        scope cannot exist without one, see the Membership constraint).
+        roles, decided here from the roles alone. A camat is limited to his kecamatan (every
+        village in it); a village head or KPM to his village and its kecamatan. Both come as
+        lists, never empty: a role that needs a scope cannot exist without one (see the
+        Membership constraint). Every model scoped by village is also scoped by kecamatan
+        (tests/accounts/test_tenancy.py checks it), so a camat's open village dimension never
+        reaches beyond his kecamatan. A user who is both camat and village head is scoped as
+        camat.
         """
         scope = {"district": self.district_id}
         if self.district_wide:
             scope["kecamatan"] = None
             scope["village"] = None
+        elif self.kecamatan_ids:
+            scope["kecamatan"] = sorted(self.kecamatan_ids)
+            scope["village"] = None
         else:
-            scope["kecamatan"] = sorted(self.kecamatan_ids) or [-1]
+            scope["kecamatan"] = sorted(self.village_kecamatan_ids) or [-1]
             scope["village"] = sorted(self.village_ids) or [-1]
         return scope
 
@@ -122,6 +140,7 @@ def access_for(memberships: list[Membership], district) -> Access | None:
     roles: set[Role] = set()
     kecamatan_ids: set[int] = set()
     village_ids: set[int] = set()
+    village_kecamatan_ids: set[int] = set()
     agency_ids: set[int] = set()
     for m in memberships:
         role = Role(m.role)
@@ -135,6 +154,7 @@ def access_for(memberships: list[Membership], district) -> Access | None:
                 kecamatan_ids.add(m.kecamatan_id)
             elif role in (Role.VILLAGE_HEAD, Role.KPM):
                 village_ids.add(m.village_id)
+                village_kecamatan_ids.add(m.village.kecamatan_id)
             elif role == Role.OPD_STAFF:
                 agency_ids.add(m.agency_id)
     if not roles:
@@ -144,6 +164,7 @@ def access_for(memberships: list[Membership], district) -> Access | None:
         roles=frozenset(roles),
         kecamatan_ids=frozenset(kecamatan_ids),
         village_ids=frozenset(village_ids),
+        village_kecamatan_ids=frozenset(village_kecamatan_ids),
         agency_ids=frozenset(agency_ids),
     )
 

@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "convergence.tasks.deadline_reminders",
         "schedule": crontab(hour=23, minute=0),
     },
+    # 23:10 UTC is early morning in every Indonesian zone (06:10 WIB … 08:10 WIT)
+    "village-report-reminders": {
+        "task": "villages.tasks.village_report_reminders",
+        "schedule": crontab(hour=23, minute=10),
+    },
 }
 
 LOGGING = {

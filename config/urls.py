@@ -99,6 +99,8 @@ district_patterns = [
         convergence_views.evidence_remove,
         name="evidence_remove",
     ),
+    path("lokus/", include("villages.focus_urls")),
+    path("", include("villages.report_urls")),
 ]
 
 urlpatterns = [

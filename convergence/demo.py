@@ -91,20 +91,24 @@ def _weasyprint():
     return weasyprint, weasyprint.URLFetcher(allowed_protocols=()), FontConfiguration()
 
 
-def _pdf(deliverable, district) -> SimpleUploadedFile:
+def demo_pdf(title: str, line: str) -> bytes:
+    """A small real PDF saying it is demo data."""
     weasyprint, fetcher, fonts = _weasyprint()
-    title = deliverable.template.title
-    action = deliverable.year_action.action
-    year = deliverable.year_action.district_year.year
     html = (
         "<html><body style='font-family: sans-serif'>"
-        f"<h1 style='font-size: 16pt'>Dokumen contoh: {escape(title)} — {escape(district.name)}"
-        "</h1>"
-        f"<p>{escape(action.code)}. {escape(action.title)} — tahun {year}</p>"
+        f"<h1 style='font-size: 16pt'>Dokumen contoh: {escape(title)}</h1>"
+        f"<p>{escape(line)}</p>"
         "<p>Berkas ini dibuat otomatis sebagai data contoh portal Konvergensi.</p>"
         "</body></html>"
     )
-    data = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=fonts)
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=fonts)
+
+
+def _pdf(deliverable, district) -> SimpleUploadedFile:
+    title = deliverable.template.title
+    action = deliverable.year_action.action
+    year = deliverable.year_action.district_year.year
+    data = demo_pdf(f"{title} — {district.name}", f"{action.code}. {action.title} — tahun {year}")
     name = f"{slugify(title)[:80] or 'bukti'}.pdf"
     return SimpleUploadedFile(name, data, content_type="application/pdf")
 

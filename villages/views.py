@@ -18,6 +18,9 @@ from .tasks import run_region_import
 def district_home(request):
     district = request.district
     access = request.access
+    if access.village_ids and not access.district_wide and not access.kecamatan_ids:
+        # a village head or KPM lands on his village
+        return redirect("village_home", district_slug=district.slug)
     own = [m for m in memberships_of(request) if m.district_id == district.id]
     counts = {
         "kecamatan": Kecamatan.objects.active().filter(district=district).count(),

@@ -38,7 +38,9 @@ def test_province_and_national_roles_must_enrol(client, world, mfa_on, who):
 
 def test_village_head_is_not_forced(client, world, mfa_on):
     client.force_login(world.a.users["village_head"])
-    assert client.get(f"/{world.a.district.slug}/").status_code == 200
+    response = client.get(f"/{world.a.district.slug}/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/{world.a.district.slug}/desa/{world.a.village.pk}/"
 
 
 def test_enrolled_admin_logs_in_with_a_totp_code(client, world, mfa_on):

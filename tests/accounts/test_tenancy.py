@@ -47,10 +47,32 @@ def test_village_roles_are_scoped_to_their_village(world):
     scope_ = access.scope()
     assert scope_["district"] == world.a.district.id
     assert scope_["village"] == [world.a.village.id]
-    assert scope_["kecamatan"] == [-1]
+    assert scope_["kecamatan"] == [world.a.village.kecamatan_id]
     camat = access_for(memberships(world.a.users["camat"]), world.a.district).scope()
     assert camat["kecamatan"] == [world.a.kecamatan.id]
-    assert camat["village"] == [-1]
+    assert camat["village"] is None  # every village, but only inside his kecamatan:
+
+
+def _scope_dimensions(model) -> set:
+    """The dimensions of a django-scopes ScopedManager (kept in its closure)."""
+    get_queryset = type(model._default_manager).get_queryset
+    names = get_queryset.__code__.co_freevars
+    cells = dict(zip(names, get_queryset.__closure__ or (), strict=False))
+    return set(cells["required_scopes"].cell_contents) if "required_scopes" in cells else set()
+
+
+def test_every_village_scoped_model_is_also_scoped_by_kecamatan():
+    """A camat's scope leaves the village dimension open, so a model scoped by village alone
+    would show him every village of the district."""
+    from django.apps import apps
+
+    checked = 0
+    for model in apps.get_models():
+        dimensions = _scope_dimensions(model)
+        if "village" in dimensions:
+            assert "kecamatan" in dimensions, model.__name__
+            checked += 1
+    assert checked >= 3
 
 
 def test_no_access_to_another_district(world):

@@ -57,7 +57,8 @@ def test_demo_has_every_role_in_two_time_zones_and_every_account_logs_in(client,
         landing = client.get(response["Location"], follow=True)
         assert landing.status_code == 200, a
         if a["slug"] != "-":
-            assert client.get(f"/{a['slug']}/").status_code == 200, a
+            # village heads and KPM land on their village
+            assert client.get(f"/{a['slug']}/", follow=True).status_code == 200, a
 
 
 def _counts():
@@ -176,3 +177,33 @@ def test_grant_role_command(regions):
         call_command("grant_role", "x@y.test", "camat", "--district", "kab-sumedang")
     with pytest.raises(CommandError):
         call_command("grant_role", "x@y.test", "district_admin", "--district", "kab-tidak-ada")
+
+
+@scopes_disabled()
+def test_demo_villages_have_focus_years_and_reports_in_every_state(regions):
+    from villages.models import FocusVillage, VillageReport
+
+    seed("demo-password-123")
+    for code in ("32.11", "53.02"):
+        district = District.objects.get(code=code)
+        year = district.local_now().year
+        heads = Membership.objects.filter(district=district, role=Role.VILLAGE_HEAD)
+        kpm = Membership.objects.filter(district=district, role=Role.KPM)
+        assert heads.count() == 2
+        assert {m.village_id for m in kpm} == {m.village_id for m in heads}
+        focus = set(
+            FocusVillage.objects.filter(district=district).values_list("village_id", "decree__year")
+        )
+        assert {y for _v, y in focus} == {year - 1, year}
+        head_villages = [m.village_id for m in heads.order_by("user__email")]
+        focus_years = [{y for v, y in focus if v == village} for village in head_villages]
+        assert sorted(map(len, focus_years)) == [0, 2]  # one focus village, one not
+        reports = VillageReport.objects.filter(district=district)
+        assert set(reports.values_list("status", flat=True)) == {
+            "draft",
+            "submitted",
+            "returned",
+            "verified",
+        }
+        assert reports.filter(version=2).exists()  # a correction
+        assert all(r.remark for r in reports.filter(status="returned"))

@@ -5,6 +5,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Role, User
 from accounts.services import grant_membership
 from convergence.demo import seed_convergence
+from villages.demo import seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             for district, users in districts:
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
                 seed_convergence(district, users)
+                seed_villages(district, users, *users.pop("villages"))
         for role, slug, email in lines:
             self.stdout.write(f"{role} {slug} {email}")
         self.stdout.write(f"password: {password}")
@@ -139,4 +141,17 @@ class Command(BaseCommand):
             grant_membership(user=user, role=role, district=district, position=name, **scope)
             lines.append((role, district.slug, user.email))
             users[role] = user
+        # a second village (not a focus village) with its own head and KPM
+        village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
+        for role, key, name in (
+            (Role.VILLAGE_HEAD, "head", f"Kepala Desa {villages[1].name}"),
+            (Role.KPM, "kpm", f"KPM Desa {villages[1].name}"),
+        ):
+            user = self._user(_email(role, f"2.{short}"), name, password)
+            grant_membership(
+                user=user, role=role, district=district, position=name, village=villages[1]
+            )
+            lines.append((role, district.slug, user.email))
+            village_users[1][key] = user
+        users["villages"] = (villages, village_users)
         return district, lines, users

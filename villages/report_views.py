@@ -1,0 +1,558 @@
+"""Village reporting pages: the village head's portal (mobile first), the camat's verification
+and the district's completeness view. Object checks live in villages.reports (village_for,
+may_fill, may_verify, visible): a village head reaches only his village, a camat only his
+kecamatan, and a draft stays with the village until it is sent."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.policy import district_view
+
+from . import reports, scorecard
+from .models import ReportFile, ReportKind, ReportPeriod, VillageReport
+
+Status = reports.Status
+
+
+def _period(request, period_id) -> ReportPeriod:
+    return get_object_or_404(ReportPeriod, pk=period_id, district=request.district)
+
+
+def _report(request, report_id) -> VillageReport:
+    """A report this user may see: its village must be his to see, and a draft is seen only
+    by the village itself."""
+    report = get_object_or_404(
+        VillageReport.objects.select_related("period", "village__kecamatan", "district"),
+        pk=report_id,
+        district=request.district,
+    )
+    if not reports.may_see_village(request.access, report.village) or not reports.visible(
+        request.access, report
+    ):
+        raise Http404
+    return report
+
+
+def _messages_from(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+# --- The village head's pages -----------------------------------------------------------------
+
+
+@district_view("villages.view")
+def village_home(request):
+    """A village head or KPM lands on his village; everybody else on the completeness view."""
+    own = reports.own_villages(request.access, request.district)
+    if own:
+        return redirect("village_page", district_slug=request.district.slug, village_id=own[0].pk)
+    if request.access.can("villages.completeness"):
+        return redirect("period_list", district_slug=request.district.slug)
+    raise Http404
+
+
+@district_view("villages.view")
+def village_page(request, village_id):
+    district = request.district
+    village = reports.village_for(request.access, district, village_id)
+    today = district.local_now().date()
+    year = _year_param(request, today.year)
+    lines = reports.village_periods(village, year)
+    if not reports.may_fill(request.access, village):
+        for line in lines:  # drafts stay with the village
+            line.current = line.sent
+    for line in lines:
+        line.late = line.is_late(today, district.tz)
+    from .focus import focus_history
+
+    due = [
+        line
+        for line in lines
+        if line.state in ("missing", "draft", "returned") and line.period.starts_on <= today
+    ]
+    return render(
+        request,
+        "villages/village_page.html",
+        {
+            "village": village,
+            "year": year,
+            "years": [year - 1, year, year + 1],
+            "lines": lines,
+            "due": due,
+            "returned": [line for line in lines if line.state == "returned"],
+            "focus_years": focus_history([village]).get(village.pk, []),
+            "today": today,
+            "may_fill": reports.may_fill(request.access, village),
+        },
+    )
+
+
+def _year_param(request, default: int) -> int:
+    return _year(request.GET.get("tahun"), default)
+
+
+def _year(raw, default: int) -> int:
+    try:
+        year = int(raw or default)
+    except ValueError:
+        return default
+    return year if 2015 <= year <= 2100 else default
+
+
+def _field_rows(kind, data, errors, posted=None):
+    """What the form and the read-only view show: every field with its typed or stored value
+    and its error."""
+    source = posted if posted is not None else data
+
+    def value(key):
+        raw = source.get(key, "")
+        return "" if raw is None else raw
+
+    def cell(f):
+        return {"field": f, "value": value(f.key), "error": errors.get(f.key, "")}
+
+    if kind == ReportKind.SCORECARD:
+        groups = []
+        for group in scorecard.GROUPS:
+            rows = []
+            for indicator in group.indicators:
+                answers = [
+                    {
+                        "key": scorecard.answer_key(group, indicator, a),
+                        "label": label,
+                        "value": value(scorecard.answer_key(group, indicator, a)),
+                        "error": errors.get(scorecard.answer_key(group, indicator, a), ""),
+                    }
+                    for a, label in scorecard.ANSWERS
+                ]
+                rows.append(
+                    {
+                        "indicator": indicator,
+                        "answers": answers,
+                        "errors": [a["error"] for a in answers if a["error"]],
+                        "percent": scorecard.indicator_percent(data, group, indicator),
+                    }
+                )
+            groups.append({"group": group, "rows": rows, "target": value(group.target)})
+        return {
+            "targets": [cell(f) for f in scorecard.TARGETS],
+            "growth": [cell(f) for f in scorecard.GROWTH],
+            "groups": groups,
+            "fund": [cell(f) for f in scorecard.FUND],
+            "signers": [cell(f) for f in scorecard.SIGNERS],
+        }
+    return {
+        "semester": [cell(f) for f in scorecard.SEMESTER],
+        "file_errors": {k: v for k, v in errors.items() if k.endswith("_file")},
+    }
+
+
+def _report_page(request, village, period, *, errors=None, posted=None, status=200):
+    access = request.access
+    all_versions = reports.versions(village, period)
+    shown = [r for r in all_versions if reports.visible(access, r)]
+    current = shown[0] if shown else None
+    may_fill = reports.may_fill(access, village)
+    editable = may_fill and (current is None or current.is_editable)
+    data = current.data if current else {}
+    if current is None and may_fill and period.kind == ReportKind.SCORECARD:
+        data = {"sign_head": request.user.full_name} if _is_head(access) else {}
+    errors = errors or {}
+    computed = {}
+    if period.kind == ReportKind.SCORECARD:
+        rates, total = scorecard.scorecard_rates(data)
+        computed = {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
+    else:
+        computed = {"spent_share": scorecard.spent_share(data)}
+    files = {}
+    if current:
+        for stored in current.files.all():
+            files.setdefault(stored.slot, []).append(stored)
+    events = []
+    if shown:
+        from .models import ReportEvent
+
+        events = list(
+            ReportEvent.objects.filter(report__in=shown)
+            .select_related("actor", "report")
+            .order_by("at", "pk")
+        )
+    today = request.district.local_now().date()
+    return render(
+        request,
+        "villages/report.html",
+        {
+            "village": village,
+            "period": period,
+            "report": current,
+            "versions": shown,
+            "editable": editable,
+            "may_fill": may_fill,
+            "may_verify": reports.may_verify(access, village)
+            and current is not None
+            and current.status == Status.SUBMITTED,
+            "may_correct": may_fill and current is not None and current.status == Status.VERIFIED,
+            "rows": _field_rows(period.kind, data, errors, posted),
+            "computed": computed,
+            "errors": errors,
+            "files": files,
+            "slots": scorecard.SEMESTER_FILES,
+            "events": events,
+            "late": period.is_late(today)
+            if not (current and current.first_submitted_at)
+            else current.is_late(),
+            "today": today,
+        },
+        status=status,
+    )
+
+
+def _is_head(access) -> bool:
+    from accounts.models import Role
+
+    return access.has_role(Role.VILLAGE_HEAD)
+
+
+@district_view("villages.view")
+def village_report(request, village_id, period_id):
+    village = reports.village_for(request.access, request.district, village_id)
+    period = _period(request, period_id)
+    return _report_page(request, village, period)
+
+
+@district_view("villages.fill", methods=("POST",))
+def village_report_save(request, village_id, period_id):
+    village = reports.village_for(request.access, request.district, village_id)
+    period = _period(request, period_id)
+    if not reports.may_fill(request.access, village):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            report = reports.save_draft(
+                village=village, period=period, posted=request.POST, by=request.user
+            )
+            if request.POST.get("kirim"):
+                reports.submit_report(
+                    report=report, by=request.user, today=request.district.local_now().date()
+                )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            for message in _messages_from(error):
+                messages.error(request, message)
+        else:
+            field_errors = {
+                k: " ".join(str(m) for m in v[0].messages) for k, v in error.error_dict.items()
+            }
+            if request.POST.get("kirim") and not _typing_errors(period, request.POST):
+                # the draft is kept; what stops the sending is shown at each field
+                reports.save_draft(
+                    village=village, period=period, posted=request.POST, by=request.user
+                )
+                messages.error(
+                    request,
+                    _(
+                        "Draf tersimpan, tetapi laporan belum dapat dikirim: %(n)s isian perlu "
+                        "diperbaiki (ditandai di bawah)."
+                    )
+                    % {"n": len(field_errors)},
+                )
+            else:
+                messages.error(request, _("Draf belum tersimpan: perbaiki isian yang ditandai."))
+            return _report_page(request, village, period, errors=field_errors, posted=request.POST)
+    else:
+        if request.POST.get("kirim"):
+            messages.success(request, _("Laporan terkirim ke camat untuk diverifikasi."))
+        else:
+            messages.success(request, _("Draf tersimpan. Kirim bila sudah lengkap."))
+    return redirect(
+        "village_report",
+        district_slug=request.district.slug,
+        village_id=village.pk,
+        period_id=period.pk,
+    )
+
+
+def _typing_errors(period, posted) -> dict:
+    return scorecard.clean_draft(period.kind, posted)[1]
+
+
+def _back(request, report):
+    return redirect(
+        "village_report",
+        district_slug=request.district.slug,
+        village_id=report.village_id,
+        period_id=report.period_id,
+    )
+
+
+def _own_report(request, report_id) -> VillageReport:
+    report = _report(request, report_id)
+    if not reports.may_fill(request.access, report.village):
+        raise PermissionDenied
+    return report
+
+
+@district_view("villages.fill", methods=("POST",))
+def report_upload(request, report_id):
+    report = _own_report(request, report_id)
+    try:
+        reports.upload_file(
+            report=report,
+            slot=request.POST.get("slot", ""),
+            upload=request.FILES.get("file"),
+            by=request.user,
+        )
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Berkas diunggah."))
+    return _back(request, report)
+
+
+@district_view("villages.fill", methods=("POST",))
+def report_correct(request, report_id):
+    report = _own_report(request, report_id)
+    try:
+        reports.start_correction(report=report, by=request.user)
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("Versi koreksi dibuat. Versi yang terverifikasi tetap tersimpan.")
+        )
+    return _back(request, report)
+
+
+def _checked_by_camat(request, report_id) -> VillageReport:
+    report = _report(request, report_id)
+    if not reports.may_verify(request.access, report.village):
+        raise PermissionDenied
+    return report
+
+
+@district_view("villages.verify", methods=("POST",))
+def report_verify(request, report_id):
+    report = _checked_by_camat(request, report_id)
+    try:
+        reports.verify_report(report=report, by=request.user)
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Laporan diverifikasi dan terkunci."))
+    return _back(request, report)
+
+
+@district_view("villages.verify", methods=("POST",))
+def report_return(request, report_id):
+    report = _checked_by_camat(request, report_id)
+    try:
+        reports.return_report(report=report, remark=request.POST.get("remark", ""), by=request.user)
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Laporan dikembalikan ke desa dengan catatan."))
+    return _back(request, report)
+
+
+@district_view("villages.view")
+def report_version(request, report_id):
+    """One version as it was (older versions stay readable after a correction)."""
+    report = _report(request, report_id)
+    data = report.data
+    computed = {}
+    if report.kind == ReportKind.SCORECARD:
+        rates, total = scorecard.scorecard_rates(data)
+        computed = {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
+    else:
+        computed = {"spent_share": scorecard.spent_share(data)}
+    return render(
+        request,
+        "villages/report_version.html",
+        {
+            "report": report,
+            "village": report.village,
+            "period": report.period,
+            "rows": _field_rows(report.kind, data, {}),
+            "computed": computed,
+            "files": _files_by_slot(report),
+            "slots": scorecard.SEMESTER_FILES,
+        },
+    )
+
+
+def _files_by_slot(report):
+    files = {}
+    for stored in report.files.all():
+        files.setdefault(stored.slot, []).append(stored)
+    return files
+
+
+@district_view("villages.view")
+def report_pdf(request, report_id):
+    report = _report(request, report_id)
+    if report.kind != ReportKind.SCORECARD:
+        raise Http404
+    from .printing import scorecard_pdf
+
+    data = scorecard_pdf(report)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"scorecard-{report.village.code}-{report.period.year}-k{report.period.number}"
+    response["Content-Disposition"] = f'inline; filename="{name}-v{report.version}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _stored_file(request, file_id) -> ReportFile:
+    stored = get_object_or_404(
+        ReportFile.objects.select_related("report__village", "report__period"),
+        pk=file_id,
+        district=request.district,
+    )
+    _report(request, stored.report_id)  # the same checks as the report itself
+    return stored
+
+
+@district_view("villages.view")
+def report_file(request, file_id):
+    stored = _stored_file(request, file_id)
+    response = FileResponse(
+        stored.file.open("rb"),
+        content_type=stored.content_type,
+        as_attachment=stored.content_type not in ("application/pdf", "image/png", "image/jpeg"),
+        filename=stored.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@district_view("villages.fill", methods=("POST",))
+def report_file_remove(request, file_id):
+    stored = _stored_file(request, file_id)
+    if not reports.may_fill(request.access, stored.report.village):
+        raise PermissionDenied
+    try:
+        reports.remove_file(stored=stored, by=request.user)
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Berkas dihapus."))
+    return _back(request, stored.report)
+
+
+# --- The district's and the camat's views -------------------------------------------------
+
+
+@district_view("villages.completeness")
+def period_list(request):
+    district = request.district
+    today = district.local_now().date()
+    year = _year_param(request, today.year)
+    periods = list(ReportPeriod.objects.filter(district=district, year=year).order_by("due_on"))
+    counts = reports.period_counts(periods, request.access)
+    for period in periods:
+        period.counts = counts.get(period.pk, {"sent": 0, "verified": 0})
+    current = next((p for p in periods if p.due_on >= today), periods[-1] if periods else None)
+    return render(
+        request,
+        "villages/period_list.html",
+        {
+            "periods": periods,
+            "year": year,
+            "years": [year - 1, year, year + 1],
+            "today": today,
+            "current": current,
+        },
+    )
+
+
+@district_view("villages.periods", methods=("GET", "HEAD", "POST"))
+def period_setup(request):
+    district = request.district
+    today = district.local_now().date()
+    year = _year_param(request, today.year)
+    if request.method == "POST":
+        year = _year(request.POST.get("tahun"), year)
+        try:
+            if request.POST.get("create"):
+                made = reports.create_periods(district=district, year=year, by=request.user)
+                messages.success(
+                    request,
+                    _("%(n)s periode dibuat untuk tahun %(year)s.") % {"n": made, "year": year},
+                )
+            else:
+                due = {}
+                for key, raw in request.POST.items():
+                    if key.startswith("due_") and key[4:].isdigit():
+                        try:
+                            due[int(key[4:])] = date.fromisoformat(raw)
+                        except ValueError:
+                            raise ValidationError(
+                                _("Tanggal tidak valid: %(raw)s (format TTTT-BB-HH).")
+                                % {"raw": raw}
+                            ) from None
+                changed = reports.set_due_dates(district=district, due=due, by=request.user)
+                messages.success(request, _("%(n)s batas kirim diubah.") % {"n": changed})
+        except ValidationError as error:
+            for message in _messages_from(error):
+                messages.error(request, message)
+        return redirect(f"{request.path}?tahun={year}")
+    periods = list(ReportPeriod.objects.filter(district=district, year=year).order_by("due_on"))
+    return render(
+        request,
+        "villages/period_setup.html",
+        {"periods": periods, "year": year, "years": [year - 1, year, year + 1]},
+    )
+
+
+@district_view("villages.completeness")
+def completeness(request, period_id):
+    period = _period(request, period_id)
+    state = request.GET.get("status", "")
+    view = reports.completeness(
+        district=request.district, period=period, access=request.access, state=state or None
+    )
+    return render(
+        request,
+        "villages/completeness.html",
+        {"period": period, "view": view, "state": state, "states": _state_choices()},
+    )
+
+
+def _state_choices():
+    return [
+        ("", _("semua")),
+        ("missing", _("belum dikirim")),
+        ("late", _("terlambat")),
+        ("submitted", _("menunggu verifikasi")),
+        ("returned", _("dikembalikan")),
+        ("verified", _("terverifikasi")),
+    ]
+
+
+@district_view("villages.completeness")
+def completeness_export(request, period_id):
+    period = _period(request, period_id)
+    view = reports.completeness(district=request.district, period=period, access=request.access)
+    from .printing import reports_xlsx
+
+    data = reports_xlsx(view, period)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"laporan-desa-{request.district.slug}-{period.year}-{period.kind}-{period.number}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

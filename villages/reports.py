@@ -1,0 +1,674 @@
+"""The village reporting chain: periods set by the district, reports filed by the village head
+or the KPM, verified or returned by the camat, seen by the district.
+
+Views, tasks and the demo call these; each owns its transaction and records what it did in the
+audit log. Who may see which village is decided here (`village_for`, `visible`), so that a
+village head can only ever reach his own village and a camat his own kecamatan.
+"""
+
+import calendar
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_scopes import scope, scopes_disabled
+
+from accounts.audit import record
+from accounts.models import Membership, Role
+from lib.uploads import EVIDENCE_KINDS, sniff_kind
+
+from . import scorecard
+from .models import (
+    District,
+    FocusVillage,
+    Kecamatan,
+    ReportEvent,
+    ReportFile,
+    ReportKind,
+    ReportPeriod,
+    ReportStatus,
+    Village,
+    VillageReminder,
+    VillageReport,
+)
+
+Status = ReportStatus
+VILLAGE_ROLES = (Role.VILLAGE_HEAD, Role.KPM)
+
+
+# --- Periods ----------------------------------------------------------------------------------
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def default_periods(year: int) -> list[dict]:
+    """Quarters for the scorecard (due on the 10th after the quarter) and semesters for the
+    village report (due 15 July and 15 January of the next year)."""
+    periods = []
+    for q in range(1, 5):
+        ends = _month_end(year, q * 3)
+        periods.append(
+            {
+                "kind": ReportKind.SCORECARD,
+                "number": q,
+                "starts_on": date(year, q * 3 - 2, 1),
+                "ends_on": ends,
+                "due_on": ends + timedelta(days=10),
+            }
+        )
+    for s in (1, 2):
+        ends = _month_end(year, s * 6)
+        periods.append(
+            {
+                "kind": ReportKind.SEMESTER,
+                "number": s,
+                "starts_on": date(year, s * 6 - 5, 1),
+                "ends_on": ends,
+                "due_on": ends + timedelta(days=15),
+            }
+        )
+    return periods
+
+
+@transaction.atomic
+def create_periods(*, district: District, year: int, by) -> int:
+    """The year's default periods; existing ones are kept as they are. Returns how many were
+    made."""
+    made = 0
+    for spec in default_periods(year):
+        _period, created = ReportPeriod.objects.get_or_create(
+            district=district,
+            year=year,
+            kind=spec["kind"],
+            number=spec["number"],
+            defaults={k: spec[k] for k in ("starts_on", "ends_on", "due_on")},
+        )
+        made += created
+    if made:
+        record("report_periods_created", actor=by, district=district, target=str(year), count=made)
+    return made
+
+
+@transaction.atomic
+def set_due_dates(*, district: District, due: dict[int, date], by) -> int:
+    """New due dates by period id. A due date before the period starts is refused."""
+    periods = {p.pk: p for p in ReportPeriod.objects.filter(district=district, pk__in=due)}
+    changed = 0
+    for pk, due_on in due.items():
+        period = periods.get(pk)
+        if period is None:
+            raise ValidationError(_("Periode tidak dikenal."))
+        if due_on < period.starts_on:
+            raise ValidationError(
+                _("%(period)s: batas kirim tidak boleh sebelum periode dimulai (%(start)s).")
+                % {"period": period.label, "start": period.starts_on.strftime("%d-%m-%Y")}
+            )
+        if period.due_on != due_on:
+            record(
+                "report_period_due_changed",
+                actor=by,
+                district=district,
+                target=period.label,
+                old=period.due_on.isoformat(),
+                new=due_on.isoformat(),
+            )
+            period.due_on = due_on
+            period.save(update_fields=["due_on"])
+            changed += 1
+    return changed
+
+
+# --- Who sees which village -------------------------------------------------------------------
+
+
+def village_for(access, district: District, village_id: int) -> Village:
+    """The village if this user may see it: district-wide roles any village of the district,
+    a camat those of his kecamatan, a village head or KPM his own. Otherwise 404, the same
+    answer as for a village that does not exist."""
+    village = (
+        Village.objects.filter(pk=village_id, district=district).select_related("kecamatan").first()
+    )
+    if village is None or not may_see_village(access, village):
+        raise Http404
+    return village
+
+
+def may_see_village(access, village: Village) -> bool:
+    if access.district_wide:
+        return True
+    return village.id in access.village_ids or village.kecamatan_id in access.kecamatan_ids
+
+
+def own_villages(access, district: District) -> list[Village]:
+    return list(
+        Village.objects.filter(district=district, pk__in=access.village_ids).select_related(
+            "kecamatan"
+        )
+    )
+
+
+def may_fill(access, village: Village) -> bool:
+    return access.has_role(*VILLAGE_ROLES) and village.id in access.village_ids
+
+
+def may_verify(access, village: Village) -> bool:
+    return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
+
+
+def visible(access, report: VillageReport) -> bool:
+    """Drafts belong to the village until they are sent."""
+    return report.status != Status.DRAFT or report.village_id in access.village_ids
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+def versions(village: Village, period: ReportPeriod) -> list[VillageReport]:
+    """All versions, newest first."""
+    return list(
+        VillageReport.objects.filter(village=village, period=period)
+        .select_related("period", "district")
+        .prefetch_related("files")
+        .order_by("-version")
+    )
+
+
+def _current_open(village, period):
+    return (
+        VillageReport.objects.select_for_update()
+        .filter(village=village, period=period)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def save_draft(*, village: Village, period: ReportPeriod, posted, by) -> VillageReport:
+    """Save what was typed. Only text where a number belongs is refused (with a message at
+    the field); everything else waits for submitting."""
+    values, errors = scorecard.clean_draft(period.kind, posted)
+    if errors:
+        raise ValidationError(errors)
+    report = _current_open(village, period)
+    if report is None:
+        report = VillageReport(
+            district_id=village.district_id, village=village, period=period, created_by=by
+        )
+    elif report.status == Status.SUBMITTED:
+        raise ValidationError(
+            _("Laporan ini sedang menunggu verifikasi camat; belum dapat diubah.")
+        )
+    elif report.status == Status.VERIFIED:
+        raise ValidationError(
+            _("Laporan ini sudah terverifikasi dan terkunci. Buat koreksi untuk mengubahnya.")
+        )
+    report.data = values
+    report.save()
+    return report
+
+
+def _check_editable(report: VillageReport):
+    if not report.is_editable:
+        raise ValidationError(
+            _("Laporan berstatus %(status)s tidak dapat diubah.")
+            % {"status": report.get_status_display()}
+        )
+
+
+SLOTS = dict(scorecard.SEMESTER_FILES)
+
+
+@transaction.atomic
+def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
+    report = VillageReport.objects.select_for_update().get(pk=report.pk)
+    _check_editable(report)
+    if slot not in SLOTS or report.kind != ReportKind.SEMESTER:
+        raise ValidationError(_("Tempat berkas tidak dikenal."))
+    if upload is None:
+        raise ValidationError(_("Pilih berkas yang akan diunggah."))
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.")
+            % {"size": round(upload.size / 1_048_576, 1), "limit": limit // 1_048_576}
+        )
+    data = upload.read()
+    kind = sniff_kind(data)
+    if kind not in EVIDENCE_KINDS:
+        raise ValidationError(
+            _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
+        )
+    name = (upload.name or slot).rsplit("/", 1)[-1][:150]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stored = ReportFile(
+        report=report,
+        district_id=report.district_id,
+        slot=slot,
+        original_name=f"{stem}.{kind.extension}",
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=by,
+    )
+    stored.file.save("berkas", ContentFile(data), save=False)
+    stored.save()
+    record(
+        "village_file_uploaded",
+        actor=by,
+        district=report.district,
+        target=f"{report.village} · {report.period.label}",
+        file=stored.original_name,
+        sha256=stored.sha256,
+    )
+    return stored
+
+
+@transaction.atomic
+def remove_file(*, stored: ReportFile, by):
+    _check_editable(VillageReport.objects.select_for_update().get(pk=stored.report_id))
+    name, path, storage = stored.original_name, stored.file.name, stored.file.storage
+    stored.delete()
+    # an earlier version may share the stored file (a correction copies the rows)
+    if not ReportFile.objects.filter(file=path).exists():
+        transaction.on_commit(lambda: storage.delete(path))
+    record(
+        "village_file_removed",
+        actor=by,
+        district=stored.report.district,
+        target=str(stored.report),
+        file=name,
+    )
+
+
+def errors_for_submit(report: VillageReport, today: date) -> dict[str, str]:
+    files = {f.slot for f in report.files.all()}
+    return scorecard.submit_errors(report.kind, report.data, files=files, today=today)
+
+
+TRANSITIONS = {
+    "submit": ((Status.DRAFT, Status.RETURNED), Status.SUBMITTED),
+    "verify": ((Status.SUBMITTED,), Status.VERIFIED),
+    "return": ((Status.SUBMITTED,), Status.RETURNED),
+}
+
+
+def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
+    """A conditional update: two clicks or two users cannot both succeed."""
+    sources, target = TRANSITIONS[step]
+    now = timezone.now()
+    stamp: dict = {"updated_at": now}
+    if target == Status.SUBMITTED:
+        stamp["submitted_at"] = now
+    else:
+        stamp.update(decided_at=now, decided_by=by, remark=remark)
+    updated = VillageReport.objects.filter(pk=report.pk, status__in=sources).update(
+        status=target, **stamp
+    )
+    if not updated:
+        report.refresh_from_db()
+        raise ValidationError(
+            _("Laporan ini sudah berstatus %(status)s.") % {"status": report.get_status_display()}
+        )
+    if target == Status.SUBMITTED:
+        VillageReport.objects.filter(pk=report.pk, first_submitted_at__isnull=True).update(
+            first_submitted_at=now
+        )
+    ReportEvent.objects.create(
+        report=report,
+        district_id=report.district_id,
+        from_status=report.status,
+        to_status=target,
+        remark=remark,
+        actor=by,
+        at=now,
+    )
+    record(
+        f"village_report_{step}",
+        actor=by,
+        district=report.district,
+        target=f"{report.village} · {report.period.label} v{report.version}",
+        remark=remark,
+    )
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
+    errors = errors_for_submit(report, today)
+    if errors:
+        raise ValidationError(errors)
+    return _move(report, "submit", by=by)
+
+
+@transaction.atomic
+def verify_report(*, report: VillageReport, by) -> VillageReport:
+    return _move(report, "verify", by=by)
+
+
+@transaction.atomic
+def return_report(*, report: VillageReport, remark: str, by) -> VillageReport:
+    remark = (remark or "").strip()
+    if not remark:
+        raise ValidationError(_("Tuliskan catatan: apa yang harus diperbaiki desa."))
+    return _move(report, "return", by=by, remark=remark[:2000])
+
+
+@transaction.atomic
+def start_correction(*, report: VillageReport, by) -> VillageReport:
+    """A verified report stays locked; a correction is a new version holding a copy of its
+    data and files, which goes through the chain again."""
+    latest = _current_open(report.village, report.period)
+    if latest.pk != report.pk or report.status != Status.VERIFIED:
+        raise ValidationError(_("Hanya versi terakhir yang sudah terverifikasi dapat dikoreksi."))
+    correction = VillageReport.objects.create(
+        district_id=report.district_id,
+        village_id=report.village_id,
+        period_id=report.period_id,
+        version=report.version + 1,
+        data=dict(report.data),
+        created_by=by,
+        first_submitted_at=report.first_submitted_at,
+    )
+    for stored in report.files.all():
+        ReportFile.objects.create(
+            report=correction,
+            district_id=stored.district_id,
+            slot=stored.slot,
+            file=stored.file.name,
+            original_name=stored.original_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by=stored.uploaded_by,
+            uploaded_at=stored.uploaded_at,
+        )
+    ReportEvent.objects.create(
+        report=correction,
+        district_id=report.district_id,
+        from_status="",
+        to_status=Status.DRAFT,
+        remark=_("Koreksi atas versi %(n)s") % {"n": report.version},
+        actor=by,
+    )
+    record(
+        "village_report_correction",
+        actor=by,
+        district=report.district,
+        target=f"{report.village} · {report.period.label} v{correction.version}",
+    )
+    return correction
+
+
+# --- Completeness -----------------------------------------------------------------------------
+
+STATES = ("verified", "submitted", "returned", "missing")
+
+
+@dataclass
+class VillageRow:
+    village: Village
+    focus: bool
+    report: VillageReport | None  # the version the district sees (never a draft)
+    correcting: bool = False  # a correction is being drafted
+    late: bool = False
+
+    @property
+    def state(self) -> str:
+        return self.report.status if self.report else "missing"
+
+
+@dataclass
+class KecamatanRow:
+    kecamatan: Kecamatan
+    villages: list[VillageRow] = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for v in self.villages if v.state == state)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for v in self.villages if v.late)
+
+    @property
+    def counts(self) -> dict:
+        return {s: self.count(s) for s in STATES}
+
+
+@dataclass
+class Completeness:
+    period: ReportPeriod
+    today: date
+    kecamatan: list[KecamatanRow]
+
+    @property
+    def villages(self) -> list[VillageRow]:
+        return [v for k in self.kecamatan for v in k.villages]
+
+    @property
+    def totals(self) -> dict:
+        rows = self.villages
+        totals = {s: sum(1 for v in rows if v.state == s) for s in STATES}
+        totals["late"] = sum(1 for v in rows if v.late)
+        totals["all"] = len(rows)
+        return totals
+
+
+def effective_reports(reports) -> dict[int, tuple[VillageReport | None, bool]]:
+    """village id → (the newest version that is not a draft, whether a correction is in
+    draft). `reports` are all versions of one period."""
+    by_village: dict[int, list] = {}
+    for r in reports:
+        by_village.setdefault(r.village_id, []).append(r)
+    result = {}
+    for village_id, rows in by_village.items():
+        rows.sort(key=lambda r: -r.version)
+        sent = [r for r in rows if r.status != Status.DRAFT]
+        result[village_id] = (
+            sent[0] if sent else None,
+            rows[0].status == Status.DRAFT and bool(sent),
+        )
+    return result
+
+
+def completeness(*, district: District, period: ReportPeriod, access, state=None) -> Completeness:
+    """Every village of the district (or of the camat's kecamatan), focus villages first, with
+    the state of its report: four queries whatever the number of villages."""
+    today = district.local_now().date()
+    villages = Village.objects.active().filter(district=district).select_related("kecamatan")
+    if not access.district_wide:
+        villages = villages.filter(kecamatan_id__in=access.kecamatan_ids)
+    focus = set(
+        FocusVillage.objects.filter(
+            decree__district=district, decree__year=period.year
+        ).values_list("village_id", flat=True)
+    )
+    reports = effective_reports(
+        VillageReport.objects.filter(period=period).only(
+            "id",
+            "village_id",
+            "version",
+            "status",
+            "first_submitted_at",
+            "submitted_at",
+            "decided_at",
+            "remark",
+            "period_id",
+            "district_id",
+        )
+    )
+    rows: dict[int, KecamatanRow] = {}
+    for village in villages.order_by("kecamatan__code", "code"):
+        report, correcting = reports.get(village.id, (None, False))
+        if report is not None:
+            report.period = period
+            report.district = district
+        if report and report.first_submitted_at:
+            late = report.first_submitted_at.astimezone(district.tz).date() > period.due_on
+        else:
+            late = today > period.due_on
+        row = VillageRow(village, village.id in focus, report, correcting, late)
+        if state == "late" and not late or state in STATES and row.state != state:
+            continue
+        rows.setdefault(village.kecamatan_id, KecamatanRow(village.kecamatan)).villages.append(row)
+    for k in rows.values():
+        k.villages.sort(key=lambda v: (not v.focus, v.village.code))
+    return Completeness(period, today, list(rows.values()))
+
+
+def period_counts(periods, access) -> dict[int, dict]:
+    """period id → sent/verified counts of the villages this user sees (one query)."""
+    qs = VillageReport.objects.filter(period__in=periods).exclude(status=Status.DRAFT)
+    if not access.district_wide:
+        qs = qs.filter(village__kecamatan_id__in=access.kecamatan_ids)
+    counts = {}
+    for row in qs.values("period_id").annotate(
+        sent=Count("village", distinct=True),
+        verified=Count("village", filter=Q(status=Status.VERIFIED), distinct=True),
+    ):
+        counts[row["period_id"]] = row
+    return counts
+
+
+# --- The village's own page -------------------------------------------------------------------
+
+
+@dataclass
+class PeriodLine:
+    period: ReportPeriod
+    current: VillageReport | None  # newest version, drafts included
+    sent: VillageReport | None  # newest version that was sent
+
+    @property
+    def state(self) -> str:
+        return self.current.status if self.current else "missing"
+
+    def is_late(self, today: date, tz) -> bool:
+        """Sent after the due date, or not sent and past it (in the district's zone)."""
+        first = next(
+            (r.first_submitted_at for r in (self.current, self.sent) if r and r.first_submitted_at),
+            None,
+        )
+        if first:
+            return first.astimezone(tz).date() > self.period.due_on
+        return today > self.period.due_on
+
+
+def village_periods(village: Village, year: int) -> list[PeriodLine]:
+    periods = list(
+        ReportPeriod.objects.filter(district_id=village.district_id, year=year).order_by(
+            "due_on", "kind", "number"
+        )
+    )
+    reports = list(
+        VillageReport.objects.filter(village=village, period__in=periods).order_by("-version")
+    )
+    lines = []
+    for period in periods:
+        mine = [r for r in reports if r.period_id == period.id]
+        sent = next((r for r in mine if r.status != Status.DRAFT), None)
+        lines.append(PeriodLine(period, mine[0] if mine else None, sent))
+    return lines
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+REMINDER_THRESHOLDS = (-7, -1, 1, 7)
+
+
+def send_report_reminders(*, now=None) -> int:
+    """Email village heads and KPM whose report for a period is not yet sent (or came back)
+    7 and 1 days before its due date and 1 and 7 days after, judged in the district's own
+    time zone. Each (period, village, threshold) is claimed by a unique row in the same
+    transaction as the send: never twice, and a failed send is retried the next run."""
+    now = now or timezone.now()
+    sent = 0
+    window_start = (now - timedelta(days=9)).date()
+    window_end = (now + timedelta(days=9)).date()
+    with scopes_disabled():
+        district_ids = set(
+            ReportPeriod.objects.filter(due_on__range=(window_start, window_end)).values_list(
+                "district_id", flat=True
+            )
+        )
+    for district in District.objects.filter(pk__in=district_ids):
+        with scope(district=district.pk, kecamatan=None, village=None):
+            sent += _remind_district(district, now.astimezone(district.tz).date())
+    return sent
+
+
+def _remind_district(district: District, today: date) -> int:
+    due_dates = {today - timedelta(days=t): t for t in REMINDER_THRESHOLDS}
+    periods = list(ReportPeriod.objects.filter(district=district, due_on__in=list(due_dates)))
+    if not periods:
+        return 0
+    people: dict[int, list[str]] = {}
+    for m in (
+        Membership.objects.active()
+        .filter(district=district, role__in=VILLAGE_ROLES)
+        .select_related("user")
+    ):
+        if m.user.is_active and m.user.email not in people.get(m.village_id, []):
+            people.setdefault(m.village_id, []).append(m.user.email)
+    villages = {
+        v.id: v for v in Village.objects.active().filter(district=district, pk__in=list(people))
+    }
+    sent = 0
+    for period in periods:
+        threshold = due_dates[period.due_on]
+        done = set(
+            VillageReminder.objects.filter(period=period, threshold=threshold).values_list(
+                "village_id", flat=True
+            )
+        )
+        filed = set(
+            VillageReport.objects.filter(
+                period=period, status__in=(Status.SUBMITTED, Status.VERIFIED)
+            ).values_list("village_id", flat=True)
+        )
+        for village_id, village in villages.items():
+            if village_id in done or village_id in filed:
+                continue
+            recipients = people[village_id]
+            try:
+                with transaction.atomic():
+                    VillageReminder.objects.create(
+                        period=period, village=village, threshold=threshold, recipients=recipients
+                    )
+                    _send_reminder(district, village, period, threshold, recipients)
+            except IntegrityError:
+                continue  # another run claimed it first
+            sent += 1
+    return sent
+
+
+def _send_reminder(district, village, period, threshold, recipients):
+    link = settings.SITE_URL + reverse(
+        "village_report",
+        kwargs={"district_slug": district.slug, "village_id": village.pk, "period_id": period.pk},
+    )
+    context = {
+        "district": district,
+        "village": village,
+        "period": period,
+        "days": abs(threshold),
+        "before": threshold < 0,
+        "link": link,
+    }
+    with translation.override("id"):
+        subject = render_to_string("villages/email/report_reminder_subject.txt", context).strip()
+        body = render_to_string("villages/email/report_reminder_body.txt", context)
+    send_mail(subject, body, None, recipients)
