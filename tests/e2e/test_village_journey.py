@@ -91,7 +91,7 @@ def test_scorecard_return_resubmit_verify_on_a_phone(live_server, world, browser
     check_layout(head)
     data = full_data(s_pregnant_anc_yes=11)
     fill_scorecard(head, data)
-    head.get_by_role("button", name="Simpan dan kirim ke camat").click()
+    head.get_by_role("button", name="Kirim ke camat").click()
     expect(head.locator(".msg-error")).to_contain_text("belum dapat dikirim: 1 isian")
     wrong = head.locator("main form input[name=s_pregnant_anc_yes]")
     expect(wrong).to_have_attribute("aria-invalid", "true")
@@ -123,7 +123,7 @@ def test_scorecard_return_resubmit_verify_on_a_phone(live_server, world, browser
 
     # ... fixes it and sends it.
     head.fill("main form input[name=s_pregnant_anc_yes]", "9")
-    head.get_by_role("button", name="Simpan dan kirim ke camat").click()
+    head.get_by_role("button", name="Kirim ke camat").click()
     expect(head.locator(".msg-success")).to_contain_text("Laporan terkirim ke camat")
     assert head.url == report_url
     expect(status_tag(head)).to_have_text("menunggu verifikasi")
@@ -166,7 +166,7 @@ def test_scorecard_return_resubmit_verify_on_a_phone(live_server, world, browser
     households = head.locator("main form input[name=t_households]")
     expect(households).to_have_value("14")
     households.fill("15")
-    head.get_by_role("button", name="Simpan dan kirim ke camat").click()
+    head.get_by_role("button", name="Kirim ke camat").click()
     expect(head.locator(".msg-success")).to_contain_text("Laporan terkirim ke camat")
     expect(status_tag(head)).to_have_text("menunggu verifikasi")
     check_layout(head)
