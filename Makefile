@@ -36,6 +36,7 @@ lint: install
 bench: install
 	$(PY) bench/import_regions.py
 	$(PY) bench/board.py
+	$(PY) bench/villages.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

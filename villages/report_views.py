@@ -528,7 +528,17 @@ def completeness(request, period_id):
     return render(
         request,
         "villages/completeness.html",
-        {"period": period, "view": view, "state": state, "states": _state_choices()},
+        {
+            "period": period,
+            "view": view,
+            "state": state,
+            "states": _state_choices(),
+            # translated once, not once per village row
+            "label_verified": _("terverifikasi"),
+            "label_submitted": _("menunggu verifikasi"),
+            "label_returned": _("dikembalikan"),
+            "label_missing": _("belum dikirim"),
+        },
     )
 
 

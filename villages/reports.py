@@ -21,6 +21,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
@@ -443,7 +444,7 @@ class KecamatanRow:
     def late(self) -> int:
         return sum(1 for v in self.villages if v.late)
 
-    @property
+    @cached_property
     def counts(self) -> dict:
         return {s: self.count(s) for s in STATES}
 
@@ -623,6 +624,8 @@ def _remind_district(district: District, today: date) -> int:
     ):
         if m.user.is_active and m.user.email not in people.get(m.village_id, []):
             people.setdefault(m.village_id, []).append(m.user.email)
+    if not people:
+        return 0  # nobody to remind in this district
     villages = {
         v.id: v for v in Village.objects.active().filter(district=district, pk__in=list(people))
     }
