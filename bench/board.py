@@ -18,33 +18,25 @@ temporary SQLite file, so it never touches real data. BENCH_KEEP_DB=1 keeps the 
 import logging
 import math
 import os
-import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
-DB_NAME = "konvergensi_bench_board"
-url = os.environ.get("DATABASE_URL", "")
-if url.startswith("postgres"):
-    import psycopg2
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    BATCH,
+    QueryCounter,
+    chunks,
+    elapsed,
+    load_regions,
+    shape,
+    throwaway_database,
+)
 
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + DB_NAME
-else:
-    tmp = tempfile.mkdtemp()
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+drop_database = throwaway_database("konvergensi_bench_board")
 
 import django  # noqa: E402
 
@@ -75,13 +67,12 @@ from convergence.models import (  # noqa: E402
     YearAction,
 )
 from villages.models import Agency, District  # noqa: E402
-from villages.services import ensure_default_agencies, import_regions, parse_region_file  # noqa: E402
+from villages.services import ensure_default_agencies  # noqa: E402
 
 YEAR = 2026
 DISTRICT_CODE = "32.11"  # Kabupaten Sumedang
 REQUESTS = 20
 SLOW_MS = 500
-BATCH = 2000
 # The nightly job at 23:00 UTC (06:00 WIB), fixed so that the result does not depend on the
 # day the benchmark runs: deliverables due up to the end of November are reminded.
 REMINDER_NOW = datetime(YEAR, 11, 22, 23, 0, tzinfo=UTC)
@@ -93,23 +84,7 @@ override_settings(
 ).enable()
 
 
-def elapsed(started):
-    return time.monotonic() - started
-
-
-def chunks(items, size=BATCH):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # --- Dataset --------------------------------------------------------------------------------
-
-
-def load_regions():
-    path = Path(settings.REGIONS_DEFAULT_FILE)
-    started = time.monotonic()
-    result = import_regions(parse_region_file(path.read_bytes(), path.name))
-    return elapsed(started), result.summary
 
 
 def add_staff(districts):
@@ -406,14 +381,6 @@ def pages(district):
     ]
 
 
-def shape(sql):
-    """A query with its literals taken out, to find the ones repeated per row."""
-    sql = re.sub(r"'[^']*'", "?", sql)
-    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
-    sql = re.sub(r"\(\?(, \?)*\)", "(…)", sql)
-    return sql
-
-
 def measure(client, url):
     client.get(url)  # warm: templates compiled, session touched
     # DEBUG keeps at most 9000 queries: a full log would make every capture look empty
@@ -466,15 +433,6 @@ def measure_all(district, users):
     finally:
         request_log.setLevel(level)
     return results
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def run_reminders():
@@ -581,9 +539,4 @@ def main():
 try:
     main()
 finally:
-    if url.startswith("postgres") and not os.environ.get("BENCH_KEEP_DB"):
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    drop_database()

@@ -21,10 +21,8 @@ temporary SQLite file, so it never touches real data. BENCH_KEEP_DB=1 keeps the 
 import logging
 import math
 import os
-import re
 import statistics
 import sys
-import tempfile
 import time
 import zoneinfo
 from collections import Counter
@@ -33,24 +31,18 @@ from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
-DB_NAME = "konvergensi_bench_villages"
-url = os.environ.get("DATABASE_URL", "")
-if url.startswith("postgres"):
-    import psycopg2
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    BATCH,
+    QueryCounter,
+    chunks,
+    elapsed,
+    load_regions,
+    shape,
+    throwaway_database,
+)
 
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + DB_NAME
-else:
-    tmp = tempfile.mkdtemp()
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+drop_database = throwaway_database("konvergensi_bench_villages")
 
 import django  # noqa: E402
 
@@ -83,7 +75,6 @@ from villages.models import (  # noqa: E402
     VillageReminder,
     VillageReport,
 )
-from villages.services import import_regions, parse_region_file  # noqa: E402
 
 YEAR = 2026
 SUMEDANG = "32.11"
@@ -91,7 +82,6 @@ REQUESTS = 20
 PDF_REQUESTS = 5
 SLOW_MS = 500
 PDF_SLOW_MS = 3000  # downloads (the PDF and the XLSX export) are files, not pages
-BATCH = 2000
 FOCUS_PER_YEAR = 20
 HEAD_EVERY = 84  # one village in 84 has a village head with an account (~1,000)
 # The nightly job at 05:00 UTC (12:00 WIB) on 9 April: the first quarter is due on 10 April,
@@ -107,23 +97,7 @@ override_settings(
 ).enable()
 
 
-def elapsed(started):
-    return time.monotonic() - started
-
-
-def chunks(items, size=BATCH):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # --- Dataset --------------------------------------------------------------------------------
-
-
-def load_regions():
-    path = Path(settings.REGIONS_DEFAULT_FILE)
-    started = time.monotonic()
-    result = import_regions(parse_region_file(path.read_bytes(), path.name))
-    return elapsed(started), result.summary
 
 
 def all_villages():
@@ -573,14 +547,6 @@ def pages(setup):
     ]
 
 
-def shape(sql):
-    """A query with its literals taken out, to find the ones repeated per row."""
-    sql = re.sub(r"'[^']*'", "?", sql)
-    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
-    sql = re.sub(r"\(\?(, \?)*\)", "(…)", sql)
-    return sql
-
-
 def measure(client, url, expected=200, requests=0):
     client.get(url)  # warm: templates compiled, session touched
     # DEBUG keeps at most 9000 queries: a full log would make every capture look empty
@@ -638,15 +604,6 @@ def measure_all(setups):
     finally:
         request_log.setLevel(level)
     return results
-
-
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 def run_reminders():
@@ -787,9 +744,4 @@ def main():
 try:
     main()
 finally:
-    if url.startswith("postgres") and not os.environ.get("BENCH_KEEP_DB"):
-        from django.db import connections
-
-        connections.close_all()
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    drop_database()

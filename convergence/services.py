@@ -22,7 +22,7 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
-from lib.uploads import EVIDENCE_KINDS, sniff_kind
+from lib.uploads import display_name, read_upload
 from villages.models import Agency, District
 from villages.services import ensure_default_agencies
 
@@ -194,24 +194,11 @@ def _editable(deliverable: Deliverable):
 def upload_evidence(*, deliverable: Deliverable, upload, by) -> Evidence:
     """Store one evidence file after checking its size and its real type (from the bytes)."""
     _editable(deliverable)
-    limit = settings.MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.")
-            % {"size": round(upload.size / 1_048_576, 1), "limit": limit // 1_048_576}
-        )
-    data = upload.read()
-    kind = sniff_kind(data)
-    if kind not in EVIDENCE_KINDS:
-        raise ValidationError(
-            _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
-        )
-    name = (upload.name or "bukti").rsplit("/", 1)[-1][:150]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    data, kind = read_upload(upload)
     evidence = Evidence(
         district=deliverable.district,
         deliverable=deliverable,
-        original_name=f"{stem}.{kind.extension}",
+        original_name=display_name(upload, "bukti", kind),
         content_type=kind.content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.cache import cache_control
 from accounts.audit import record
 from accounts.models import Role
 from accounts.policy import district_view, national_view
+from lib.uploads import private_file_response
 from villages.models import Agency
 from villages.services import ensure_default_agencies
 
@@ -316,15 +317,11 @@ def evidence_remove(request, evidence_id):
 def evidence_file(request, evidence_id):
     """Evidence is served only here, after the district (middleware) and role checks."""
     evidence = get_object_or_404(Evidence, district=request.district, pk=evidence_id)
-    response = FileResponse(
+    return private_file_response(
         evidence.file.open("rb"),
         content_type=evidence.content_type,
-        as_attachment=evidence.content_type not in ("application/pdf", "image/png", "image/jpeg"),
         filename=evidence.original_name,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
 
 
 @district_view("convergence.work", methods=("POST",))

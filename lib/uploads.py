@@ -4,6 +4,12 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class FileKind:
@@ -45,3 +51,52 @@ def sniff_kind(data: bytes) -> FileKind | None:
         if "word/document.xml" in names:
             return DOCX
     return None
+
+
+EVIDENCE_REFUSED = _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def read_upload(upload, kinds=EVIDENCE_KINDS, refused=EVIDENCE_REFUSED) -> tuple[bytes, FileKind]:
+    """The upload's bytes and real kind, or a ValidationError before anything is stored: larger
+    than settings.MAX_UPLOAD_BYTES (the declared size and the bytes read), or not one of
+    `kinds` judged from the content."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("Berkas terlalu besar (%(size)s); batasnya %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    data = upload.read()
+    if len(data) > limit:  # the declared size is the client's word
+        raise ValidationError(
+            _("Berkas terlalu besar; batasnya %(limit)s.") % {"limit": filesizeformat(limit)}
+        )
+    kind = sniff_kind(data)
+    if kind not in kinds:
+        raise ValidationError(refused)
+    return data, kind
+
+
+def display_name(upload, default: str, kind: FileKind) -> str:
+    """The name shown for a stored file: the uploader's stem with the extension of its real
+    kind (the name on disk is random)."""
+    name = (upload.name or default).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:150]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem or default}.{kind.extension}"
+
+
+def private_file_response(handle, *, content_type: str, filename: str) -> FileResponse:
+    """A stored upload served after the caller's checks: PDFs and images inline in a sandbox,
+    anything else as a download; never sniffed, never cached."""
+    inline = content_type in INLINE_TYPES
+    response = FileResponse(
+        handle,
+        content_type=content_type if inline else content_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.audit import record
 from lib import regioncodes
 from lib.tabular import TableError, read_rows
-from lib.uploads import JPEG, PDF, PNG, sniff_kind
+from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
 from .models import District, FocusDecree, FocusImport, FocusVillage, Village
 
@@ -93,35 +91,21 @@ def focus_history(villages) -> dict[int, list[int]]:
 
 def _read_scan(upload) -> tuple[bytes, object]:
     """The scan's bytes and kind, or ValidationError before anything is stored."""
-    limit = settings.MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("Berkas terlalu besar (%(size)s); batasnya %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-        )
-    data = upload.read()
-    if len(data) > limit:  # the declared size is the client's word
-        raise ValidationError(
-            _("Berkas terlalu besar; batasnya %(limit)s.") % {"limit": filesizeformat(limit)}
-        )
-    kind = sniff_kind(data)
-    if kind not in SCAN_KINDS:
-        raise ValidationError(
-            _(
-                "Pindaian SK harus berupa berkas PDF atau gambar PNG/JPEG. Berkas ini bukan "
-                "salah satunya (isi berkas yang diperiksa, bukan namanya)."
-            )
-        )
-    return data, kind
+    return read_upload(
+        upload,
+        SCAN_KINDS,
+        _(
+            "Pindaian SK harus berupa berkas PDF atau gambar PNG/JPEG. Berkas ini bukan "
+            "salah satunya (isi berkas yang diperiksa, bukan namanya)."
+        ),
+    )
 
 
 def _put_scan(decree: FocusDecree, upload, data: bytes, kind) -> str:
     """Store the new scan; the old file goes only once the new one is committed."""
     old = decree.scan.name if decree.scan else ""
-    name = (upload.name or "sk").rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:150]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
     decree.scan.save("sk", ContentFile(data), save=False)
-    decree.scan_name = f"{stem or 'sk'}.{kind.extension}"
+    decree.scan_name = display_name(upload, "sk", kind)
     decree.scan_sha256 = hashlib.sha256(data).hexdigest()
     if old:
         storage = decree.scan.storage

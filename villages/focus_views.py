@@ -6,14 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
 from accounts.policy import district_view
-from lib.uploads import sniff_kind
+from lib.uploads import private_file_response, sniff_kind
 
 from . import focus
 from .models import FocusDecree, FocusImport, FocusVillage, Village
@@ -227,16 +227,11 @@ def focus_decree_scan(request, year):
     handle = decree.scan.open("rb")
     kind = sniff_kind(handle.read(16))
     handle.seek(0)
-    inline = kind in focus.SCAN_KINDS
-    response = FileResponse(
+    return private_file_response(
         handle,
-        content_type=kind.content_type if inline else "application/octet-stream",
-        as_attachment=not inline,
+        content_type=kind.content_type if kind in focus.SCAN_KINDS else "",
         filename=decree.scan_name or f"sk-lokus-{year}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
 
 
 @district_view("focus.manage", methods=("GET", "HEAD", "POST"))

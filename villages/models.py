@@ -342,7 +342,11 @@ class ReportPeriod(models.Model):
             return _("Kuartal %(n)s %(year)s") % {"n": self.number, "year": self.year}
         return _("Semester %(n)s %(year)s") % {"n": self.number, "year": self.year}
 
-    def is_late(self, today) -> bool:
+    def is_late(self, today, first_submitted_at=None, tz=None) -> bool:
+        """Sent after the due date, or not sent and past it; `today` and the sending date are
+        taken in the district's time zone `tz`."""
+        if first_submitted_at:
+            return first_submitted_at.astimezone(tz).date() > self.due_on
         return today > self.due_on
 
 
@@ -410,9 +414,9 @@ class VillageReport(models.Model):
     def is_late(self) -> bool:
         """Sent after the due date (or not yet sent and past it), in the district's zone."""
         tz = self.district.tz
-        if self.first_submitted_at:
-            return self.first_submitted_at.astimezone(tz).date() > self.period.due_on
-        return timezone.now().astimezone(tz).date() > self.period.due_on
+        return self.period.is_late(
+            timezone.now().astimezone(tz).date(), self.first_submitted_at, tz
+        )
 
 
 class ReportEvent(models.Model):

@@ -7,15 +7,16 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from accounts.policy import district_view
+from lib.uploads import private_file_response
 
 from . import reports, scorecard
-from .models import ReportFile, ReportKind, ReportPeriod, VillageReport
+from .models import ReportEvent, ReportFile, ReportKind, ReportPeriod, VillageReport
 
 Status = reports.Status
 
@@ -153,7 +154,7 @@ def _field_rows(kind, data, errors, posted=None):
     }
 
 
-def _report_page(request, village, period, *, errors=None, posted=None, status=200):
+def _report_page(request, village, period, *, errors=None, posted=None):
     access = request.access
     all_versions = reports.versions(village, period)
     shown = [r for r in all_versions if reports.visible(access, r)]
@@ -162,22 +163,10 @@ def _report_page(request, village, period, *, errors=None, posted=None, status=2
     editable = may_fill and (current is None or current.is_editable)
     data = current.data if current else {}
     if current is None and may_fill and period.kind == ReportKind.SCORECARD:
-        data = {"sign_head": request.user.full_name} if _is_head(access) else {}
+        data = {"sign_head": request.user.full_name} if access.has_role(Role.VILLAGE_HEAD) else {}
     errors = errors or {}
-    computed = {}
-    if period.kind == ReportKind.SCORECARD:
-        rates, total = scorecard.scorecard_rates(data)
-        computed = {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
-    else:
-        computed = {"spent_share": scorecard.spent_share(data)}
-    files = {}
-    if current:
-        for stored in current.files.all():
-            files.setdefault(stored.slot, []).append(stored)
     events = []
     if shown:
-        from .models import ReportEvent
-
         events = list(
             ReportEvent.objects.filter(report__in=shown)
             .select_related("actor", "report")
@@ -199,24 +188,23 @@ def _report_page(request, village, period, *, errors=None, posted=None, status=2
             and current.status == Status.SUBMITTED,
             "may_correct": may_fill and current is not None and current.status == Status.VERIFIED,
             "rows": _field_rows(period.kind, data, errors, posted),
-            "computed": computed,
+            "computed": _computed(period.kind, data),
             "errors": errors,
-            "files": files,
+            "files": _files_by_slot(current) if current else {},
             "slots": scorecard.SEMESTER_FILES,
             "events": events,
-            "late": period.is_late(today)
-            if not (current and current.first_submitted_at)
-            else current.is_late(),
+            "late": current.is_late() if current else period.is_late(today),
             "today": today,
         },
-        status=status,
     )
 
 
-def _is_head(access) -> bool:
-    from accounts.models import Role
-
-    return access.has_role(Role.VILLAGE_HEAD)
+def _computed(kind, data) -> dict:
+    """The figures computed from a report's stored data."""
+    if kind == ReportKind.SCORECARD:
+        rates, total = scorecard.scorecard_rates(data)
+        return {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
+    return {"spent_share": scorecard.spent_share(data)}
 
 
 @district_view("villages.view")
@@ -232,44 +220,52 @@ def village_report_save(request, village_id, period_id):
     period = _period(request, period_id)
     if not reports.may_fill(request.access, village):
         raise PermissionDenied
+    sending = bool(request.POST.get("kirim"))
     try:
-        with transaction.atomic():
-            report = reports.save_draft(
-                village=village, period=period, posted=request.POST, by=request.user
-            )
-            if request.POST.get("kirim"):
-                reports.submit_report(
-                    report=report, by=request.user, today=request.district.local_now().date()
-                )
+        report = reports.save_draft(
+            village=village, period=period, posted=request.POST, by=request.user
+        )
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
             for message in _messages_from(error):
                 messages.error(request, message)
-        else:
-            field_errors = {
-                k: " ".join(str(m) for m in v[0].messages) for k, v in error.error_dict.items()
-            }
-            if request.POST.get("kirim") and not _typing_errors(period, request.POST):
-                # the draft is kept; what stops the sending is shown at each field
-                reports.save_draft(
-                    village=village, period=period, posted=request.POST, by=request.user
-                )
-                messages.error(
-                    request,
-                    _(
-                        "Draf tersimpan, tetapi laporan belum dapat dikirim: %(n)s isian perlu "
-                        "diperbaiki (ditandai di bawah)."
-                    )
-                    % {"n": len(field_errors)},
-                )
-            else:
-                messages.error(request, _("Draf belum tersimpan: perbaiki isian yang ditandai."))
-            return _report_page(request, village, period, errors=field_errors, posted=request.POST)
-    else:
-        if request.POST.get("kirim"):
-            messages.success(request, _("Laporan terkirim ke camat untuk diverifikasi."))
-        else:
-            messages.success(request, _("Draf tersimpan. Kirim bila sudah lengkap."))
+            return _back_to(request, village, period)
+        messages.error(request, _("Draf belum tersimpan: perbaiki isian yang ditandai."))
+        return _report_page(
+            request, village, period, errors=_field_errors(error), posted=request.POST
+        )
+    if not sending:
+        messages.success(request, _("Draf tersimpan. Kirim bila sudah lengkap."))
+        return _back_to(request, village, period)
+    try:
+        reports.submit_report(
+            report=report, by=request.user, today=request.district.local_now().date()
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            for message in _messages_from(error):
+                messages.error(request, message)
+            return _back_to(request, village, period)
+        # the draft is kept; what stops the sending is shown at each field
+        field_errors = _field_errors(error)
+        messages.error(
+            request,
+            _(
+                "Draf tersimpan, tetapi laporan belum dapat dikirim: %(n)s isian perlu "
+                "diperbaiki (ditandai di bawah)."
+            )
+            % {"n": len(field_errors)},
+        )
+        return _report_page(request, village, period, errors=field_errors, posted=request.POST)
+    messages.success(request, _("Laporan terkirim ke camat untuk diverifikasi."))
+    return _back_to(request, village, period)
+
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    return {k: " ".join(str(m) for m in v[0].messages) for k, v in error.error_dict.items()}
+
+
+def _back_to(request, village, period):
     return redirect(
         "village_report",
         district_slug=request.district.slug,
@@ -278,17 +274,8 @@ def village_report_save(request, village_id, period_id):
     )
 
 
-def _typing_errors(period, posted) -> dict:
-    return scorecard.clean_draft(period.kind, posted)[1]
-
-
 def _back(request, report):
-    return redirect(
-        "village_report",
-        district_slug=request.district.slug,
-        village_id=report.village_id,
-        period_id=report.period_id,
-    )
+    return _back_to(request, report.village, report.period)
 
 
 def _own_report(request, report_id) -> VillageReport:
@@ -369,12 +356,6 @@ def report_version(request, report_id):
     """One version as it was (older versions stay readable after a correction)."""
     report = _report(request, report_id)
     data = report.data
-    computed = {}
-    if report.kind == ReportKind.SCORECARD:
-        rates, total = scorecard.scorecard_rates(data)
-        computed = {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
-    else:
-        computed = {"spent_share": scorecard.spent_share(data)}
     return render(
         request,
         "villages/report_version.html",
@@ -383,7 +364,7 @@ def report_version(request, report_id):
             "village": report.village,
             "period": report.period,
             "rows": _field_rows(report.kind, data, {}),
-            "computed": computed,
+            "computed": _computed(report.kind, data),
             "files": _files_by_slot(report),
             "slots": scorecard.SEMESTER_FILES,
         },
@@ -426,16 +407,9 @@ def _stored_file(request, file_id) -> ReportFile:
 @district_view("villages.view")
 def report_file(request, file_id):
     stored = _stored_file(request, file_id)
-    response = FileResponse(
-        stored.file.open("rb"),
-        content_type=stored.content_type,
-        as_attachment=stored.content_type not in ("application/pdf", "image/png", "image/jpeg"),
-        filename=stored.original_name,
+    return private_file_response(
+        stored.file.open("rb"), content_type=stored.content_type, filename=stored.original_name
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @district_view("villages.fill", methods=("POST",))

@@ -27,7 +27,7 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
-from lib.uploads import EVIDENCE_KINDS, sniff_kind
+from lib.uploads import display_name, read_upload
 
 from . import scorecard
 from .models import (
@@ -240,25 +240,12 @@ def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
         raise ValidationError(_("Tempat berkas tidak dikenal."))
     if upload is None:
         raise ValidationError(_("Pilih berkas yang akan diunggah."))
-    limit = settings.MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("Berkas terlalu besar (%(size)s MB); batasnya %(limit)s MB.")
-            % {"size": round(upload.size / 1_048_576, 1), "limit": limit // 1_048_576}
-        )
-    data = upload.read()
-    kind = sniff_kind(data)
-    if kind not in EVIDENCE_KINDS:
-        raise ValidationError(
-            _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
-        )
-    name = (upload.name or slot).rsplit("/", 1)[-1][:150]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    data, kind = read_upload(upload)
     stored = ReportFile(
         report=report,
         district_id=report.district_id,
         slot=slot,
-        original_name=f"{stem}.{kind.extension}",
+        original_name=display_name(upload, slot, kind),
         content_type=kind.content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -517,10 +504,7 @@ def completeness(*, district: District, period: ReportPeriod, access, state=None
         if report is not None:
             report.period = period
             report.district = district
-        if report and report.first_submitted_at:
-            late = report.first_submitted_at.astimezone(district.tz).date() > period.due_on
-        else:
-            late = today > period.due_on
+        late = period.is_late(today, report and report.first_submitted_at, district.tz)
         row = VillageRow(village, village.id in focus, report, correcting, late)
         if state == "late" and not late or state in STATES and row.state != state:
             continue
@@ -563,9 +547,7 @@ class PeriodLine:
             (r.first_submitted_at for r in (self.current, self.sent) if r and r.first_submitted_at),
             None,
         )
-        if first:
-            return first.astimezone(tz).date() > self.period.due_on
-        return today > self.period.due_on
+        return self.period.is_late(today, first, tz)
 
 
 def village_periods(village: Village, year: int) -> list[PeriodLine]:

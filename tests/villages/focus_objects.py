@@ -4,9 +4,8 @@ listing the side's village, and a pending import of that year."""
 from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
+from tests.convergence.objects import PDF
 from villages.models import FocusDecree, FocusImport, FocusVillage
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def focus_objects(side, year):

@@ -4,10 +4,9 @@ scorecard of the side's village, and a sent semester report of it with a file.""
 from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
+from tests.convergence.objects import PDF
 from villages import reports
 from villages.models import ReportFile, ReportKind, ReportPeriod, VillageReport
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def report_objects(side, year):
