@@ -58,6 +58,20 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "villages.verify": frozenset({Role.CAMAT}),
     "villages.completeness": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
     "villages.periods": frozenset({Role.DISTRICT_ADMIN}),
+    # rembuk sessions and commitment documents. Object checks narrow these by level: a camat
+    # keeps his kecamatan's (and its villages') sessions, a village head his village's; the
+    # district's own sessions are read by everyone in the district.
+    "rembuk.view": ALL_DISTRICT_ROLES,
+    "rembuk.manage": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT, Role.VILLAGE_HEAD}),
+    "commitments.view": ALL_DISTRICT_ROLES,
+    "commitments.manage": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT, Role.VILLAGE_HEAD}),
+    # sign: only where the user is a listed signatory (checked on the object)
+    "commitments.sign": frozenset(ALL_DISTRICT_ROLES - READ_ONLY_ROLES),
+    # follow-up: owners (OPD staff of the owner agency, the owner village) report progress;
+    # the district admin verifies
+    "commitments.follow": frozenset(
+        {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.CAMAT, Role.VILLAGE_HEAD, Role.KPM}
+    ),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "accounts",
     "villages",
     "convergence",
+    "rembuk",
+    "commitments",
 ]
 
 MIDDLEWARE = [

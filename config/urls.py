@@ -100,6 +100,8 @@ district_patterns = [
         name="evidence_remove",
     ),
     path("lokus/", include("villages.focus_urls")),
+    path("rembuk/", include("rembuk.urls")),
+    path("komitmen/", include("commitments.urls")),
     path("", include("villages.report_urls")),
 ]
 
@@ -135,6 +137,8 @@ urlpatterns = [
         convergence_views.framework_delete,
         name="framework_delete",
     ),
+    path("hadir/", include("rembuk.public_urls")),
+    path("verifikasi/", include("commitments.public_urls")),
     # District pages last: the slug is a catch-all first segment.
     path("<slug:district_slug>/", include(district_patterns)),
 ]

@@ -46,6 +46,8 @@ def _objects(side, tag):
     B's year named on A's pages does not exist there."""
     from tests.convergence.objects import convergence_objects
     from tests.villages.focus_objects import focus_objects
+    from tests.commitments.objects import commitment_objects
+    from tests.rembuk.objects import rembuk_objects
     from tests.villages.report_objects import report_objects
 
     year = 2026 if tag == "a" else 2025
@@ -53,6 +55,8 @@ def _objects(side, tag):
         conv = convergence_objects(side, year)
         focus = focus_objects(side, year)
         reports = report_objects(side, year)
+        rembuk = rembuk_objects(side, year)
+        commitments = commitment_objects(side, year)
         invitation, _created = Invitation.objects.get_or_create(
             district=side.district,
             email=f"pending-{tag}@example.test",
@@ -68,6 +72,8 @@ def _objects(side, tag):
         **conv,
         **focus,
         **reports,
+        **rembuk,
+        **commitments,
     }
 
 

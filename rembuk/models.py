@@ -1,0 +1,223 @@
+"""Rembuk stunting sessions at district, kecamatan and village level: agenda, participants and
+attendance, minutes and photos, and the agreed activity plan (DOMAIN.md §6)."""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from villages.models import Agency, District, Kecamatan, Village
+
+
+def private_path(instance, filename):
+    """Unguessable names and no original name on disk; files are served only by checked views."""
+    return f"rembuk/{instance.district_id}/{uuid.uuid4().hex}"
+
+
+def new_checkin_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Level(models.TextChoices):
+    DISTRICT = "district", _("Kabupaten/kota")
+    KECAMATAN = "kecamatan", _("Kecamatan")
+    VILLAGE = "village", _("Desa/kelurahan")
+
+
+class RembukSessionQuerySet(models.QuerySet):
+    def visible_to(self, access):
+        """Sessions `access` may read: district-wide roles all of them; a camat the district's
+        sessions, his kecamatan's and its villages'; a village head or KPM the district's and
+        his own village's."""
+        if access.district_wide:
+            return self
+        district_level = models.Q(level=Level.DISTRICT)
+        if access.kecamatan_ids:
+            return self.filter(district_level | models.Q(kecamatan_id__in=access.kecamatan_ids))
+        return self.filter(district_level | models.Q(village_id__in=access.village_ids))
+
+
+class RembukSession(models.Model):
+    """One rembuk stunting meeting."""
+
+    Level = Level
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("tingkat"), max_length=10, choices=Level.choices)
+    # kecamatan is set for kecamatan and village sessions, village for village sessions only
+    kecamatan = models.ForeignKey(
+        Kecamatan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    title = models.CharField(_("judul"), max_length=250)
+    starts_at = models.DateTimeField(_("waktu mulai"))
+    venue = models.CharField(_("tempat"), max_length=250)
+    chair = models.CharField(_("pimpinan rapat"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True, help_text=_("Satu butir per baris."))
+    minutes = models.TextField(_("notulen"), blank=True)
+    checkin_code = models.CharField(max_length=40, unique=True, default=new_checkin_code)
+    checkin_open = models.BooleanField(_("presensi mandiri dibuka"), default=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(
+        district="district", _manager_class=models.Manager.from_queryset(RembukSessionQuerySet)
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("rembuk stunting")
+        verbose_name_plural = _("rembuk stunting")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(level="district", kecamatan__isnull=True, village__isnull=True)
+                    | models.Q(level="kecamatan", kecamatan__isnull=False, village__isnull=True)
+                    | models.Q(level="village", kecamatan__isnull=False, village__isnull=False)
+                ),
+                name="rembuk_level_matches_area",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def agenda_items(self) -> list[str]:
+        return [line.strip() for line in self.agenda.splitlines() if line.strip()]
+
+    @property
+    def area_name(self) -> str:
+        if self.village_id:
+            return self.village.name
+        if self.kecamatan_id:
+            return self.kecamatan.name
+        return self.district.name
+
+
+class Attendance(models.TextChoices):
+    ORGANISER = "organiser", _("dicatat panitia")
+    SELF = "self", _("presensi mandiri")
+
+
+class Participant(models.Model):
+    """An invited participant, or one who checked in without an invitation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(
+        RembukSession, on_delete=models.CASCADE, related_name="participants"
+    )
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("nama"), max_length=200)
+    position = models.CharField(_("jabatan"), max_length=200, blank=True)
+    organisation = models.CharField(_("instansi/lembaga"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited = models.BooleanField(default=True)
+    attended_at = models.DateTimeField(null=True, blank=True)
+    attendance = models.CharField(max_length=10, choices=Attendance.choices, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SessionFile(models.Model):
+    class Kind(models.TextChoices):
+        MINUTES = "minutes", _("berkas notulen/berita acara")
+        PHOTO = "photo", _("foto")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(RembukSession, on_delete=models.CASCADE, related_name="files")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=private_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    caption = models.CharField(_("keterangan"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class FundSource(models.TextChoices):
+    APBD = "apbd", _("APBD kabupaten/kota")
+    DAK = "dak", _("APBN/DAK")
+    APBDES = "apbdes", _("APBDes/Dana Desa")
+    PROVINCE = "province", _("APBD provinsi")
+    PRIVATE = "private", _("Swasta/CSR")
+    OTHER = "other", _("Lainnya")
+
+
+class RkpdStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("belum diketahui")
+    YES = "yes", _("masuk RKPD/Renja")
+    NO = "no", _("tidak masuk")
+
+
+class PlanItem(models.Model):
+    """One line of the agreed activity plan."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(RembukSession, on_delete=models.CASCADE, related_name="plan_items")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(_("kegiatan"), max_length=300)
+    lead_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("OPD penanggung jawab"),
+    )
+    villages = models.ManyToManyField(
+        Village, blank=True, related_name="+", verbose_name=_("lokasi")
+    )
+    budget = models.BigIntegerField(_("anggaran (Rp)"), null=True, blank=True)
+    fund_source = models.CharField(
+        _("sumber dana"), max_length=10, choices=FundSource.choices, blank=True
+    )
+    target_indicator = models.CharField(_("indikator sasaran"), max_length=300, blank=True)
+    timeframe = models.CharField(_("waktu pelaksanaan"), max_length=100, blank=True)
+    in_rkpd = models.CharField(
+        _("masuk RKPD/Renja tahun berikutnya"),
+        max_length=10,
+        choices=RkpdStatus.choices,
+        default=RkpdStatus.UNKNOWN,
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["order", "activity"]
+
+    def __str__(self):
+        return self.activity
