@@ -37,12 +37,17 @@ def _engine():
     return engine
 
 
-def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+def render_pdf(html: str, *, base_url: str | None = None, on_layout=None) -> bytes:
     """The PDF of a complete HTML document. `base_url` only resolves relative links; nothing
-    but `data:` URIs is ever loaded."""
+    but `data:` URIs is ever loaded. `on_layout(pages)` is called between laying out the pages
+    and writing the file (the two halves of the work), for progress reports."""
     weasyprint, fetcher, fonts = _engine()
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(font_config=fonts)
+    html_doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    if on_layout is None:
+        return html_doc.write_pdf(font_config=fonts)
+    document = html_doc.render(font_config=fonts)
+    on_layout(len(document.pages))
+    return document.write_pdf()
 
 
 def image_data_uri(data: bytes) -> str | None:

@@ -90,8 +90,28 @@ def village_page(request, village_id):
             "focus_years": focus_history([village]).get(village.pk, []),
             "today": today,
             "may_fill": reports.may_fill(request.access, village),
+            **_commitments_of(request, village, today),
         },
     )
+
+
+def _commitments_of(request, village, today) -> dict:
+    """The village's tracked commitments, and the documents waiting for this user's
+    signature, for the village page."""
+    from commitments.models import Signatory
+    from commitments.services import village_follow_ups
+
+    follow_ups = list(village_follow_ups(village))
+    for f in follow_ups:
+        f.overdue = f.is_overdue(today)
+    to_sign = Signatory.objects.filter(
+        user=request.user,
+        signature__isnull=True,
+        version__voided_at__isnull=True,
+        version__document__district=request.district,
+        version__document__status="signing",
+    ).select_related("version")
+    return {"follow_ups": follow_ups, "documents_to_sign": list(to_sign)}
 
 
 def _year_param(request, default: int) -> int:

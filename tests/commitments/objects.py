@@ -1,5 +1,96 @@
-"""Objects of one side that commitments URLs can point at (filled in with the views)."""
+"""Commitment objects of one side that URLs can point at: a fully signed village document
+(one portal signature, one paper page, its PDF stored) with a followed-up point and evidence.
+Village level, so that the admin, the camat and the village head all may manage it."""
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django_scopes import scopes_disabled
+
+from commitments import chain
+from commitments.models import (
+    CommitmentDocument,
+    FollowUp,
+    FollowUpEvidence,
+    Signature,
+    SignatureEvent,
+)
+from tests.commitments.factories import add_people, make_document
+from tests.convergence.objects import PDF
 
 
 def commitment_objects(side, year):
-    return {}
+    with scopes_disabled():
+        document = CommitmentDocument.objects.filter(
+            district=side.district, level="village", village=side.village
+        ).first()
+        if document is None:
+            document = _signed_document(side)
+        version = document.current_version
+        paper = Signature.objects.filter(signatory__version=version, method="paper").first()
+        follow_up = FollowUp.objects.filter(document=document).first()
+        evidence = FollowUpEvidence.objects.filter(follow_up=follow_up).first()
+    return {
+        "document_id": document.pk,
+        "signatory_id": paper.signatory_id,
+        "signature_id": paper.pk,
+        "follow_up_id": follow_up.pk,
+        "commitment_evidence_id": evidence.pk,
+    }
+
+
+def _signed_document(side):
+    document = make_document(side, level="village", template="village")
+    portal, on_paper = add_people(document, side, users=["village_head"], paper=1)
+    version = document.current_version
+    digest = version.content_sha256()
+    for signatory, method in ((portal, "portal"), (on_paper, "paper")):
+        signature = Signature(
+            signatory=signatory,
+            district=side.district,
+            method=method,
+            by=side.users["district_admin"],
+            content_sha256=digest,
+        )
+        if method == "paper":
+            signature.paper_name = "lembar.pdf"
+            signature.paper_content_type = "application/pdf"
+            signature.paper_size = len(PDF)
+            signature.paper_sha256 = hashlib.sha256(PDF).hexdigest()
+            signature.paper.save("lembar", ContentFile(PDF), save=False)
+        signature.save()
+        chain.append_event(
+            document,
+            kind=SignatureEvent.Kind.SIGNED,
+            actor=signature.by,
+            payload=chain.signature_payload(signature),
+            at=signature.signed_at,
+        )
+    version.pdf.save("final.pdf", ContentFile(PDF), save=False)
+    version.pdf_sha256 = hashlib.sha256(PDF).hexdigest()
+    version.pdf_size = len(PDF)
+    from django.utils import timezone
+
+    version.pdf_rendered_at = timezone.now()
+    version.save()
+    document.status = CommitmentDocument.Status.SIGNED
+    document.save(update_fields=["status"])
+    follow_up = FollowUp.objects.create(
+        document=document,
+        district=side.district,
+        point=1,
+        text=version.points[0],
+        owner_village=side.village,
+        due_on=version.signed_on,
+    )
+    evidence = FollowUpEvidence(
+        follow_up=follow_up,
+        district=side.district,
+        original_name="bukti.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+    )
+    evidence.file.save("bukti", ContentFile(PDF), save=False)
+    evidence.save()
+    return document

@@ -1,0 +1,105 @@
+"""The hash chain of a document's signing events.
+
+Each event's hash is SHA-256 over the previous hash and the event's own fields in a canonical
+JSON form. `verify_chain` recomputes every link and compares the signature rows with the events
+that recorded them, so a changed, deleted or inserted record is found. It is evidence of
+tampering with our own database rows, not a substitute for a certified electronic signature.
+"""
+
+import hashlib
+import json
+
+from django.utils import timezone
+
+from .models import CommitmentDocument, Signature, SignatureEvent
+
+GENESIS = "0" * 64
+
+
+def _digest(prev_hash: str, fields: dict) -> str:
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _fields(event: SignatureEvent) -> dict:
+    return {
+        "document": str(event.document_id),
+        "seq": event.seq,
+        "kind": event.kind,
+        "at": event.at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor_id,
+        "payload": event.payload,
+    }
+
+
+def append_event(document: CommitmentDocument, *, kind: str, actor, payload: dict, at=None):
+    """Add the next link. The caller holds the document row locked (select_for_update), so two
+    events can never take the same place in the chain."""
+    last = SignatureEvent.objects.filter(document=document).order_by("-seq").first()
+    event = SignatureEvent(
+        document=document,
+        district_id=document.district_id,
+        seq=(last.seq + 1) if last else 1,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=actor,
+        payload=payload,
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = _digest(event.prev_hash, _fields(event))
+    event.save()
+    return event
+
+
+def signature_payload(signature: Signature) -> dict:
+    signatory = signature.signatory
+    return {
+        "version": signatory.version.number,
+        "signatory": str(signatory.id),
+        "order": signatory.order,
+        "name": signatory.name,
+        "method": signature.method,
+        "signed_at": signature.signed_at.astimezone(timezone.UTC).isoformat(
+            timespec="microseconds"
+        ),
+        "by": signature.by_id,
+        "content_sha256": signature.content_sha256,
+        "paper_sha256": signature.paper_sha256,
+    }
+
+
+def verify_chain(document: CommitmentDocument) -> list[str]:
+    """What is wrong with the document's records; an empty list when the chain is intact and
+    every signature matches the event that recorded it."""
+    problems = []
+    prev = GENESIS
+    expected_seq = 1
+    signed_events = {}
+    for event in SignatureEvent.objects.filter(document=document).order_by("seq"):
+        if event.seq != expected_seq:
+            problems.append(f"urutan {expected_seq} hilang (ditemukan {event.seq})")
+            expected_seq = event.seq
+        if event.prev_hash != prev:
+            problems.append(f"peristiwa {event.seq}: tidak bersambung dengan peristiwa sebelumnya")
+        if _digest(event.prev_hash, _fields(event)) != event.hash:
+            problems.append(f"peristiwa {event.seq}: isinya telah diubah")
+        if event.kind == SignatureEvent.Kind.SIGNED:
+            signed_events[event.payload.get("signatory")] = event
+        prev = event.hash
+        expected_seq += 1
+    signatures = Signature.objects.filter(signatory__version__document=document).select_related(
+        "signatory__version"
+    )
+    seen = set()
+    for signature in signatures:
+        key = str(signature.signatory_id)
+        seen.add(key)
+        event = signed_events.get(key)
+        if event is None:
+            problems.append(f"tanda tangan {signature.signatory.name}: tidak tercatat dalam rantai")
+        elif event.payload != signature_payload(signature):
+            problems.append(f"tanda tangan {signature.signatory.name}: berbeda dari catatan rantai")
+    for key, event in signed_events.items():
+        if key not in seen:
+            problems.append(f"peristiwa {event.seq}: tanda tangannya telah dihapus")
+    return problems

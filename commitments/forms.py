@@ -1,0 +1,124 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from rembuk.models import Level
+
+from .models import FollowUpStatus, Template
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ContentForm(forms.Form):
+    title = forms.CharField(label=_("Judul"), max_length=300)
+    preamble = forms.CharField(label=_("Pembukaan"), widget=forms.Textarea(attrs={"rows": 4}))
+    points = forms.CharField(
+        label=_("Butir komitmen"),
+        help_text=_("Satu butir per baris; nomor dibuat otomatis."),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    closing = forms.CharField(
+        label=_("Penutup"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    place = forms.CharField(label=_("Tempat penandatanganan"), max_length=120)
+    signed_on = forms.DateField(label=_("Tanggal"), widget=DATE_WIDGET)
+
+
+class CreateForm(ContentForm):
+    template = forms.ChoiceField(label=_("Templat"), choices=Template.choices)
+    level = forms.ChoiceField(label=_("Tingkat"), choices=Level.choices)
+    kecamatan = forms.TypedChoiceField(label=_("Kecamatan"), coerce=int, required=False)
+    village = forms.TypedChoiceField(label=_("Desa/kelurahan"), coerce=int, required=False)
+    rembuk = forms.ChoiceField(label=_("Dari rembuk"), required=False)
+    year = forms.IntegerField(label=_("Tahun"), min_value=2018, max_value=2100)
+
+    field_order = ["template", "level", "kecamatan", "village", "rembuk", "year"]
+
+
+class SignatoryForm(forms.Form):
+    position = forms.CharField(label=_("Jabatan"), max_length=200)
+    name = forms.CharField(label=_("Nama"), max_length=200)
+    rank = forms.CharField(label=_("Pangkat/golongan"), max_length=120, required=False)
+    nip = forms.CharField(
+        label=_("NIP"),
+        max_length=40,
+        required=False,
+        help_text=_("18 angka; kosongkan untuk pejabat yang tidak ber-NIP."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    organisation = forms.CharField(label=_("Instansi/lembaga"), max_length=200, required=False)
+    user = forms.TypedChoiceField(
+        label=_("Akun portal"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "Bila ada, ia menandatangani sendiri di portal; bila tidak, lembar kertas diunggah."
+        ),
+    )
+
+
+class SignForm(forms.Form):
+    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    password = forms.CharField(
+        label=_("Kata sandi Anda"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Kode autentikator"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    agree = forms.BooleanField(
+        label=_("Saya telah membaca dokumen ini dan menyetujui isinya."), required=True
+    )
+
+
+class PaperForm(forms.Form):
+    page = forms.FileField(
+        label=_("Pindaian lembar bertanda tangan"),
+        required=False,
+        help_text=_("PDF, PNG atau JPEG; paling besar %(mb)s MB.")
+        % {"mb": settings.MAX_UPLOAD_BYTES // 1_048_576},
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    point = forms.TypedChoiceField(label=_("Butir"), coerce=int)
+    owner = forms.ChoiceField(label=_("Pemilik"))
+    due_on = forms.DateField(label=_("Tenggat"), widget=DATE_WIDGET)
+    verifier = forms.TypedChoiceField(
+        label=_("Verifikator"), coerce=int, required=False, empty_value=None
+    )
+
+
+class ProgressForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (s.value, s.label)
+            for s in (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)
+        ],
+    )
+    note = forms.CharField(
+        label=_("Catatan kemajuan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    upload = forms.FileField(label=_("Bukti"), required=False)
+
+
+class VerdictForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Keputusan"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("Terima")), ("0", _("Kembalikan"))],
+    )
+    verdict = forms.CharField(
+        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerifyUploadForm(forms.Form):
+    pdf = forms.FileField(label=_("Berkas PDF yang ingin diperiksa"))

@@ -1,0 +1,94 @@
+"""The commitment document as HTML for WeasyPrint: the final PDF of a fully signed version,
+and the unsigned draft printed for wet signatures."""
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, translation
+
+from lib.pdf import image_data_uri, paper_css, render_pdf
+
+from .models import DocumentVersion, Signature
+
+
+def verify_url(version: DocumentVersion) -> str:
+    return settings.SITE_URL + reverse("commitment_verify", kwargs={"token": version.verify_token})
+
+
+def format_nip(nip: str) -> str:
+    """19700101 199003 1 001: birth date, appointment, sex, serial."""
+    if len(nip) != 18:
+        return nip
+    return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
+
+
+def _emblem(district) -> str | None:
+    if not district.emblem:
+        return None
+    try:
+        with district.emblem.open("rb") as emblem:
+            return image_data_uri(emblem.read())
+    except OSError:
+        return None
+
+
+def _local(dt, district) -> str:
+    return dt.astimezone(district.tz).strftime("%d-%m-%Y %H:%M ") + district.time_zone_short
+
+
+def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
+    document = version.document
+    district = document.district
+    signatories = list(version.signatories.select_related("signature").order_by("order"))
+    blocks = []
+    paper_pages = []
+    for s in signatories:
+        signature = getattr(s, "signature", None)
+        if signature is not None and signature.method == Signature.Method.PAPER:
+            paper_pages.append((s, signature, _local(signature.signed_at, district)))
+        blocks.append(
+            {
+                "signatory": s,
+                "signature": signature,
+                "signed_at": _local(signature.signed_at, district) if signature else "",
+                "nip": format_nip(s.nip),
+            }
+        )
+    url = verify_url(version)
+    area = ""
+    if document.village_id:
+        area = f"{document.village.kind_label} {document.village.name}, " + (
+            f"Kecamatan {document.kecamatan.name}"
+        )
+    elif document.kecamatan_id:
+        area = f"Kecamatan {document.kecamatan.name}"
+    return {
+        "version": version,
+        "document": document,
+        "district": district,
+        "area": area,
+        "page_css": paper_css(district.paper_size, margin="18mm"),
+        "emblem": _emblem(district),
+        "letterhead_name": district.letterhead_name or district.default_letterhead_name(),
+        "letterhead_address": district.letterhead_address,
+        "date_line": f"{version.place}, {formats.date_format(version.signed_on, 'j F Y')}",
+        "blocks": blocks,
+        "paper_pages": paper_pages,
+        "draft": draft,
+        "verify_url": url,
+        "qr": None if draft else segno.make(url, error="m").svg_data_uri(scale=4, border=2),
+        "content_sha256": version.content_sha256(signatories),
+    }
+
+
+def document_html(version: DocumentVersion, *, draft: bool = False) -> str:
+    """In Indonesian whatever the reader's language: it is the official document."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "commitments/print/document.html", document_context(version, draft=draft)
+        )
+
+
+def draft_pdf(version: DocumentVersion) -> bytes:
+    return render_pdf(document_html(version, draft=True))

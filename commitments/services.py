@@ -1,0 +1,816 @@
+"""Commitment documents: writing, signatories, signing, the final PDF and follow-up.
+
+Every function owns its transaction and locks the document row first, so that two people
+changing or signing the same document take turns, and the hash chain (commitments/chain.py)
+never forks. Content is frozen once signed: a change makes the next version and voids the
+current one with its signatures.
+"""
+
+import hashlib
+import logging
+import re
+from datetime import date
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import record
+from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
+
+from . import chain
+from .models import (
+    CommitmentDocument,
+    DocumentVersion,
+    FollowUp,
+    FollowUpEvidence,
+    FollowUpStatus,
+    RenderJob,
+    Signatory,
+    Signature,
+    SignatureEvent,
+)
+
+Status = CommitmentDocument.Status
+logger = logging.getLogger(__name__)
+PAPER_KINDS = (PDF, PNG, JPEG)
+PAPER_REFUSED = _("Lembar bertanda tangan harus PDF atau gambar PNG/JPEG.")
+# documents with more signatories than this render their PDF in a Celery job with progress
+INLINE_RENDER_LIMIT = 30
+SIGN_ATTEMPTS = 5  # wrong passwords or codes per user within SIGN_LOCK_SECONDS
+SIGN_LOCK_SECONDS = 15 * 60
+
+
+# --- rules about single values ----------------------------------------------------------------
+
+
+def clean_nip(value: str) -> str:
+    """An NIP (nomor induk pegawai) as 18 digits, or "" when none is given. Spaces and dots
+    are allowed while typing. The digits are: date of birth (yyyymmdd), month of appointment
+    (yyyymm), sex (1 or 2) and a serial number."""
+    nip = re.sub(r"[\s.]", "", value or "")
+    if not nip:
+        return ""
+    if not nip.isdigit() or len(nip) != 18:
+        raise ValidationError(
+            _("NIP harus 18 angka (yang diisi: %(n)s angka).")
+            % {"n": sum(c.isdigit() for c in nip)}
+            if nip.isdigit()
+            else _("NIP hanya berisi angka (18 angka).")
+        )
+    try:
+        born = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        raise ValidationError(_("NIP tidak sah: 8 angka pertama bukan tanggal lahir.")) from None
+    year, month = int(nip[8:12]), int(nip[12:14])
+    if not 1 <= month <= 12 or year < born.year + 15 or year > timezone.now().year + 1:
+        raise ValidationError(
+            _("NIP tidak sah: angka ke-9 s.d. 14 bukan tahun dan bulan pengangkatan.")
+        )
+    if nip[14] not in "12":
+        raise ValidationError(_("NIP tidak sah: angka ke-15 (jenis kelamin) harus 1 atau 2."))
+    return nip
+
+
+def parse_points(text: str) -> list[str]:
+    """One point per line; numbers typed in front ("1.", "2)") are dropped, as the document
+    numbers its points itself."""
+    points = []
+    for line in (text or "").splitlines():
+        line = re.sub(r"^\s*(\d{1,2}|[a-z])[.)]\s+", "", line).strip()
+        if line:
+            points.append(line)
+    return points
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _lock(document: CommitmentDocument) -> CommitmentDocument:
+    return CommitmentDocument.objects.select_for_update().get(pk=document.pk)
+
+
+def _version_is_signed(version: DocumentVersion) -> bool:
+    return Signature.objects.filter(signatory__version=version).exists()
+
+
+def _check_content(*, title, preamble, points, place):
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("Judul wajib diisi.")
+    if not (preamble or "").strip():
+        errors["preamble"] = _("Pembukaan wajib diisi.")
+    if not points:
+        errors["points"] = _("Tulis paling sedikit satu butir komitmen.")
+    elif len(points) > 40:
+        errors["points"] = _("Paling banyak 40 butir.")
+    if not (place or "").strip():
+        errors["place"] = _("Tempat wajib diisi.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_document(
+    *,
+    district,
+    template: str,
+    level: str,
+    kecamatan=None,
+    village=None,
+    rembuk=None,
+    year: int,
+    title: str,
+    preamble: str,
+    points: list[str],
+    closing: str,
+    place: str,
+    signed_on: date,
+    by,
+) -> CommitmentDocument:
+    _check_content(title=title, preamble=preamble, points=points, place=place)
+    if village is not None:
+        kecamatan = village.kecamatan
+    document = CommitmentDocument.objects.create(
+        district=district,
+        template=template,
+        level=level,
+        kecamatan=kecamatan if level != "district" else None,
+        village=village if level == "village" else None,
+        rembuk=rembuk,
+        year=year,
+        created_by=by,
+    )
+    DocumentVersion.objects.create(
+        document=document,
+        district=district,
+        number=1,
+        title=title.strip(),
+        preamble=preamble.strip(),
+        points=points,
+        closing=(closing or "").strip(),
+        place=place.strip(),
+        signed_on=signed_on,
+        created_by=by,
+    )
+    record("commitment_created", actor=by, district=district, target=title[:120])
+    return document
+
+
+def _working_version(document: CommitmentDocument, *, by) -> DocumentVersion:
+    """The version a change may be written to: the current one while nobody has signed it,
+    otherwise a new copy, with the current version and its signatures voided."""
+    current = document.versions.order_by("-number").first()
+    if not _version_is_signed(current):
+        return current
+    now = timezone.now()
+    signatories = list(current.signatories.all())
+    signed = Signature.objects.filter(signatory__version=current).count()
+    old_number, old_hash = current.number, current.content_sha256(signatories)
+    DocumentVersion.objects.filter(pk=current.pk).update(voided_at=now)
+    RenderJob.objects.filter(version=current, status__in=["queued", "running"]).update(
+        status="failed", message="versi dibatalkan", finished_at=now
+    )
+    new = DocumentVersion.objects.create(
+        document=document,
+        district_id=document.district_id,
+        number=current.number + 1,
+        title=current.title,
+        preamble=current.preamble,
+        points=list(current.points),
+        closing=current.closing,
+        place=current.place,
+        signed_on=current.signed_on,
+        created_by=by,
+    )
+    Signatory.objects.bulk_create(
+        Signatory(
+            version=new,
+            district_id=document.district_id,
+            order=s.order,
+            position=s.position,
+            name=s.name,
+            rank=s.rank,
+            nip=s.nip,
+            organisation=s.organisation,
+            user_id=s.user_id,
+        )
+        for s in signatories
+    )
+    chain.append_event(
+        document,
+        kind=SignatureEvent.Kind.VOIDED,
+        actor=by,
+        payload={
+            "version": old_number,
+            "content_sha256": old_hash,
+            "signatures_voided": signed,
+            "new_version": new.number,
+        },
+        at=now,
+    )
+    document.status = Status.SIGNING if document.status != Status.DRAFT else Status.DRAFT
+    document.save(update_fields=["status"])
+    document._current_version = new
+    record(
+        "commitment_new_version",
+        actor=by,
+        district=document.district,
+        target=current.title[:120],
+        voided_version=old_number,
+        signatures_voided=signed,
+    )
+    return new
+
+
+@transaction.atomic
+def update_content(
+    document: CommitmentDocument,
+    *,
+    title: str,
+    preamble: str,
+    points: list[str],
+    closing: str,
+    place: str,
+    signed_on: date,
+    by,
+) -> DocumentVersion:
+    """Change the wording. Unchanged wording changes nothing (no new version)."""
+    _check_content(title=title, preamble=preamble, points=points, place=place)
+    document = _lock(document)
+    current = document.versions.order_by("-number").first()
+    fields = {
+        "title": title.strip(),
+        "preamble": preamble.strip(),
+        "points": points,
+        "closing": (closing or "").strip(),
+        "place": place.strip(),
+        "signed_on": signed_on,
+    }
+    if all(getattr(current, k) == v for k, v in fields.items()):
+        return current
+    version = _working_version(document, by=by)
+    for k, v in fields.items():
+        setattr(version, k, v)
+    version.save(update_fields=list(fields))
+    return version
+
+
+def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=None) -> dict:
+    errors = {}
+    if not (position or "").strip():
+        errors["position"] = _("Jabatan wajib diisi.")
+    if not (name or "").strip():
+        errors["name"] = _("Nama wajib diisi.")
+    try:
+        nip = clean_nip(nip)
+    except ValidationError as exc:
+        errors["nip"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "position": position.strip(),
+        "name": name.strip(),
+        "rank": (rank or "").strip(),
+        "nip": nip,
+        "organisation": (organisation or "").strip(),
+        "user": user,
+    }
+
+
+def _check_user(document, user):
+    if user is None:
+        return
+    from accounts.models import Membership
+
+    if not Membership.objects.active().filter(user=user, district_id=document.district_id).exists():
+        raise ValidationError({"user": _("Akun ini bukan pengguna daerah ini.")})
+
+
+@transaction.atomic
+def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> list[Signatory]:
+    """Append signatories at the end, in the given order. A bad row refuses all of them."""
+    document = _lock(document)
+    cleaned = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            fields = _signatory_fields(**row)
+            _check_user(document, fields["user"])
+        except ValidationError as exc:
+            if len(rows) == 1:
+                raise
+            raise ValidationError(
+                _("Baris %(n)s: %(error)s") % {"n": i, "error": " ".join(exc.messages)}
+            ) from None
+        cleaned.append(fields)
+    version = _working_version(document, by=by)
+    existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
+    for fields in cleaned:
+        if fields["user"] is not None and fields["user"].pk in existing_users:
+            raise ValidationError(
+                {"user": _("%(name)s sudah menjadi penanda tangan.") % {"name": fields["name"]}}
+            )
+        if fields["user"] is not None:
+            existing_users.add(fields["user"].pk)
+    start = version.signatories.order_by("-order").values_list("order", flat=True).first() or 0
+    created = Signatory.objects.bulk_create(
+        Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
+        for i, fields in enumerate(cleaned, start=1)
+    )
+    return created
+
+
+def add_signatory(document, *, by, **fields) -> Signatory:
+    return add_signatories(document, rows=[fields], by=by)[0]
+
+
+def _same_in(version: DocumentVersion, signatory: Signatory) -> Signatory:
+    """The signatory at the same place in `version` (a new version copies them)."""
+    if signatory.version_id == version.pk:
+        return signatory
+    return version.signatories.get(order=signatory.order)
+
+
+@transaction.atomic
+def update_signatory(signatory: Signatory, *, by, **fields) -> Signatory:
+    document = _lock(signatory.version.document)
+    cleaned = _signatory_fields(**fields)
+    if cleaned["user"] is not None and cleaned["user"].pk != signatory.user_id:
+        _check_user(document, cleaned["user"])
+    if all(getattr(signatory, k) == v for k, v in cleaned.items()):
+        return signatory
+    version = _working_version(document, by=by)
+    target = _same_in(version, signatory)
+    for k, v in cleaned.items():
+        setattr(target, k, v)
+    target.save()
+    return target
+
+
+def _renumber(version: DocumentVersion, ordered: list[Signatory]):
+    # two passes: the unique (version, order) constraint must hold after every row
+    offset = 100_000
+    for i, s in enumerate(ordered, start=1):
+        Signatory.objects.filter(pk=s.pk).update(order=offset + i)
+    for i, s in enumerate(ordered, start=1):
+        Signatory.objects.filter(pk=s.pk).update(order=i)
+
+
+@transaction.atomic
+def remove_signatory(signatory: Signatory, *, by) -> None:
+    document = _lock(signatory.version.document)
+    version = _working_version(document, by=by)
+    _same_in(version, signatory).delete()
+    _renumber(version, list(version.signatories.order_by("order")))
+
+
+@transaction.atomic
+def move_signatory(signatory: Signatory, *, up: bool, by) -> None:
+    document = _lock(signatory.version.document)
+    version = _working_version(document, by=by)
+    ordered = list(version.signatories.order_by("order"))
+    i = next(i for i, s in enumerate(ordered) if s.order == signatory.order)
+    j = i - 1 if up else i + 1
+    if 0 <= j < len(ordered):
+        ordered[i], ordered[j] = ordered[j], ordered[i]
+        _renumber(version, ordered)
+
+
+@transaction.atomic
+def open_signing(document: CommitmentDocument, *, by) -> None:
+    document = _lock(document)
+    if document.status != Status.DRAFT:
+        return
+    version = document.versions.order_by("-number").first()
+    if not version.signatories.exists():
+        raise ValidationError(_("Tambahkan penanda tangan lebih dulu."))
+    document.status = Status.SIGNING
+    document.save(update_fields=["status"])
+    record(
+        "commitment_signing_opened",
+        actor=by,
+        district=document.district,
+        target=version.title[:120],
+    )
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+
+def _check_signable(document: CommitmentDocument, signatory: Signatory) -> DocumentVersion:
+    version = document.versions.order_by("-number").first()
+    if document.status == Status.DRAFT:
+        raise ValidationError(_("Dokumen belum dibuka untuk penandatanganan."))
+    if signatory.version_id != version.pk:
+        raise ValidationError(_("Versi dokumen ini sudah dibatalkan; tanda tangani versi terbaru."))
+    if Signature.objects.filter(signatory=signatory).exists():
+        raise ValidationError(_("%(name)s sudah menandatangani.") % {"name": signatory.name})
+    return version
+
+
+def _failed_attempt(user) -> None:
+    key = f"commitment-sign-fail:{user.pk}"
+    cache.add(key, 0, SIGN_LOCK_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, SIGN_LOCK_SECONDS)
+
+
+def _user_totp(user):
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+
+
+def needs_code(user) -> bool:
+    return _user_totp(user) is not None
+
+
+def sign_in_portal(
+    document: CommitmentDocument,
+    *,
+    signatory: Signatory,
+    user,
+    password: str,
+    code: str = "",
+    content_sha256: str,
+) -> Signature:
+    """Sign as `signatory` after re-entering the password (and a TOTP code when the user has
+    enrolled one). `content_sha256` is the hash of the wording the user read: if the document
+    changed meanwhile, nothing is signed."""
+    key = f"commitment-sign-fail:{user.pk}"
+    if (cache.get(key) or 0) >= SIGN_ATTEMPTS:
+        raise ValidationError(_("Terlalu banyak percobaan yang salah. Coba lagi dalam 15 menit."))
+    if signatory.user_id != user.pk:
+        raise ValidationError(_("Anda bukan penanda tangan ini."))
+    if not user.check_password(password or ""):
+        _failed_attempt(user)
+        raise ValidationError({"password": _("Kata sandi salah.")})
+    totp = _user_totp(user)
+    if totp is not None:
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        if not code or not TOTP(totp).validate_code(code.strip()):
+            _failed_attempt(user)
+            raise ValidationError({"code": _("Kode autentikator salah atau sudah dipakai.")})
+    with transaction.atomic():
+        document = _lock(document)
+        signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
+        version = _check_signable(document, signatory)
+        current_hash = version.content_sha256()
+        if content_sha256 != current_hash:
+            raise ValidationError(
+                _("Isi dokumen berubah sejak Anda membukanya. Baca lagi, lalu tanda tangani.")
+            )
+        signature = Signature.objects.create(
+            signatory=signatory,
+            district_id=document.district_id,
+            method=Signature.Method.PORTAL,
+            by=user,
+            content_sha256=current_hash,
+            mfa_used=totp is not None,
+        )
+        _after_signature(document, signature, by=user)
+    cache.delete(key)
+    return signature
+
+
+@transaction.atomic
+def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload, by) -> Signature:
+    """Record the signed paper page of a signatory without an account, uploaded by the
+    organiser. The signature covers the current content's hash."""
+    document = _lock(document)
+    signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
+    version = _check_signable(document, signatory)
+    if signatory.user_id is not None:
+        raise ValidationError(
+            _("%(name)s memiliki akun portal dan menandatangani sendiri di portal.")
+            % {"name": signatory.name}
+        )
+    if upload is None:
+        raise ValidationError({"page": _("Pilih pindaian lembar yang sudah ditandatangani.")})
+    try:
+        data, kind = read_upload(upload, kinds=PAPER_KINDS, refused=PAPER_REFUSED)
+    except ValidationError as exc:
+        raise ValidationError({"page": exc.messages}) from None
+    signature = Signature(
+        signatory=signatory,
+        district_id=document.district_id,
+        method=Signature.Method.PAPER,
+        by=by,
+        content_sha256=version.content_sha256(),
+        paper_name=display_name(upload, "lembar-tanda-tangan", kind),
+        paper_content_type=kind.content_type,
+        paper_size=len(data),
+        paper_sha256=hashlib.sha256(data).hexdigest(),
+    )
+    signature.paper.save("lembar", ContentFile(data), save=False)
+    signature.save()
+    _after_signature(document, signature, by=by)
+    return signature
+
+
+def _after_signature(document, signature: Signature, *, by) -> None:
+    signatory = signature.signatory
+    chain.append_event(
+        document,
+        kind=SignatureEvent.Kind.SIGNED,
+        actor=by,
+        payload=chain.signature_payload(signature),
+        at=signature.signed_at,
+    )
+    record(
+        "commitment_signed",
+        actor=by,
+        district=document.district,
+        target=signatory.version.title[:120],
+        signatory=signatory.name,
+        method=signature.method,
+        content_sha256=signature.content_sha256,
+    )
+    version = signatory.version
+    missing = version.signatories.filter(signature__isnull=True).exists()
+    if not missing:
+        document.status = Status.RENDERING
+        document.save(update_fields=["status"])
+        job, _created = RenderJob.objects.update_or_create(
+            version=version,
+            defaults={
+                "district_id": document.district_id,
+                "status": "queued",
+                "progress": 0,
+                "message": "",
+                "created_at": timezone.now(),
+            },
+        )
+        large = version.signatories.count() > INLINE_RENDER_LIMIT
+        transaction.on_commit(lambda: start_render(job.pk, large=large))
+
+
+def start_render(job_id, *, large: bool) -> None:
+    """Large documents go to a Celery worker (the page shows progress); small ones are
+    rendered right away, within the request that gave the last signature."""
+    from .tasks import render_commitment_pdf
+
+    if large:
+        render_commitment_pdf.delay(str(job_id))
+    else:
+        try:
+            render_final(job_id)
+        except Exception:  # recorded on the job row; the page offers a retry
+            logger.exception("commitment PDF %s failed", job_id)
+
+
+def render_final(job_id) -> None:
+    """Render and store the final PDF of a fully signed version, once. Safe to run twice:
+    only a queued job is claimed, and a version that already has its PDF is left alone."""
+    from django_scopes import scopes_disabled
+
+    from lib.pdf import render_pdf
+
+    from .printing import document_html
+
+    now = timezone.now()
+    with scopes_disabled():
+        claimed = RenderJob.objects.filter(pk=job_id, status="queued").update(
+            status="running", started_at=now, progress=5, message=""
+        )
+        if not claimed:
+            return
+        job = RenderJob.objects.select_related("version__document__district").get(pk=job_id)
+        version = job.version
+
+        def progress(percent: int, message: str = "") -> None:
+            RenderJob.objects.filter(pk=job_id).update(progress=percent, message=message)
+
+        try:
+            if version.pdf_sha256:
+                RenderJob.objects.filter(pk=job_id).update(
+                    status="done", progress=100, finished_at=timezone.now()
+                )
+                return
+            progress(15, "menyusun halaman")
+            html = document_html(version)
+            progress(35, "menata letak")
+            pdf = render_pdf(html, on_layout=lambda pages: progress(80, f"{pages} halaman"))
+            progress(90, "menyimpan")
+            with transaction.atomic():
+                document = _lock(version.document)
+                version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+                if version.voided_at is not None:
+                    raise RuntimeError("versi dibatalkan sebelum PDF selesai")
+                if version.signatories.filter(signature__isnull=True).exists():
+                    raise RuntimeError("tanda tangan belum lengkap")
+                version.pdf.save("final.pdf", ContentFile(pdf), save=False)
+                version.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+                version.pdf_size = len(pdf)
+                version.pdf_rendered_at = timezone.now()
+                version.save(update_fields=["pdf", "pdf_sha256", "pdf_size", "pdf_rendered_at"])
+                chain.append_event(
+                    document,
+                    kind=SignatureEvent.Kind.FINALISED,
+                    actor=None,
+                    payload={
+                        "version": version.number,
+                        "content_sha256": version.content_sha256(),
+                        "pdf_sha256": version.pdf_sha256,
+                        "pdf_size": version.pdf_size,
+                    },
+                )
+                document.status = Status.SIGNED
+                document.save(update_fields=["status"])
+                RenderJob.objects.filter(pk=job_id).update(
+                    status="done", progress=100, message="", finished_at=timezone.now()
+                )
+        except Exception as exc:
+            RenderJob.objects.filter(pk=job_id).update(
+                status="failed", message=str(exc)[:300], finished_at=timezone.now()
+            )
+            raise
+
+
+@transaction.atomic
+def retry_render(document: CommitmentDocument, *, by) -> None:
+    document = _lock(document)
+    version = document.versions.order_by("-number").first()
+    job = RenderJob.objects.filter(version=version, status="failed").first()
+    if job is None or version.pdf_sha256:
+        return
+    job.status, job.progress, job.message = "queued", 0, ""
+    job.save(update_fields=["status", "progress", "message"])
+    large = version.signatories.count() > INLINE_RENDER_LIMIT
+    transaction.on_commit(lambda: start_render(job.pk, large=large))
+
+
+def is_genuine(version: DocumentVersion, data: bytes) -> bool:
+    return bool(version.pdf_sha256) and hashlib.sha256(data).hexdigest() == version.pdf_sha256
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_follow_up(
+    document: CommitmentDocument,
+    *,
+    point: int,
+    owner_agency=None,
+    owner_village=None,
+    due_on: date,
+    verifier=None,
+    by,
+) -> FollowUp:
+    version = document.current_version
+    errors = {}
+    if document.status != Status.SIGNED:
+        raise ValidationError(
+            _("Butir komitmen dapat dipantau setelah dokumen lengkap ditandatangani.")
+        )
+    if not 1 <= point <= len(version.points):
+        errors["point"] = _("Pilih butir yang ada di dokumen.")
+    if (owner_agency is None) == (owner_village is None):
+        errors["owner"] = _("Pilih satu pemilik: OPD atau desa.")
+    for owner in (owner_agency, owner_village):
+        if owner is not None and owner.district_id != document.district_id:
+            errors["owner"] = _("Pemilik harus dari daerah ini.")
+    if (
+        document.level == "village"
+        and owner_village is not None
+        and owner_village != document.village
+    ):
+        errors["owner"] = _("Komitmen desa dimiliki oleh desa itu sendiri.")
+    if errors:
+        raise ValidationError(errors)
+    if FollowUp.objects.filter(
+        document=document, point=point, owner_agency=owner_agency, owner_village=owner_village
+    ).exists():
+        raise ValidationError({"owner": _("Butir ini sudah dipantau untuk pemilik tersebut.")})
+    follow_up = FollowUp.objects.create(
+        document=document,
+        district_id=document.district_id,
+        point=point,
+        text=version.points[point - 1],
+        owner_agency=owner_agency,
+        owner_village=owner_village,
+        due_on=due_on,
+        verifier=verifier,
+    )
+    record(
+        "commitment_follow_up_created",
+        actor=by,
+        district=document.district,
+        target=f"{version.title[:80]} · {point}",
+        owner=follow_up.owner_name,
+    )
+    return follow_up
+
+
+def may_report(access, follow_up: FollowUp) -> bool:
+    """The owner reports progress: OPD staff of the owner agency, the owner village's head or
+    KPM; the district admin on anyone's behalf."""
+    if "district_admin" in access.roles:
+        return True
+    if follow_up.owner_agency_id and follow_up.owner_agency_id in access.agency_ids:
+        return True
+    return bool(follow_up.owner_village_id and follow_up.owner_village_id in access.village_ids)
+
+
+def may_verify(access, user, follow_up: FollowUp) -> bool:
+    return "district_admin" in access.roles or (
+        follow_up.verifier_id is not None and follow_up.verifier_id == user.pk
+    )
+
+
+@transaction.atomic
+def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None, by) -> FollowUp:
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.status == FollowUpStatus.VERIFIED:
+        raise ValidationError(_("Komitmen ini sudah diverifikasi dan terkunci."))
+    if status not in (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE):
+        raise ValidationError({"status": _("Pilih status yang tersedia.")})
+    if status == FollowUpStatus.DONE and upload is None and not follow_up.evidence.exists():
+        raise ValidationError({"upload": _("Lampirkan bukti sebelum menyatakan selesai.")})
+    if upload is not None:
+        try:
+            data, kind = read_upload(upload)
+        except ValidationError as exc:
+            raise ValidationError({"upload": exc.messages}) from None
+        stored = FollowUpEvidence(
+            follow_up=follow_up,
+            district_id=follow_up.district_id,
+            original_name=display_name(upload, "bukti", kind),
+            content_type=kind.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            uploaded_by=by,
+        )
+        stored.file.save("bukti", ContentFile(data), save=False)
+        stored.save()
+    follow_up.status = status
+    follow_up.progress_note = (note or "").strip()
+    follow_up.save(update_fields=["status", "progress_note", "updated_at"])
+    record(
+        "commitment_follow_up_reported",
+        actor=by,
+        district=follow_up.document.district,
+        target=f"{follow_up.point}. {follow_up.text[:60]}",
+        status=status,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def verify_follow_up(follow_up: FollowUp, *, accept: bool, verdict: str, by) -> FollowUp:
+    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    if follow_up.status == FollowUpStatus.VERIFIED:
+        raise ValidationError(_("Komitmen ini sudah diverifikasi."))
+    if not accept and not (verdict or "").strip():
+        raise ValidationError({"verdict": _("Tulis alasan bila komitmen belum diterima.")})
+    if accept:
+        if follow_up.status != FollowUpStatus.DONE:
+            raise ValidationError(_("Hanya komitmen yang dinyatakan selesai dapat diverifikasi."))
+        follow_up.status = FollowUpStatus.VERIFIED
+        follow_up.verified_at = timezone.now()
+    else:
+        follow_up.status = FollowUpStatus.IN_PROGRESS
+    follow_up.verdict = (verdict or "").strip()
+    if follow_up.verifier_id is None:
+        follow_up.verifier = by
+    follow_up.save(update_fields=["status", "verdict", "verified_at", "verifier", "updated_at"])
+    record(
+        "commitment_follow_up_verified" if accept else "commitment_follow_up_returned",
+        actor=by,
+        district=follow_up.document.district,
+        target=f"{follow_up.point}. {follow_up.text[:60]}",
+    )
+    return follow_up
+
+
+def follow_up_counts(documents) -> dict:
+    """{document id: {status: count}} for the listed documents, in one query."""
+    counts: dict = {}
+    rows = (
+        FollowUp.objects.filter(document__in=documents)
+        .values("document_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts.setdefault(row["document_id"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def village_follow_ups(village):
+    return (
+        FollowUp.objects.filter(owner_village=village)
+        .exclude(
+            status=FollowUpStatus.VERIFIED,
+            verified_at__lt=timezone.now() - timezone.timedelta(days=365),
+        )
+        .select_related("document")
+        .order_by("due_on", "point")
+    )

@@ -1,0 +1,1061 @@
+"""Commitment documents: list, writing, signatories, signing, the final PDF, follow-up, and
+the public verification page."""
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django_scopes import scopes_disabled
+
+from accounts.models import Membership, Role, User
+from accounts.policy import district_view, public_view
+from lib.uploads import PDF, private_file_response, read_upload
+from rembuk.models import Level, RembukSession
+from villages.models import Agency, Kecamatan, Village
+
+from . import chain, services
+from .forms import (
+    ContentForm,
+    CreateForm,
+    FollowUpForm,
+    PaperForm,
+    ProgressForm,
+    SignatoryForm,
+    SignForm,
+    VerdictForm,
+    VerifyUploadForm,
+)
+from .models import (
+    CommitmentDocument,
+    DocumentVersion,
+    FollowUp,
+    FollowUpEvidence,
+    FollowUpStatus,
+    RenderJob,
+    Signatory,
+    Signature,
+    SignatureEvent,
+)
+from .printing import draft_pdf, format_nip, verify_url
+from .wording import wording
+
+Status = CommitmentDocument.Status
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def may_manage(access, document) -> bool:
+    """Who may write a document (or a rembuk, same fields): the district admin any; a camat
+    those of his kecamatan below district level; a village head his village's."""
+    if Role.DISTRICT_ADMIN in access.roles:
+        return True
+    if document.level == Level.DISTRICT:
+        return False
+    if Role.CAMAT in access.roles and document.kecamatan_id in access.kecamatan_ids:
+        return True
+    return (
+        Role.VILLAGE_HEAD in access.roles
+        and document.level == Level.VILLAGE
+        and document.village_id in access.village_ids
+    )
+
+
+def _document(request, document_id) -> CommitmentDocument:
+    document = (
+        CommitmentDocument.objects.visible_to(request.access)
+        .filter(pk=document_id, district=request.district)
+        .select_related("district", "kecamatan", "village", "rembuk")
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return document
+
+
+def _managed(request, document_id) -> CommitmentDocument:
+    document = _document(request, document_id)
+    if not may_manage(request.access, document):
+        messages.error(request, _("Anda tidak dapat mengubah dokumen ini."))
+        raise _Back(document)
+    return document
+
+
+class _Back(Exception):
+    """Refused on a document the user may read: back to its page with the message."""
+
+    def __init__(self, document):
+        self.document = document
+
+
+def _to_document(document, anchor=""):
+    url = reverse(
+        "commitment_detail",
+        kwargs={"district_slug": document.district.slug, "document_id": document.pk},
+    )
+    return redirect(url + anchor)
+
+
+def _refusable(view):
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Back as back:
+            return _to_document(back.document)
+
+    return wrapped
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+def _signatory(document, signatory_id) -> Signatory:
+    return get_object_or_404(
+        Signatory.objects.select_related("version", "user"),
+        pk=signatory_id,
+        version__document=document,
+    )
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+@district_view("commitments.view")
+def commitment_list(request):
+    district = request.district
+    documents = list(
+        CommitmentDocument.objects.visible_to(request.access)
+        .filter(district=district)
+        .select_related("village", "kecamatan", "rembuk")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=DocumentVersion.objects.annotate(
+                    n_signatories=Count("signatories", distinct=True),
+                    n_signed=Count("signatories__signature", distinct=True),
+                ).order_by("-number"),
+            )
+        )
+    )
+    for document in documents:
+        versions = list(document.versions.all())
+        document._current_version = versions[0] if versions else None
+    counts = services.follow_up_counts(documents)
+    for document in documents:
+        document.follow = counts.get(document.pk, {})
+    waiting = (
+        Signatory.objects.filter(
+            user=request.user,
+            signature__isnull=True,
+            version__voided_at__isnull=True,
+            version__document__district=district,
+            version__document__status=Status.SIGNING,
+        )
+        .select_related("version__document")
+        .order_by("version__document__created_at")
+    )
+    return render(
+        request,
+        "commitments/list.html",
+        {
+            "documents": documents,
+            "waiting": waiting,
+            "may_create": request.access.can("commitments.manage"),
+        },
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _area_choices(request):
+    """(levels, kecamatan choices, village choices) the user may create documents for."""
+    access, district = request.access, request.district
+    villages = Village.objects.filter(district=district).select_related("kecamatan")
+    kecamatan = Kecamatan.objects.filter(district=district)
+    if Role.DISTRICT_ADMIN in access.roles:
+        levels = list(Level.choices)
+    elif Role.CAMAT in access.roles:
+        levels = [c for c in Level.choices if c[0] != Level.DISTRICT]
+        kecamatan = kecamatan.filter(pk__in=access.kecamatan_ids)
+        villages = villages.filter(kecamatan_id__in=access.kecamatan_ids)
+    else:
+        levels = [c for c in Level.choices if c[0] == Level.VILLAGE]
+        kecamatan = kecamatan.filter(pk__in=access.village_kecamatan_ids)
+        villages = villages.filter(pk__in=access.village_ids)
+    return (
+        levels,
+        [("", "—")] + [(k.pk, k.name) for k in kecamatan.order_by("name")],
+        [("", "—")]
+        + [
+            (v.pk, f"{v.name} ({v.kecamatan.name})")
+            for v in villages.order_by("kecamatan__name", "name")
+        ],
+    )
+
+
+def _rembuk_choices(request):
+    sessions = RembukSession.objects.visible_to(request.access).filter(district=request.district)
+    return [("", "—")] + [
+        (str(s.pk), f"{s.title} ({s.starts_at.astimezone(request.district.tz):%d-%m-%Y})")
+        for s in sessions.order_by("-starts_at")[:100]
+    ]
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+def commitment_create(request):
+    district = request.district
+    levels, kecamatan_choices, village_choices = _area_choices(request)
+    today = district.local_now().date()
+    if request.method == "POST":
+        form = CreateForm(request.POST)
+    else:
+        template = request.GET.get("templat", "district")
+        template = template if template in ("district", "village") else "district"
+        village = None
+        if template == "village" or Role.DISTRICT_ADMIN not in request.access.roles:
+            village_id = request.GET.get("desa") or (
+                village_choices[1][0] if len(village_choices) > 1 else None
+            )
+            if village_id and any(str(v) == str(village_id) for v, _label in village_choices):
+                village = Village.objects.select_related("kecamatan").get(pk=village_id)
+        if (
+            village is not None
+            and template == "district"
+            and Role.DISTRICT_ADMIN not in request.access.roles
+        ):
+            template = "village"
+        place = (
+            village.name
+            if village
+            else district.name.replace("Kabupaten ", "").replace("Kota ", "")
+        )
+        rembuk_id = request.GET.get("rembuk", "")
+        text = wording(
+            template, district=district, village=village, year=today.year, day=today, place=place
+        )
+        form = CreateForm(
+            initial={
+                "template": template,
+                "level": "village" if village else levels[0][0],
+                "village": village.pk if village else "",
+                "kecamatan": village.kecamatan_id if village else "",
+                "rembuk": rembuk_id,
+                "year": today.year,
+                "title": text["title"],
+                "preamble": text["preamble"],
+                "points": "\n".join(text["points"]),
+                "closing": text["closing"],
+                "place": place,
+                "signed_on": today,
+            }
+        )
+    form.fields["level"].choices = levels
+    form.fields["kecamatan"].choices = kecamatan_choices
+    form.fields["village"].choices = village_choices
+    form.fields["rembuk"].choices = _rembuk_choices(request)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        level = data["level"]
+        village = kecamatan = None
+        if level == Level.VILLAGE:
+            if not data.get("village"):
+                form.add_error("village", _("Pilih desa/kelurahan."))
+            else:
+                village = Village.objects.select_related("kecamatan").get(pk=data["village"])
+                kecamatan = village.kecamatan
+        elif level == Level.KECAMATAN:
+            if not data.get("kecamatan"):
+                form.add_error("kecamatan", _("Pilih kecamatan."))
+            else:
+                kecamatan = Kecamatan.objects.get(pk=data["kecamatan"])
+        rembuk = None
+        if data.get("rembuk"):
+            rembuk = RembukSession.objects.filter(pk=data["rembuk"], district=district).first()
+        if not form.errors:
+            try:
+                document = services.create_document(
+                    district=district,
+                    template=data["template"],
+                    level=level,
+                    kecamatan=kecamatan,
+                    village=village,
+                    rembuk=rembuk,
+                    year=data["year"],
+                    title=data["title"],
+                    preamble=data["preamble"],
+                    points=services.parse_points(data["points"]),
+                    closing=data["closing"],
+                    place=data["place"],
+                    signed_on=data["signed_on"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("Dokumen dibuat. Tambahkan penanda tangan."))
+                return _to_document(document)
+    return render(request, "commitments/create.html", {"form": form}, status=200)
+
+
+def _attach(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+def commitment_edit(request, document_id):
+    document = _managed(request, document_id)
+    version = document.current_version
+    signed = Signature.objects.filter(signatory__version=version).count()
+    if request.method == "POST":
+        form = ContentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                new = services.update_content(
+                    document,
+                    title=data["title"],
+                    preamble=data["preamble"],
+                    points=services.parse_points(data["points"]),
+                    closing=data["closing"],
+                    place=data["place"],
+                    signed_on=data["signed_on"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                if new.number != version.number:
+                    messages.warning(
+                        request,
+                        _("Versi %(n)s dibuat; %(count)s tanda tangan pada versi lama dibatalkan.")
+                        % {"n": new.number, "count": signed},
+                    )
+                else:
+                    messages.success(request, _("Isi dokumen disimpan."))
+                return _to_document(document)
+    else:
+        form = ContentForm(
+            initial={
+                "title": version.title,
+                "preamble": version.preamble,
+                "points": "\n".join(version.points),
+                "closing": version.closing,
+                "place": version.place,
+                "signed_on": version.signed_on,
+            }
+        )
+    return render(
+        request,
+        "commitments/edit.html",
+        {"document": document, "version": version, "form": form, "signed": signed},
+    )
+
+
+# --- the document page ------------------------------------------------------------------------
+
+
+def _user_choices(request, document):
+    """Users of the district who could sign (active members)."""
+    members = (
+        Membership.objects.active()
+        .filter(district=request.district)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    seen, choices = set(), [("", _("— tanpa akun (tanda tangan di atas kertas) —"))]
+    for m in members:
+        if m.user_id in seen:
+            continue
+        seen.add(m.user_id)
+        choices.append((m.user_id, f"{m.user.full_name or m.user.email} · {m.get_role_display()}"))
+    return choices
+
+
+def _detail_context(request, document, *, signatory_form=None, follow_form=None):
+    access = request.access
+    version = document.current_version
+    signatories = list(version.signatories.select_related("user", "signature").order_by("order"))
+    for s in signatories:
+        s.signed = getattr(s, "signature", None)
+        s.nip_display = format_nip(s.nip)
+    manage = may_manage(access, document)
+    mine = [s for s in signatories if s.user_id == request.user.pk and not s.signed]
+    if manage and signatory_form is None:
+        signatory_form = SignatoryForm()
+    if signatory_form is not None:
+        signatory_form.fields["user"].choices = _user_choices(request, document)
+    job = RenderJob.objects.filter(version=version).first()
+    follow_ups = list(
+        document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
+    )
+    today = request.district.local_now().date()
+    for f in follow_ups:
+        f.overdue = f.is_overdue(today)
+    if manage and document.status == Status.SIGNED and follow_form is None:
+        follow_form = _follow_form(request, document)
+    older = list(
+        document.versions.filter(number__lt=version.number)
+        .annotate(n_signed=Count("signatories__signature"))
+        .order_by("-number")
+    )
+    return {
+        "document": document,
+        "version": version,
+        "signatories": signatories,
+        "n_signed": sum(1 for s in signatories if s.signed),
+        "manage": manage,
+        "mine": mine,
+        "signatory_form": signatory_form if manage else None,
+        "job": job,
+        "refresh": job is not None and job.status in ("queued", "running"),
+        "follow_ups": follow_ups,
+        "follow_form": follow_form,
+        "older": older,
+        "chain_problems": chain.verify_chain(document) if manage else None,
+        "n_events": SignatureEvent.objects.filter(document=document).count(),
+        "verify_url": verify_url(version) if version.pdf_sha256 else "",
+        "content_sha256": version.content_sha256(signatories),
+        "can_import_participants": bool(document.rembuk_id),
+    }
+
+
+@district_view("commitments.view")
+def commitment_detail(request, document_id):
+    document = _document(request, document_id)
+    return render(request, "commitments/detail.html", _detail_context(request, document))
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def signatory_add(request, document_id):
+    document = _managed(request, document_id)
+    form = SignatoryForm(request.POST)
+    form.fields["user"].choices = _user_choices(request, document)
+    if form.is_valid():
+        data = form.cleaned_data
+        user = User.objects.filter(pk=data["user"]).first() if data["user"] else None
+        try:
+            services.add_signatory(
+                document,
+                position=data["position"],
+                name=data["name"],
+                rank=data["rank"],
+                nip=data["nip"],
+                organisation=data["organisation"],
+                user=user,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Penanda tangan ditambahkan."))
+            return _to_document(document, "#penanda-tangan")
+    context = _detail_context(request, document, signatory_form=form)
+    return render(request, "commitments/detail.html", context, status=200)
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+def signatory_edit(request, document_id, signatory_id):
+    document = _managed(request, document_id)
+    signatory = _signatory(document, signatory_id)
+    if signatory.version_id != document.current_version.pk:
+        raise Http404
+    if request.method == "POST":
+        form = SignatoryForm(request.POST)
+        form.fields["user"].choices = _user_choices(request, document)
+        if form.is_valid():
+            data = form.cleaned_data
+            user = User.objects.filter(pk=data["user"]).first() if data["user"] else None
+            try:
+                services.update_signatory(
+                    signatory,
+                    position=data["position"],
+                    name=data["name"],
+                    rank=data["rank"],
+                    nip=data["nip"],
+                    organisation=data["organisation"],
+                    user=user,
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("Penanda tangan disimpan."))
+                return _to_document(document, "#penanda-tangan")
+    else:
+        form = SignatoryForm(
+            initial={
+                "position": signatory.position,
+                "name": signatory.name,
+                "rank": signatory.rank,
+                "nip": signatory.nip,
+                "organisation": signatory.organisation,
+                "user": signatory.user_id or "",
+            }
+        )
+        form.fields["user"].choices = _user_choices(request, document)
+    signed = Signature.objects.filter(signatory__version=signatory.version).count()
+    return render(
+        request,
+        "commitments/signatory_edit.html",
+        {"document": document, "signatory": signatory, "form": form, "signed": signed},
+    )
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def signatory_remove(request, document_id, signatory_id):
+    document = _managed(request, document_id)
+    signatory = _signatory(document, signatory_id)
+    if signatory.version_id == document.current_version.pk:
+        services.remove_signatory(signatory, by=request.user)
+        messages.success(
+            request, _("%(name)s dihapus dari penanda tangan.") % {"name": signatory.name}
+        )
+    return _to_document(document, "#penanda-tangan")
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def signatory_move(request, document_id, signatory_id):
+    document = _managed(request, document_id)
+    signatory = _signatory(document, signatory_id)
+    if signatory.version_id == document.current_version.pk:
+        services.move_signatory(signatory, up=request.POST.get("arah") != "turun", by=request.user)
+    return _to_document(document, "#penanda-tangan")
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def signatories_import(request, document_id):
+    """Add in one step the rembuk's participants, or the village heads of the document's area
+    (a district rembuk often has every village head sign)."""
+    document = _managed(request, document_id)
+    source = request.POST.get("sumber")
+    version = document.current_version
+    existing = {(s.name.casefold(), s.position.casefold()) for s in version.signatories.all()}
+    existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
+    rows = []
+    if source == "peserta" and document.rembuk_id:
+        for p in document.rembuk.participants.select_related("user").order_by("order", "name"):
+            if (p.name.casefold(), (p.position or p.name).casefold()) in existing:
+                continue
+            if p.user_id and p.user_id in existing_users:
+                continue
+            rows.append(
+                {
+                    "position": p.position or _("Peserta"),
+                    "name": p.name,
+                    "organisation": p.organisation,
+                    "user": p.user,
+                }
+            )
+    elif source == "kepala-desa":
+        heads = (
+            Membership.objects.active()
+            .filter(district=request.district, role=Role.VILLAGE_HEAD)
+            .select_related("user", "village__kecamatan")
+            .order_by("village__kecamatan__name", "village__name")
+        )
+        if document.kecamatan_id:
+            heads = heads.filter(village__kecamatan_id=document.kecamatan_id)
+        if document.village_id:
+            heads = heads.filter(village_id=document.village_id)
+        for m in heads:
+            if m.user_id in existing_users:
+                continue
+            existing_users.add(m.user_id)
+            rows.append(
+                {
+                    "position": _("Kepala %(kind)s %(name)s")
+                    % {"kind": m.village.kind_label, "name": m.village.name},
+                    "name": m.user.full_name or m.user.email,
+                    "organisation": _("Kecamatan %(name)s") % {"name": m.village.kecamatan.name},
+                    "user": m.user,
+                }
+            )
+    if not rows:
+        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
+        return _to_document(document, "#penanda-tangan")
+    try:
+        services.add_signatories(document, rows=rows, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
+    return _to_document(document, "#penanda-tangan")
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def commitment_open(request, document_id):
+    document = _managed(request, document_id)
+    try:
+        services.open_signing(document, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Dokumen dibuka untuk penandatanganan."))
+    return _to_document(document)
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def commitment_retry(request, document_id):
+    document = _managed(request, document_id)
+    services.retry_render(document, by=request.user)
+    return _to_document(document, "#pdf")
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+
+@district_view("commitments.sign", methods=("GET", "HEAD", "POST"))
+def commitment_sign(request, document_id):
+    """Sign the current version as the signatory linked to this account."""
+    document = _document(request, document_id)
+    version = document.current_version
+    signatories = list(version.signatories.select_related("signature").order_by("order"))
+    content_sha256 = version.content_sha256(signatories)
+    mine = [s for s in signatories if s.user_id == request.user.pk]
+    pending = [s for s in mine if not hasattr(s, "signature")]
+    needs_code = services.needs_code(request.user)
+    form = SignForm(initial={"content_sha256": content_sha256})
+    if request.method == "POST" and pending:
+        form = SignForm(request.POST)
+        if form.is_valid():
+            try:
+                for signatory in pending:
+                    services.sign_in_portal(
+                        document,
+                        signatory=signatory,
+                        user=request.user,
+                        password=form.cleaned_data["password"],
+                        code=form.cleaned_data["code"],
+                        content_sha256=form.cleaned_data["content_sha256"],
+                    )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("Dokumen telah Anda tandatangani."))
+                return _to_document(document)
+    return render(
+        request,
+        "commitments/sign.html",
+        {
+            "document": document,
+            "version": version,
+            "mine": mine,
+            "pending": pending,
+            "form": form,
+            "needs_code": needs_code,
+            "content_sha256": content_sha256,
+            "open": document.status == Status.SIGNING,
+        },
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+def signature_paper(request, document_id, signatory_id):
+    document = _managed(request, document_id)
+    signatory = _signatory(document, signatory_id)
+    form = PaperForm()
+    if request.method == "POST":
+        form = PaperForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.sign_on_paper(
+                    document,
+                    signatory=signatory,
+                    upload=form.cleaned_data.get("page"),
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(
+                    request, _("Lembar tanda tangan %(name)s disimpan.") % {"name": signatory.name}
+                )
+                return _to_document(document, "#penanda-tangan")
+    return render(
+        request,
+        "commitments/paper.html",
+        {"document": document, "signatory": signatory, "form": form},
+    )
+
+
+@district_view("commitments.view")
+@cache_control(private=True, no_store=True)
+def signature_page(request, document_id, signature_id):
+    document = _document(request, document_id)
+    signature = get_object_or_404(
+        Signature, pk=signature_id, signatory__version__document=document, method="paper"
+    )
+    return private_file_response(
+        signature.paper.open("rb"),
+        content_type=signature.paper_content_type,
+        filename=signature.paper_name,
+    )
+
+
+# --- the PDF ----------------------------------------------------------------------------------
+
+
+@district_view("commitments.view")
+@cache_control(private=True, no_store=True)
+def commitment_pdf(request, document_id):
+    """The stored final PDF, byte for byte (its SHA-256 is on the verification page)."""
+    document = _document(request, document_id)
+    number = request.GET.get("versi")
+    versions = document.versions.exclude(pdf_sha256="")
+    version = versions.filter(number=number).first() if number and number.isdigit() else None
+    version = version or versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    response = FileResponse(
+        version.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"komitmen-{document.district.slug}-{document.year}-v{version.number}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@district_view("commitments.view")
+@cache_control(private=True, no_store=True)
+def commitment_draft_pdf(request, document_id):
+    """The current wording with blank signature blocks, marked DRAF: printed for the
+    signatories who sign on paper. Not stored, not verifiable."""
+    document = _document(request, document_id)
+    pdf = draft_pdf(document.current_version)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="draf-komitmen-v{document.current_version.number}.pdf"'
+    )
+    return response
+
+
+# --- follow-up --------------------------------------------------------------------------------
+
+
+def _follow_form(request, document, data=None):
+    version = document.current_version
+    form = FollowUpForm(data)
+    form.fields["point"].choices = [
+        (i, f"{i}. {text[:70]}") for i, text in enumerate(version.points, start=1)
+    ]
+    owners = [("", "—")]
+    if document.level == Level.VILLAGE:
+        owners.append((f"v{document.village_id}", document.village.name))
+    else:
+        owners += [
+            (f"a{a.pk}", a.short_name)
+            for a in Agency.objects.filter(district=request.district, is_active=True)
+        ]
+        villages = Village.objects.filter(district=request.district)
+        if document.kecamatan_id:
+            villages = villages.filter(kecamatan_id=document.kecamatan_id)
+        owners += [
+            (f"v{v.pk}", _("Desa %(name)s") % {"name": v.name}) for v in villages.order_by("name")
+        ]
+    form.fields["owner"].choices = owners
+    admins = (
+        Membership.objects.active()
+        .filter(
+            district=request.district, role__in=[Role.DISTRICT_ADMIN, Role.CAMAT, Role.OPD_STAFF]
+        )
+        .select_related("user")
+    )
+    form.fields["verifier"].choices = [("", _("— admin daerah —"))] + sorted(
+        {(m.user_id, m.user.full_name or m.user.email) for m in admins}, key=lambda c: c[1]
+    )
+    return form
+
+
+@district_view("commitments.manage", methods=("POST",))
+@_refusable
+def follow_up_create(request, document_id):
+    document = _managed(request, document_id)
+    if document.status != Status.SIGNED:
+        messages.error(
+            request, _("Butir komitmen dapat dipantau setelah dokumen lengkap ditandatangani.")
+        )
+        return _to_document(document)
+    form = _follow_form(request, document, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        owner = data["owner"]
+        agency = village = None
+        if owner.startswith("a"):
+            agency = Agency.objects.filter(pk=owner[1:], district=request.district).first()
+        elif owner.startswith("v"):
+            village = Village.objects.filter(pk=owner[1:], district=request.district).first()
+        verifier = User.objects.filter(pk=data["verifier"]).first() if data["verifier"] else None
+        try:
+            services.create_follow_up(
+                document,
+                point=data["point"],
+                owner_agency=agency,
+                owner_village=village,
+                due_on=data["due_on"],
+                verifier=verifier,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Butir komitmen dipantau."))
+            return _to_document(document, "#tindak-lanjut")
+    context = _detail_context(request, document, follow_form=form)
+    return render(request, "commitments/detail.html", context)
+
+
+def _follow_up(request, follow_up_id) -> FollowUp:
+    follow_up = (
+        FollowUp.objects.filter(pk=follow_up_id, district=request.district)
+        .select_related("document__district", "owner_agency", "owner_village", "verifier")
+        .first()
+    )
+    if follow_up is None:
+        raise Http404
+    access = request.access
+    document = follow_up.document
+    visible = CommitmentDocument.objects.visible_to(access).filter(pk=document.pk).exists()
+    own_village = follow_up.owner_village_id in access.village_ids
+    if not (visible or own_village):
+        raise Http404
+    return follow_up
+
+
+def _follow_up_page(request, follow_up, *, progress_form=None, verdict_form=None, status=200):
+    access = request.access
+    return render(
+        request,
+        "commitments/follow_up.html",
+        {
+            "follow_up": follow_up,
+            "document": follow_up.document,
+            "evidence": list(follow_up.evidence.all()),
+            "may_report": services.may_report(access, follow_up)
+            and follow_up.status != FollowUpStatus.VERIFIED,
+            "may_verify": services.may_verify(access, request.user, follow_up)
+            and follow_up.status == FollowUpStatus.DONE,
+            "progress_form": progress_form
+            or ProgressForm(initial={"status": follow_up.status, "note": follow_up.progress_note}),
+            "verdict_form": verdict_form or VerdictForm(),
+            "overdue": follow_up.is_overdue(request.district.local_now().date()),
+        },
+        status=status,
+    )
+
+
+@district_view("commitments.view")
+def follow_up_detail(request, follow_up_id):
+    return _follow_up_page(request, _follow_up(request, follow_up_id))
+
+
+@district_view("commitments.follow", methods=("POST",))
+def follow_up_report(request, follow_up_id):
+    follow_up = _follow_up(request, follow_up_id)
+    if not services.may_report(request.access, follow_up):
+        messages.error(request, _("Hanya pemilik komitmen yang melaporkan kemajuannya."))
+        return redirect(
+            "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk
+        )
+    form = ProgressForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.report_progress(
+                follow_up,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+                upload=form.cleaned_data.get("upload"),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Kemajuan disimpan."))
+            return redirect(
+                "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk
+            )
+    return _follow_up_page(request, follow_up, progress_form=form)
+
+
+@district_view("commitments.follow", methods=("POST",))
+def follow_up_verify(request, follow_up_id):
+    follow_up = _follow_up(request, follow_up_id)
+    if not services.may_verify(request.access, request.user, follow_up):
+        messages.error(request, _("Hanya verifikator atau admin daerah yang memverifikasi."))
+        return redirect(
+            "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk
+        )
+    form = VerdictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.verify_follow_up(
+                follow_up,
+                accept=form.cleaned_data["accept"],
+                verdict=form.cleaned_data["verdict"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Keputusan verifikasi disimpan."))
+            return redirect(
+                "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk
+            )
+    return _follow_up_page(request, follow_up, verdict_form=form)
+
+
+@district_view("commitments.view")
+@cache_control(private=True, no_store=True)
+def follow_up_evidence(request, commitment_evidence_id):
+    stored = get_object_or_404(
+        FollowUpEvidence.objects.select_related("follow_up"),
+        pk=commitment_evidence_id,
+        district=request.district,
+    )
+    _follow_up(request, stored.follow_up_id)
+    return private_file_response(
+        stored.file.open("rb"), content_type=stored.content_type, filename=stored.original_name
+    )
+
+
+@district_view("commitments.view")
+def follow_up_list(request):
+    """Every tracked commitment the user may see, late ones first: the Sekda's follow-up view."""
+    access = request.access
+    today = request.district.local_now().date()
+    follow_ups = FollowUp.objects.filter(district=request.district).select_related(
+        "document", "owner_agency", "owner_village"
+    )
+    if not access.district_wide:
+        visible_docs = CommitmentDocument.objects.visible_to(access).filter(
+            district=request.district
+        )
+        follow_ups = follow_ups.filter(
+            Q(document__in=visible_docs) | Q(owner_village_id__in=access.village_ids)
+        )
+    state = request.GET.get("status", "")
+    if state in FollowUpStatus.values:
+        follow_ups = follow_ups.filter(status=state)
+    elif state == "late":
+        follow_ups = follow_ups.filter(due_on__lt=today).exclude(
+            status__in=[FollowUpStatus.DONE, FollowUpStatus.VERIFIED]
+        )
+    follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
+    for f in follow_ups:
+        f.overdue = f.is_overdue(today)
+    counts = dict(
+        FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups])
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return render(
+        request,
+        "commitments/follow_ups.html",
+        {
+            "follow_ups": follow_ups,
+            "state": state,
+            "statuses": FollowUpStatus.choices,
+            "counts": counts,
+            "late": sum(1 for f in follow_ups if f.overdue),
+        },
+    )
+
+
+# --- public verification ----------------------------------------------------------------------
+
+
+@public_view(methods=("GET", "HEAD", "POST"))
+@cache_control(private=True, no_store=True)
+def commitment_verify(request, token):
+    """What anyone holding the paper may learn: title, district, date, who signed when, and
+    the stored PDF's SHA-256; and whether an uploaded PDF is that very file. Unknown tokens,
+    and documents not yet final, get the same plain 404."""
+    with scopes_disabled():
+        version = (
+            DocumentVersion.objects.filter(verify_token=token)
+            .exclude(pdf_sha256="")
+            .select_related("document__district")
+            .first()
+        )
+        if version is None:
+            raise Http404
+        signatories = list(version.signatories.select_related("signature").order_by("order"))
+        newer = (
+            version.document.versions.filter(number__gt=version.number).order_by("-number").first()
+        )
+    district = version.document.district
+    result = None
+    form = VerifyUploadForm()
+    if request.method == "POST":
+        form = VerifyUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                data, _kind = read_upload(
+                    form.cleaned_data["pdf"], kinds=(PDF,), refused=_("Unggah berkas PDF.")
+                )
+            except ValidationError as exc:
+                form.add_error("pdf", exc.messages)
+            else:
+                result = {
+                    "genuine": services.is_genuine(version, data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+    rows = []
+    for s in signatories:
+        signature = getattr(s, "signature", None)
+        rows.append(
+            {
+                "position": s.position,
+                "name": s.name,
+                "method": signature.get_method_display() if signature else "",
+                "at": signature.signed_at.astimezone(district.tz).strftime("%d-%m-%Y %H:%M ")
+                + district.time_zone_short
+                if signature
+                else "",
+            }
+        )
+    return render(
+        request,
+        "commitments/verify.html",
+        {
+            "version": version,
+            "district": district,
+            "rows": rows,
+            "form": form,
+            "result": result,
+            "voided": version.voided_at is not None,
+            "voided_at": version.voided_at.astimezone(district.tz).strftime("%d-%m-%Y")
+            if version.voided_at
+            else "",
+            "newer": newer,
+            "rendered_at": version.pdf_rendered_at.astimezone(district.tz).strftime(
+                "%d-%m-%Y %H:%M "
+            )
+            + district.time_zone_short,
+        },
+        status=200,
+    )

@@ -1,0 +1,87 @@
+"""The starting wording of the two document templates. Our own text, written for this portal:
+a district's joint commitment after its rembuk stunting, and a village's commitment. Both are
+only a start; the organiser edits every line before anyone signs."""
+
+from datetime import date
+
+from django.utils import formats
+
+from villages.models import District, Village
+
+DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+
+DISTRICT_POINTS = [
+    "Menjadikan percepatan penurunan stunting sebagai prioritas pembangunan daerah dan "
+    "memuatnya dalam RKPD serta Renja perangkat daerah tahun {next_year}.",
+    "Mengarahkan program dan kegiatan intervensi spesifik dan sensitif ke desa/kelurahan "
+    "lokus yang ditetapkan dengan keputusan kepala daerah.",
+    "Memastikan setiap ibu hamil, bayi di bawah dua tahun dan balita di desa lokus "
+    "menerima paket layanan yang lengkap.",
+    "Mendorong pemerintah desa menganggarkan kegiatan pencegahan stunting dalam APBDes dan "
+    "memperkuat peran kader pembangunan manusia.",
+    "Melaksanakan pencatatan, pelaporan dan publikasi data stunting secara rutin dan terbuka.",
+    "Melakukan pemantauan dan penilaian kinerja aksi konvergensi setiap tahun serta "
+    "menindaklanjuti hasilnya.",
+]
+
+VILLAGE_POINTS = [
+    "Menetapkan peraturan desa tentang kewenangan lokal berskala desa dalam pencegahan "
+    "stunting paling lambat tahun {year}.",
+    "Menganggarkan kegiatan pencegahan stunting dari APBDes, termasuk Dana Desa, pada tahun "
+    "{next_year}.",
+    "Melibatkan tokoh masyarakat, tokoh agama, PKK dan kader posyandu dalam pencegahan "
+    "stunting di desa.",
+    "Mendukung program orang tua asuh bagi keluarga berisiko stunting.",
+    "Melaporkan scorecard konvergensi desa setiap triwulan kepada tim percepatan penurunan "
+    "stunting kecamatan.",
+]
+
+
+def _long_date(day: date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+def district_wording(district: District, year: int, day: date) -> dict:
+    name = district.name
+    return {
+        "title": f"KOMITMEN BERSAMA PERCEPATAN PENURUNAN STUNTING {name.upper()} TAHUN {year}",
+        "preamble": (
+            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {_long_date(day)}, bertempat di "
+            f"{{place}}, kami yang bertanda tangan di bawah ini, peserta rembuk stunting "
+            f"{name}, menyatakan komitmen bersama untuk:"
+        ),
+        "points": [p.format(year=year, next_year=year + 1) for p in DISTRICT_POINTS],
+        "closing": (
+            "Demikian komitmen ini kami buat dengan penuh kesadaran dan tanggung jawab untuk "
+            "dilaksanakan sebaik-baiknya."
+        ),
+    }
+
+
+def village_wording(village: Village, year: int, day: date) -> dict:
+    name = f"{village.kind_label} {village.name}"
+    return {
+        "title": f"KOMITMEN {name.upper()} DALAM PENCEGAHAN STUNTING TAHUN {year}",
+        "preamble": (
+            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {_long_date(day)}, bertempat di "
+            f"{{place}}, kami pemerintah dan unsur masyarakat {name}, Kecamatan "
+            f"{village.kecamatan.name}, berkomitmen untuk:"
+        ),
+        "points": [p.format(year=year, next_year=year + 1) for p in VILLAGE_POINTS],
+        "closing": (
+            "Komitmen ini kami tanda tangani bersama dan kami laporkan pelaksanaannya kepada "
+            "camat dan pemerintah kabupaten/kota."
+        ),
+    }
+
+
+def wording(
+    template: str, *, district: District, village: Village | None, year: int, day: date, place: str
+) -> dict:
+    """The starting wording of `template` ("district" or "village") with the place filled in."""
+    if template == "village" and village is not None:
+        text = village_wording(village, year, day)
+    else:
+        text = district_wording(district, year, day)
+    text["preamble"] = text["preamble"].replace("{place}", place or "…")
+    return text
