@@ -11,7 +11,11 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ContentForm(forms.Form):
     title = forms.CharField(label=_("Judul"), max_length=300)
-    preamble = forms.CharField(label=_("Pembukaan"), widget=forms.Textarea(attrs={"rows": 4}))
+    preamble = forms.CharField(
+        label=_("Pembukaan"),
+        help_text=_("{hari}, {tanggal} dan {tempat} diisi dari tanggal dan tempat di bawah."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     points = forms.CharField(
         label=_("Butir komitmen"),
         help_text=_("Satu butir per baris; nomor dibuat otomatis."),

@@ -182,6 +182,20 @@ class DocumentVersion(models.Model):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
+    def preamble_text(self) -> str:
+        """The preamble with {hari}, {tanggal} and {tempat} filled in from the signing date and
+        place, so that moving the date does not leave an old day in the text."""
+        from django.utils import formats
+
+        from .wording import DAYS
+
+        return (
+            self.preamble.replace("{hari}", DAYS[self.signed_on.weekday()])
+            .replace("{tanggal}", formats.date_format(self.signed_on, "j F Y"))
+            .replace("{tempat}", self.place)
+        )
+
+    @property
     def is_void(self) -> bool:
         return self.voided_at is not None
 

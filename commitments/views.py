@@ -988,6 +988,22 @@ def follow_up_list(request):
 # --- public verification ----------------------------------------------------------------------
 
 
+VERIFY_CHECKS = 30  # uploads per address per 10 minutes
+
+
+def _too_many_checks(request) -> bool:
+    """A plain per-address budget, so that the public page cannot be used to hash files in
+    bulk or to load the server."""
+    from django.core.cache import cache
+
+    key = "commitment-verify:" + request.META.get("REMOTE_ADDR", "")
+    cache.add(key, 0, 600)
+    try:
+        return cache.incr(key) > VERIFY_CHECKS
+    except ValueError:
+        return False
+
+
 @public_view(methods=("GET", "HEAD", "POST"))
 @cache_control(private=True, no_store=True)
 def commitment_verify(request, token):
@@ -1012,7 +1028,9 @@ def commitment_verify(request, token):
     form = VerifyUploadForm()
     if request.method == "POST":
         form = VerifyUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        if _too_many_checks(request):
+            form.add_error(None, _("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi nanti."))
+        elif form.is_valid():
             try:
                 data, _kind = read_upload(
                     form.cleaned_data["pdf"], kinds=(PDF,), refused=_("Unggah berkas PDF.")

@@ -4,8 +4,6 @@ only a start; the organiser edits every line before anyone signs."""
 
 from datetime import date
 
-from django.utils import formats
-
 from villages.models import District, Village
 
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
@@ -37,18 +35,14 @@ VILLAGE_POINTS = [
 ]
 
 
-def _long_date(day: date) -> str:
-    return formats.date_format(day, "j F Y")
-
-
 def district_wording(district: District, year: int, day: date) -> dict:
     name = district.name
     return {
         "title": f"KOMITMEN BERSAMA PERCEPATAN PENURUNAN STUNTING {name.upper()} TAHUN {year}",
         "preamble": (
-            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {_long_date(day)}, bertempat di "
-            f"{{place}}, kami yang bertanda tangan di bawah ini, peserta rembuk stunting "
-            f"{name}, menyatakan komitmen bersama untuk:"
+            "Pada hari ini {hari}, tanggal {tanggal}, bertempat di {tempat}, kami yang "
+            f"bertanda tangan di bawah ini, peserta rembuk stunting {name}, menyatakan "
+            "komitmen bersama untuk:"
         ),
         "points": [p.format(year=year, next_year=year + 1) for p in DISTRICT_POINTS],
         "closing": (
@@ -63,9 +57,9 @@ def village_wording(village: Village, year: int, day: date) -> dict:
     return {
         "title": f"KOMITMEN {name.upper()} DALAM PENCEGAHAN STUNTING TAHUN {year}",
         "preamble": (
-            f"Pada hari ini {DAYS[day.weekday()]}, tanggal {_long_date(day)}, bertempat di "
-            f"{{place}}, kami pemerintah dan unsur masyarakat {name}, Kecamatan "
-            f"{village.kecamatan.name}, berkomitmen untuk:"
+            "Pada hari ini {hari}, tanggal {tanggal}, bertempat di {tempat}, kami pemerintah "
+            f"dan unsur masyarakat {name}, Kecamatan {village.kecamatan.name}, berkomitmen "
+            "untuk:"
         ),
         "points": [p.format(year=year, next_year=year + 1) for p in VILLAGE_POINTS],
         "closing": (
@@ -78,10 +72,10 @@ def village_wording(village: Village, year: int, day: date) -> dict:
 def wording(
     template: str, *, district: District, village: Village | None, year: int, day: date, place: str
 ) -> dict:
-    """The starting wording of `template` ("district" or "village") with the place filled in."""
+    """The starting wording of `template` ("district" or "village"). The preamble keeps
+    {hari}, {tanggal} and {tempat}, filled in from the version's date and place."""
     if template == "village" and village is not None:
         text = village_wording(village, year, day)
     else:
         text = district_wording(district, year, day)
-    text["preamble"] = text["preamble"].replace("{place}", place or "…")
     return text
