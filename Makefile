@@ -37,6 +37,7 @@ bench: install
 	$(PY) bench/import_regions.py
 	$(PY) bench/board.py
 	$(PY) bench/villages.py
+	$(PY) bench/commitments.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

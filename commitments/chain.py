@@ -75,6 +75,7 @@ def verify_chain(document: CommitmentDocument) -> list[str]:
     prev = GENESIS
     expected_seq = 1
     signed_events = {}
+    finalised = {}
     for event in SignatureEvent.objects.filter(document=document).order_by("seq"):
         if event.seq != expected_seq:
             problems.append(f"urutan {expected_seq} hilang (ditemukan {event.seq})")
@@ -85,6 +86,8 @@ def verify_chain(document: CommitmentDocument) -> list[str]:
             problems.append(f"peristiwa {event.seq}: isinya telah diubah")
         if event.kind == SignatureEvent.Kind.SIGNED:
             signed_events[event.payload.get("signatory")] = event
+        elif event.kind == SignatureEvent.Kind.FINALISED:
+            finalised[event.payload.get("version")] = event
         prev = event.hash
         expected_seq += 1
     signatures = Signature.objects.filter(signatory__version__document=document).select_related(
@@ -102,4 +105,17 @@ def verify_chain(document: CommitmentDocument) -> list[str]:
     for key, event in signed_events.items():
         if key not in seen:
             problems.append(f"peristiwa {event.seq}: tanda tangannya telah dihapus")
+    # the signed wording and the stored PDF themselves: a signed version is never rewritten
+    # (a change makes the next version), so its content must still hash to what was signed
+    versions = {s.signatory.version_id: s.signatory.version for s in signatures}
+    for version in sorted(versions.values(), key=lambda v: v.number):
+        content = version.content_sha256()
+        if any(
+            s.content_sha256 != content for s in signatures if s.signatory.version_id == version.pk
+        ):
+            problems.append(f"versi {version.number}: isinya telah diubah setelah ditandatangani")
+    for version in document.versions.exclude(pdf_sha256=""):
+        event = finalised.get(version.number)
+        if event is None or event.payload.get("pdf_sha256") != version.pdf_sha256:
+            problems.append(f"versi {version.number}: PDF final berbeda dari catatan rantai")
     return problems

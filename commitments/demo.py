@@ -13,10 +13,11 @@ audit log, stored paper pages and the final PDF are genuine:
   here, so that it is there when `make run` starts. Four points are followed up: one done with
   evidence (waiting for verification), two in progress (one owned by the first demo village),
   one overdue and not started;
-- the rembuk desa of the first demo village (two days ago... twelve days ago) with two
-  APBDes-funded activities, and its village commitment still being signed: the village head
-  (portal) and the BPD chair (paper) have signed; the camat (portal: his login shows the
-  document waiting for him) and the village PKK chair (paper) have not.
+- the rembuk desa of the first demo village (twelve days ago) with two APBDes-funded
+  activities (APBD for a kelurahan, whose council is an LPM, not a BPD), and its village
+  commitment still being signed: the village head (portal) and the BPD chair (paper) have
+  signed; the camat (portal: his login shows the document waiting for him) and the village
+  PKK chair (paper) have not.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -28,7 +29,7 @@ from accounts.models import Membership, Role
 from convergence.demo import demo_pdf
 from rembuk import services as rembuk
 from rembuk.models import Attendance, FundSource, Level, Participant, RkpdStatus
-from villages.models import Agency, FocusVillage, Village
+from villages.models import Agency, FocusVillage, Village, VillageKind
 
 from . import services, wording
 from .models import CommitmentDocument, FollowUpStatus, RenderJob, Signatory
@@ -43,8 +44,16 @@ PEOPLE = {
         "place": "Sumedang",
         "venue": "Gedung Negara Sumedang, Jalan Prabu Geusan Ulun Nomor 36",
         "dprd": ("H. Asep Kurnia, S.Sos.", "", ""),
-        "bappeda": ("Ir. Hj. Tuti Ruswati, M.T.", "Pembina Utama Muda (IV/c)", "197103121995032002"),
-        "dinkes": ("dr. Dadang Hermawan, M.Kes.", "Pembina Utama Muda (IV/c)", "197508172002121003"),
+        "bappeda": (
+            "Ir. Hj. Tuti Ruswati, M.T.",
+            "Pembina Utama Muda (IV/c)",
+            "197103121995032002",
+        ),
+        "dinkes": (
+            "dr. Dadang Hermawan, M.Kes.",
+            "Pembina Utama Muda (IV/c)",
+            "197508172002121003",
+        ),
         "dpmd": ("Drs. Yudi Prasetyo, M.Si.", "Pembina Tingkat I (IV/b)", "196911041994031005"),
         "dinsos": ("Hj. Neneng Sumarni, S.Sos., M.Si.", "Pembina Tingkat I (IV/b)", ""),
         "pkk": ("Hj. Susi Gantini, S.E.", "", ""),
@@ -211,9 +220,7 @@ def _village_heads(district, first_head):
     with a demo account, by email."""
     memberships = (
         Membership.objects.active()
-        .filter(
-            district=district, role=Role.VILLAGE_HEAD, user__email__endswith=DEMO_DOMAIN
-        )
+        .filter(district=district, role=Role.VILLAGE_HEAD, user__email__endswith=DEMO_DOMAIN)
         .select_related("user", "village__kecamatan")
         .order_by("user__email")
     )
@@ -238,6 +245,24 @@ def _bare(district) -> str:
         if district.name.startswith(prefix):
             return district.name[len(prefix) :]
     return district.name
+
+
+def _is_kelurahan(village) -> bool:
+    return village.kind == VillageKind.KELURAHAN
+
+
+def _head_position(village) -> str:
+    """ "Lurah X" for a kelurahan (a civil servant), "Kepala Desa X" for a village."""
+    if _is_kelurahan(village):
+        return f"Lurah {village.name}"
+    return f"Kepala {village.kind_label} {village.name}"
+
+
+def _council(village) -> tuple[str, str]:
+    """The village council's chair (long, short): a kelurahan has an LPM instead of a BPD."""
+    if _is_kelurahan(village):
+        return "Ketua Lembaga Pemberdayaan Masyarakat", "Ketua LPM"
+    return "Ketua Badan Permusyawaratan Desa", "Ketua BPD"
 
 
 def _at(day: date, hour: int, minute: int, district) -> datetime:
@@ -268,9 +293,7 @@ def _link(session, name: str, user) -> None:
 
 def _sign(document, admin, password: str) -> None:
     """Sign everyone: portal users with their password, the rest on a scanned paper page
-    uploaded by the admin. Then render the final PDF here: inside seed_demo's transaction the
-    job queued by the last signature would only start after the commit, and follow-up needs a
-    signed document."""
+    uploaded by the admin."""
     version = document.current_version
     for signatory in list(version.signatories.order_by("order")):
         if signatory.user_id is not None:
@@ -291,6 +314,9 @@ def _sign(document, admin, password: str) -> None:
 
 
 def _render(document) -> None:
+    """Render the final PDF now: inside seed_demo's transaction the render that the last
+    signature queues starts only after the commit (and then finds nothing left to do), but
+    follow-up needs a signed document, and `make run` should find the PDF there."""
     for job in RenderJob.objects.filter(version__document=document, status="queued"):
         services.render_final(job.pk)
 
@@ -336,7 +362,7 @@ def _district_rembuk(district, users, people, heads, today):
         (name("dinkes"), "Kepala Dinas Kesehatan", "Dinas Kesehatan"),
         (name("dpmd"), "Kepala Dinas Pemberdayaan Masyarakat dan Desa", "DPMD"),
         (name("dinsos"), "Kepala Dinas Sosial", "Dinas Sosial"),
-        (camat.full_name, "Camat", camat.full_name.removeprefix("Camat ")),
+        (camat.full_name, "Camat", f"Kecamatan {camat.full_name.removeprefix('Camat ')}"),
         (name("pkk"), f"Ketua TP PKK {district.name}", "TP PKK"),
         (name("kemenag"), "Kepala Kantor Kementerian Agama", "Kementerian Agama"),
         (name("puskesmas"), "Kepala Puskesmas", "Dinas Kesehatan"),
@@ -362,15 +388,13 @@ def _district_rembuk(district, users, people, heads, today):
 
     focus = list(
         Village.objects.filter(
-            pk__in=FocusVillage.objects.filter(
-                district=district, decree__year=day.year
-            ).values("village_id")
+            pk__in=FocusVillage.objects.filter(district=district, decree__year=day.year).values(
+                "village_id"
+            )
         ).order_by("code")
     )
     agencies = {a.short_name: a for a in Agency.objects.filter(district=district)}
-    for n, (activity, lead, count, budget, source, target, when, rkpd) in enumerate(
-        DISTRICT_PLAN
-    ):
+    for n, (activity, lead, count, budget, source, target, when, rkpd) in enumerate(DISTRICT_PLAN):
         chosen = focus[n : n + count] if len(focus) > count else focus
         rembuk.add_plan_item(
             session,
@@ -392,7 +416,7 @@ def _district_document(district, users, people, heads, session, password):
     day = session.starts_at.astimezone(district.tz).date()
     place = people["place"] or _bare(district)
     text = wording.wording(
-        "district", district=district, village=None, year=day.year, day=day, place=session.venue
+        "district", district=district, village=None, year=day.year, day=day, place=place
     )
     document = services.create_document(
         district=district,
@@ -445,7 +469,7 @@ def _district_document(district, users, people, heads, session, password):
     for user, village in heads:
         rows.append(
             {
-                "position": f"Kepala {village.kind_label} {village.name}",
+                "position": _head_position(village),
                 "name": user.full_name,
                 "organisation": f"Kecamatan {village.kecamatan.name}",
                 "user": user,
@@ -530,7 +554,6 @@ def _follow_ups(document, users, heads, today):
 
 def _village_rembuk(district, users, people, head, today):
     user, village = head
-    admin = users[Role.DISTRICT_ADMIN]
     folk = people["village"]
     day = today - timedelta(days=12)
     desa = f"{village.kind_label} {village.name}"
@@ -559,12 +582,12 @@ def _village_rembuk(district, users, people, head, today):
         checkin_open=False,
     )
     lines = [
-        (folk["sekdes"], "Sekretaris Desa", desa),
-        (folk["bpd"], "Ketua BPD", desa),
+        (folk["sekdes"], f"Sekretaris {village.kind_label}", desa),
+        (folk["bpd"], _council(village)[1], desa),
         (users[Role.KPM].full_name, "Kader Pembangunan Manusia", desa),
         (folk["bidan"], "Bidan Desa", "Puskesmas"),
         (folk["kader"], "Kader Posyandu", desa),
-        (folk["pkk"], "Ketua TP PKK Desa", desa),
+        (folk["pkk"], f"Ketua TP PKK {village.kind_label}", desa),
         (folk["pendamping"], "Pendamping Desa", "P3MD"),
     ]
     rembuk.add_village_heads(session, by=user)
@@ -586,11 +609,10 @@ def _village_rembuk(district, users, people, head, today):
             by=user,
             activity=activity,
             budget=budget,
-            fund_source=FundSource.APBDES,
+            fund_source=FundSource.APBD if _is_kelurahan(village) else FundSource.APBDES,
             target_indicator=target,
             timeframe=when.format(next_year=day.year + 1),
         )
-    del admin
     return session
 
 
@@ -601,9 +623,8 @@ def _village_document(district, users, people, head, session, password):
     folk = people["village"]
     camat = users[Role.CAMAT]
     day = session.starts_at.astimezone(district.tz).date()
-    desa = f"{village.kind_label} {village.name}"
     text = wording.wording(
-        "village", district=district, village=village, year=day.year, day=day, place=session.venue
+        "village", district=district, village=village, year=day.year, day=day, place=village.name
     )
     document = services.create_document(
         district=district,
@@ -623,9 +644,9 @@ def _village_document(district, users, people, head, session, password):
     services.add_signatories(
         document,
         rows=[
-            {"position": f"Kepala {desa}", "name": user.full_name, "user": user},
-            {"position": "Ketua Badan Permusyawaratan Desa", "name": folk["bpd"]},
-            {"position": "Ketua TP PKK Desa", "name": folk["pkk"]},
+            {"position": _head_position(village), "name": user.full_name, "user": user},
+            {"position": _council(village)[0], "name": folk["bpd"]},
+            {"position": f"Ketua TP PKK {village.kind_label}", "name": folk["pkk"]},
             {
                 "position": f"Mengetahui, Camat {village.kecamatan.name}",
                 "name": camat.full_name,
@@ -648,7 +669,9 @@ def _village_document(district, users, people, head, session, password):
         document,
         signatory=signatories[2],
         upload=_pdf(
-            "ttd-bpd.pdf", f"Lembar tanda tangan {folk['bpd']}", f"Ketua BPD — {version.title}"
+            "ttd-2.pdf",
+            f"Lembar tanda tangan {folk['bpd']}",
+            f"{_council(village)[1]} — {version.title}",
         ),
         by=user,
     )

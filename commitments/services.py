@@ -341,6 +341,16 @@ def update_signatory(signatory: Signatory, *, by, **fields) -> Signatory:
     cleaned = _signatory_fields(**fields)
     if cleaned["user"] is not None and cleaned["user"].pk != signatory.user_id:
         _check_user(document, cleaned["user"])
+        # one place per account, as add_signatories keeps it (the signing page signs them all)
+        others = signatory.version.signatories.exclude(pk=signatory.pk)
+        if others.filter(user=cleaned["user"]).exists():
+            user = cleaned["user"]
+            raise ValidationError(
+                {
+                    "user": _("%(name)s sudah menjadi penanda tangan.")
+                    % {"name": user.full_name or user.email}
+                }
+            )
     if all(getattr(signatory, k) == v for k, v in cleaned.items()):
         return signatory
     version = _working_version(document, by=by)

@@ -3,6 +3,7 @@ attendance, minutes and photos, and the agreed activity plan (DOMAIN.md §6)."""
 
 import secrets
 import uuid
+from datetime import datetime, time, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -104,6 +105,28 @@ class RembukSession(models.Model):
             return self.kecamatan.name
         return self.district.name
 
+    CHECKIN_OPENS_BEFORE = timedelta(hours=2)
+
+    def checkin_window(self) -> tuple[datetime, datetime]:
+        """Self check-in runs from two hours before the start to the end of that day in the
+        district's time zone (a meeting may run late, but not into tomorrow)."""
+        tz = self.district.tz
+        day = self.starts_at.astimezone(tz).date()
+        closes = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+        return self.starts_at - self.CHECKIN_OPENS_BEFORE, closes
+
+    def checkin_state(self, now: datetime | None = None) -> str:
+        """ "open", "closed" (switched off by the organisers), "early" or "over"."""
+        if not self.checkin_open:
+            return "closed"
+        now = now or timezone.now()
+        opens, closes = self.checkin_window()
+        if now < opens:
+            return "early"
+        if now >= closes:
+            return "over"
+        return "open"
+
 
 class Attendance(models.TextChoices):
     ORGANISER = "organiser", _("dicatat panitia")
@@ -137,6 +160,15 @@ class Participant(models.Model):
     def __str__(self):
         return self.name
 
+    @staticmethod
+    def name_key(name: str) -> str:
+        """Names compared without regard to case or spacing ("Hj.  SITI " = "hj. siti")."""
+        return " ".join(name.split()).casefold()
+
+    @property
+    def present(self) -> bool:
+        return self.attended_at is not None
+
 
 class SessionFile(models.Model):
     class Kind(models.TextChoices):
@@ -148,6 +180,8 @@ class SessionFile(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     file = models.FileField(upload_to=private_path)
+    # a small JPEG made at upload for photos, so that a page of photos stays light on a phone
+    thumbnail = models.FileField(upload_to=private_path, blank=True)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The public self check-in page behind a session's QR code, at /hadir/<code>/."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("<str:token>/", views.checkin, name="rembuk_checkin"),
+]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -35,10 +36,28 @@ def district_home(request):
         current_year = DistrictYear.objects.filter(district=district).first()
         if current_year:
             current_year.progress = year_progress(current_year, district.local_now().date())
+    from commitments.models import CommitmentDocument, FollowUp
+
+    # the district's latest commitment document (signed ones first), and its late follow-ups
+    commitment = (
+        CommitmentDocument.objects.filter(district=district, level="district")
+        .order_by(models.Case(models.When(status="signed", then=0), default=1), "-created_at")
+        .first()
+    )
+    today = district.local_now().date()
+    follow_late = (
+        FollowUp.objects.filter(district=district, due_on__lt=today)
+        .exclude(status__in=["done", "verified"])
+        .count()
+        if access.district_wide
+        else 0
+    )
     return render(
         request,
         "villages/district_home.html",
         {
+            "commitment": commitment,
+            "follow_late": follow_late,
             "current_year": current_year,
             "counts": counts,
             "own_memberships": own,

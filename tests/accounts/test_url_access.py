@@ -44,10 +44,10 @@ def own_patterns():
 def _objects(side, tag):
     """Objects of one district that URLs can point at. A's year is 2026 and B's 2025, so that
     B's year named on A's pages does not exist there."""
-    from tests.convergence.objects import convergence_objects
-    from tests.villages.focus_objects import focus_objects
     from tests.commitments.objects import commitment_objects
+    from tests.convergence.objects import convergence_objects
     from tests.rembuk.objects import rembuk_objects
+    from tests.villages.focus_objects import focus_objects
     from tests.villages.report_objects import report_objects
 
     year = 2026 if tag == "a" else 2025

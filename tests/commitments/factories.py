@@ -41,7 +41,12 @@ def add_people(document, side, *, users=(), paper=0):
     for role in users:
         user = side.users[role]
         rows.append(
-            {"position": f"Jabatan {role}", "name": user.full_name or user.email, "nip": NIP, "user": user}
+            {
+                "position": f"Jabatan {role}",
+                "name": user.full_name or user.email,
+                "nip": NIP,
+                "user": user,
+            }
         )
     for i in range(paper):
         rows.append({"position": f"Ketua Lembaga {i + 1}", "name": f"Tokoh {i + 1}"})

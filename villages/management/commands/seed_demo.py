@@ -4,6 +4,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Role, User
 from accounts.services import grant_membership
+from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
 from villages.demo import seed_villages
 from villages.models import Agency, District, Province, TimeZone
@@ -88,6 +89,7 @@ class Command(BaseCommand):
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
                 seed_convergence(district, users)
                 seed_villages(district, users, *users.pop("villages"))
+                seed_commitments(district, users, password=password)
         for role, slug, email in lines:
             self.stdout.write(f"{role} {slug} {email}")
         self.stdout.write(f"password: {password}")

@@ -1,0 +1,885 @@
+"""Rembuk stunting workflows: sessions, participants and attendance (also self check-in with
+the session's QR code), minutes and photos, and the agreed activity plan (DOMAIN.md §6).
+
+Views, the public check-in page and tests call these; each owns its transaction and records
+what it did in the audit log. Who may see, create and manage which session is decided here as
+well (`session_for`, `may_create`, `may_manage`): a district admin everything, a camat his
+kecamatan's sessions and those of its villages, a village head his village's.
+"""
+
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.audit import record
+from accounts.models import Membership, Role
+from lib.uploads import DOCX, JPEG, PDF, PNG, display_name, read_upload
+from villages.models import Agency, District, Kecamatan, Village
+
+from .models import (
+    Attendance,
+    FundSource,
+    Level,
+    Participant,
+    PlanItem,
+    RembukSession,
+    RkpdStatus,
+    SessionFile,
+    new_checkin_code,
+)
+
+MAX_PARTICIPANTS = 500  # a district rembuk has dozens to a hundred people
+MAX_FILES = 100
+MAX_PLAN_ITEMS = 300
+MAX_BUDGET = 10**15  # rupiah; more than any district's whole budget
+THUMBNAIL_SIZE = 480
+MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; beyond that, decoding costs too much
+
+FILE_RULES = {
+    SessionFile.Kind.MINUTES: (
+        (PDF, PNG, JPEG, DOCX),
+        gettext_lazy(
+            "Jenis berkas tidak diterima. Unggah notulen sebagai PDF, PNG, JPEG atau DOCX."
+        ),
+    ),
+    SessionFile.Kind.PHOTO: (
+        (PNG, JPEG),
+        gettext_lazy("Jenis berkas tidak diterima. Foto harus berupa gambar PNG atau JPEG."),
+    ),
+}
+
+
+# --- Who may see, create and manage -----------------------------------------------------------
+
+
+def _is_admin(access) -> bool:
+    return access.has_role(Role.DISTRICT_ADMIN)
+
+
+def session_for(request, session_id) -> RembukSession:
+    """The session if it is in this district and the user may see it; otherwise 404, the same
+    answer as for a session that does not exist."""
+    session = (
+        RembukSession.objects.visible_to(request.access)
+        .select_related("district", "kecamatan", "village", "created_by")
+        .filter(pk=session_id, district=request.district)
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def may_manage(access, session: RembukSession) -> bool:
+    """District admin: every session. Camat: kecamatan and village sessions in his kecamatan.
+    Village head: his village's sessions. Nobody else, and the district's own sessions belong
+    to the district admin."""
+    if access.district_id != session.district_id:
+        return False
+    if _is_admin(access):
+        return True
+    if session.level == Level.DISTRICT:
+        return False
+    if access.has_role(Role.CAMAT) and session.kecamatan_id in access.kecamatan_ids:
+        return True
+    return (
+        access.has_role(Role.VILLAGE_HEAD)
+        and session.level == Level.VILLAGE
+        and session.village_id in access.village_ids
+    )
+
+
+def may_create(access, *, level, kecamatan: Kecamatan | None = None, village=None) -> bool:
+    """District admin: any level. Camat: his kecamatan, or a village in it. Village head: his
+    village."""
+    if _is_admin(access):
+        return True
+    if level == Level.KECAMATAN:
+        return (
+            access.has_role(Role.CAMAT)
+            and kecamatan is not None
+            and kecamatan.id in access.kecamatan_ids
+        )
+    if level == Level.VILLAGE and village is not None:
+        if access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids:
+            return True
+        return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
+    return False
+
+
+def may_create_any(access) -> bool:
+    return access.has_role(Role.DISTRICT_ADMIN, Role.CAMAT, Role.VILLAGE_HEAD)
+
+
+@dataclass
+class CreationChoices:
+    levels: list[str]
+    kecamatan: list[Kecamatan]
+    villages: list[Village]
+
+
+def creation_choices(access, district: District) -> CreationChoices:
+    """What the create form offers this user: only levels and areas he may use."""
+    kecamatan = Kecamatan.objects.active().filter(district=district).order_by("name")
+    villages = (
+        Village.objects.active()
+        .filter(district=district)
+        .select_related("kecamatan")
+        .order_by("kecamatan__name", "name")
+    )
+    if _is_admin(access):
+        return CreationChoices(list(Level.values), list(kecamatan), list(villages))
+    levels, kec_ids, village_ids = [], set(), set()
+    if access.has_role(Role.CAMAT):
+        levels += [Level.KECAMATAN, Level.VILLAGE]
+        kec_ids |= access.kecamatan_ids
+    if access.has_role(Role.VILLAGE_HEAD):
+        if Level.VILLAGE not in levels:
+            levels.append(Level.VILLAGE)
+        village_ids |= access.village_ids
+    return CreationChoices(
+        levels,
+        [k for k in kecamatan if k.id in kec_ids] if Level.KECAMATAN in levels else [],
+        [v for v in villages if v.id in village_ids or v.kecamatan_id in kec_ids],
+    )
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+SESSION_FIELDS = ("title", "starts_at", "venue", "chair", "agenda", "minutes", "checkin_open")
+
+
+def _area(district, level, kecamatan, village):
+    if level == Level.DISTRICT:
+        return None, None
+    if level == Level.KECAMATAN:
+        if kecamatan is None or kecamatan.district_id != district.id:
+            raise ValidationError({"kecamatan": _("Pilih kecamatan di daerah ini.")})
+        return kecamatan, None
+    if village is None or village.district_id != district.id:
+        raise ValidationError({"village": _("Pilih desa/kelurahan di daerah ini.")})
+    if kecamatan is not None and kecamatan.id != village.kecamatan_id:
+        raise ValidationError({"village": _("Desa/kelurahan itu tidak berada di kecamatan ini.")})
+    return village.kecamatan, village
+
+
+def _check_year(year):
+    if not isinstance(year, int) or not 2015 <= year <= 2100:
+        raise ValidationError({"year": _("Isi tahun antara 2015 dan 2100.")})
+
+
+@transaction.atomic
+def create_session(
+    *,
+    district: District,
+    level: str,
+    kecamatan: Kecamatan | None = None,
+    village: Village | None = None,
+    by,
+    title: str,
+    starts_at: datetime,
+    venue: str,
+    year: int | None = None,
+    chair: str = "",
+    agenda: str = "",
+    minutes: str = "",
+    checkin_open: bool = True,
+) -> RembukSession:
+    """A new session. Its kecamatan follows from its village; its year, unless given, is the
+    year of its start in the district's time zone. The caller has checked `may_create`."""
+    try:
+        level = Level(level)
+    except ValueError as exc:
+        raise ValidationError({"level": _("Pilih tingkat rembuk.")}) from exc
+    kecamatan, village = _area(district, level, kecamatan, village)
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": _("Isi tanggal dan jam mulai.")})
+    if year is None:
+        year = starts_at.astimezone(district.tz).year
+    _check_year(year)
+    session = RembukSession(
+        district=district,
+        level=level,
+        kecamatan=kecamatan,
+        village=village,
+        year=year,
+        title=title.strip(),
+        starts_at=starts_at,
+        venue=venue.strip(),
+        chair=chair.strip(),
+        agenda=agenda.strip(),
+        minutes=minutes.strip(),
+        checkin_open=checkin_open,
+        created_by=by,
+    )
+    session.full_clean()
+    session.save()
+    record(
+        "rembuk_created",
+        actor=by,
+        district=district,
+        target=session.title,
+        session=str(session.pk),
+        level=level.value,
+        area=session.area_name,
+    )
+    return session
+
+
+@transaction.atomic
+def update_session(session: RembukSession, *, by, **fields) -> list[str]:
+    """Change what the organisers may change (not the level or the area: that would change
+    who manages the session). Returns the names of the fields that changed."""
+    unknown = set(fields) - set(SESSION_FIELDS) - {"year"}
+    if unknown:
+        raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
+    session = (
+        RembukSession.objects.select_for_update().select_related("district").get(pk=session.pk)
+    )
+    changed = []
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(session, name) != value:
+            setattr(session, name, value)
+            changed.append(name)
+    if "year" in changed:
+        _check_year(session.year)
+    if not changed:
+        return []
+    session.full_clean()
+    session.save(update_fields=[*changed, "updated_at"])
+    record(
+        "rembuk_changed",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        fields=sorted(changed),
+    )
+    return changed
+
+
+@transaction.atomic
+def renew_checkin_code(session: RembukSession, *, by) -> str:
+    """A new code for the QR: the old link stops working (e.g. after it was shared too widely)."""
+    code = new_checkin_code()
+    RembukSession.objects.filter(pk=session.pk).update(checkin_code=code)
+    session.checkin_code = code
+    record("rembuk_checkin_code_renewed", actor=by, district=session.district, target=session)
+    return code
+
+
+# --- Participants ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipantLine:
+    name: str
+    position: str = ""
+    organisation: str = ""
+
+
+_NUMBERING = re.compile(r"^\d{1,3}[.)]\s+")
+
+
+def parse_participant_lines(text: str) -> tuple[list[ParticipantLine], list[str]]:
+    """Lines of "name; position; organisation". A tab separates too (rows pasted from a
+    spreadsheet) and a leading "12." or "12)" is dropped (a numbered list pasted from a
+    document). Returns the lines and one message per bad line."""
+    lines, errors = [], []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _NUMBERING.sub("", raw.strip())
+        if not line:
+            continue
+        parts = [" ".join(p.split()) for p in re.split(r"[;\t]", line)]
+        while len(parts) > 1 and not parts[-1]:
+            parts.pop()
+        if len(parts) > 3:
+            errors.append(
+                _("Baris %(n)d: paling banyak tiga bagian (nama; jabatan; instansi).")
+                % {"n": number}
+            )
+            continue
+        parts += [""] * (3 - len(parts))
+        name, position, organisation = parts
+        if not name:
+            errors.append(_("Baris %(n)d: nama belum diisi.") % {"n": number})
+        elif max(len(name), len(position), len(organisation)) > 200:
+            errors.append(_("Baris %(n)d: paling banyak 200 huruf per bagian.") % {"n": number})
+        else:
+            lines.append(ParticipantLine(name, position, organisation))
+    return lines, errors
+
+
+def _locked(session: RembukSession) -> RembukSession:
+    """The session row locked: participants of one session are added one writer at a time,
+    so two check-ins of the same walk-in cannot both create a row."""
+    return (
+        RembukSession.objects.select_for_update(of=("self",))
+        .select_related("district", "kecamatan", "village")
+        .get(pk=session.pk)
+    )
+
+
+def _next_order(session) -> int:
+    top = Participant.objects.filter(session=session).aggregate(top=Max("order"))["top"]
+    return (top or 0) + 1
+
+
+def _check_room(session, existing: int, adding: int):
+    if existing + adding > MAX_PARTICIPANTS:
+        raise ValidationError(
+            _("Satu rembuk paling banyak %(max)d peserta.") % {"max": MAX_PARTICIPANTS}
+        )
+
+
+@transaction.atomic
+def add_participants(
+    session: RembukSession, *, lines: list[ParticipantLine], by
+) -> tuple[list[Participant], int]:
+    """Invite several people at once. A name already on the list (ignoring case and spacing)
+    is skipped. Returns the new participants and how many were skipped."""
+    session = _locked(session)
+    present = list(Participant.objects.filter(session=session).values_list("name", flat=True))
+    seen = {Participant.name_key(name) for name in present}
+    order = _next_order(session)
+    new, skipped = [], 0
+    for line in lines:
+        key = Participant.name_key(line.name)
+        if not key:
+            continue
+        if key in seen:
+            skipped += 1
+            continue
+        seen.add(key)
+        new.append(
+            Participant(
+                session=session,
+                district_id=session.district_id,
+                name=" ".join(line.name.split()),
+                position=line.position,
+                organisation=line.organisation,
+                order=order,
+            )
+        )
+        order += 1
+    _check_room(session, len(present), len(new))
+    for p in new:
+        p.full_clean(exclude=["session", "district", "user"])
+    Participant.objects.bulk_create(new)
+    if new:
+        record(
+            "rembuk_participants_added",
+            actor=by,
+            district=session.district,
+            target=session.title,
+            session=str(session.pk),
+            count=len(new),
+        )
+    return new, skipped
+
+
+def add_participant(
+    session: RembukSession, *, name: str, position: str = "", organisation: str = "", by
+) -> Participant:
+    """Invite one person; a name already on the list is refused."""
+    new, _skipped = add_participants(
+        session,
+        lines=[ParticipantLine(name.strip(), position.strip(), organisation.strip())],
+        by=by,
+    )
+    if not new:
+        raise ValidationError(
+            {"name": _("%(name)s sudah ada di daftar peserta.") % {"name": name.strip()}}
+            if name.strip()
+            else {"name": _("Isi nama peserta.")}
+        )
+    return new[0]
+
+
+def village_head_memberships(session: RembukSession) -> list[Membership]:
+    """Active village heads of the session's area: the whole district, the kecamatan or the
+    village."""
+    memberships = (
+        Membership.objects.active()
+        .filter(role=Role.VILLAGE_HEAD, district_id=session.district_id)
+        .select_related("user", "village__kecamatan")
+        .order_by("village__kecamatan__name", "village__name", "user__full_name")
+    )
+    if session.level == Level.KECAMATAN:
+        memberships = memberships.filter(village__kecamatan_id=session.kecamatan_id)
+    elif session.level == Level.VILLAGE:
+        memberships = memberships.filter(village_id=session.village_id)
+    return list(memberships)
+
+
+@transaction.atomic
+def add_village_heads(session: RembukSession, *, by) -> tuple[list[Participant], int]:
+    """Invite every user holding an active village-head membership in the session's area,
+    linked to his account (so that he checks in with one click). Those already invited, as
+    the same user or under the same name, are skipped."""
+    session = _locked(session)
+    existing = list(Participant.objects.filter(session=session).values_list("name", "user_id"))
+    names = {Participant.name_key(name) for name, _user in existing}
+    users = {user_id for _name, user_id in existing if user_id}
+    order = _next_order(session)
+    new, skipped = [], 0
+    for m in village_head_memberships(session):
+        name = m.user.full_name or m.user.email
+        if m.user_id in users or Participant.name_key(name) in names:
+            skipped += 1
+            continue
+        users.add(m.user_id)
+        names.add(Participant.name_key(name))
+        new.append(
+            Participant(
+                session=session,
+                district_id=session.district_id,
+                name=name[:200],
+                position=(m.position or _("Kepala desa/lurah"))[:200],
+                organisation=f"{m.village.kind_label} {m.village.name}"[:200],
+                user=m.user,
+                order=order,
+            )
+        )
+        order += 1
+    _check_room(session, len(existing), len(new))
+    Participant.objects.bulk_create(new)
+    if new:
+        record(
+            "rembuk_participants_added",
+            actor=by,
+            district=session.district,
+            target=session.title,
+            session=str(session.pk),
+            count=len(new),
+            village_heads=True,
+        )
+    return new, skipped
+
+
+@transaction.atomic
+def remove_participant(participant: Participant, *, by):
+    session = participant.session
+    participant.delete()
+    record(
+        "rembuk_participant_removed",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        name=participant.name,
+    )
+
+
+@transaction.atomic
+def mark_attendance(participant: Participant, *, present: bool, by) -> Participant:
+    """The organisers tick someone present or take the tick away. Ticking a participant who
+    is already present keeps the time he arrived."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if present == participant.present:
+        return participant
+    if present:
+        participant.attended_at = timezone.now()
+        participant.attendance = Attendance.ORGANISER
+    else:
+        participant.attended_at = None
+        participant.attendance = ""
+    participant.save(update_fields=["attended_at", "attendance"])
+    session = participant.session
+    record(
+        "rembuk_attendance",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        name=participant.name,
+        present=present,
+    )
+    return participant
+
+
+CHECKIN_REFUSED = {
+    "closed": gettext_lazy("Presensi mandiri untuk rembuk ini ditutup oleh panitia."),
+    "early": gettext_lazy("Presensi mandiri dibuka dua jam sebelum acara dimulai."),
+    "over": gettext_lazy("Presensi mandiri untuk rembuk ini sudah berakhir."),
+}
+
+
+@transaction.atomic
+def check_in(
+    session: RembukSession,
+    *,
+    code: str,
+    name: str,
+    position: str = "",
+    organisation: str = "",
+    user=None,
+) -> Participant:
+    """Self check-in from the QR code. Finds the participant by the logged-in user, else by
+    name (ignoring case and spacing), else adds him as a walk-in (invited=False). Checking in
+    twice changes nothing. Refused when the code does not match, when the organisers have
+    closed self check-in, or outside the window (two hours before the start until the end of
+    that day in the district's time zone)."""
+    if not secrets.compare_digest(str(code), session.checkin_code):
+        raise ValidationError(_("Kode presensi tidak cocok."))
+    session = _locked(session)
+    state = session.checkin_state()
+    if state != "open":
+        raise ValidationError(str(CHECKIN_REFUSED[state]))
+    if user is not None and not user.is_authenticated:
+        user = None
+    name = " ".join(name.split())
+    position = " ".join(position.split())[:200]
+    organisation = " ".join(organisation.split())[:200]
+    participants = list(Participant.objects.filter(session=session))
+    participant = None
+    if user is not None:
+        participant = next((p for p in participants if p.user_id == user.pk), None)
+    if participant is None:
+        if not name:
+            raise ValidationError({"name": _("Isi nama Anda.")})
+        if len(name) > 200:
+            raise ValidationError({"name": _("Nama paling banyak 200 huruf.")})
+        key = Participant.name_key(name)
+        participant = next((p for p in participants if Participant.name_key(p.name) == key), None)
+    now = timezone.now()
+    if participant is None:
+        _check_room(session, len(participants), 1)
+        participant = Participant.objects.create(
+            session=session,
+            district_id=session.district_id,
+            name=name,
+            position=position,
+            organisation=organisation,
+            user=user,
+            invited=False,
+            attended_at=now,
+            attendance=Attendance.SELF,
+            order=max((p.order for p in participants), default=0) + 1,
+        )
+    elif participant.attended_at is None:
+        participant.attended_at = now
+        participant.attendance = Attendance.SELF
+        fields = ["attended_at", "attendance"]
+        # fill in what the invitation list left blank, never overwrite it
+        if position and not participant.position:
+            participant.position = position
+            fields.append("position")
+        if organisation and not participant.organisation:
+            participant.organisation = organisation
+            fields.append("organisation")
+        participant.save(update_fields=fields)
+    else:
+        return participant
+    record(
+        "rembuk_checked_in",
+        actor=user,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        name=participant.name,
+        walk_in=not participant.invited,
+    )
+    return participant
+
+
+# --- Minutes and photos ---------------------------------------------------------------------------
+
+
+def _thumbnail(data: bytes) -> bytes:
+    """A small JPEG of a photo, turned upright, without the photo's metadata (location)."""
+    from PIL import Image, ImageOps
+
+    unreadable = _("Gambar tidak dapat dibaca. Unggah foto PNG atau JPEG yang utuh.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_PHOTO_PIXELS:
+                raise ValidationError(
+                    _("Foto terlalu besar (%(mp)d megapiksel); batasnya %(max)d megapiksel.")
+                    % {"mp": width * height // 1_000_000, "max": MAX_PHOTO_PIXELS // 1_000_000}
+                )
+            image.draft("RGB", (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2))  # JPEG: decode small
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=80, optimize=True)
+    except ValidationError:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for a damaged image
+        raise ValidationError(unreadable) from exc
+    return out.getvalue()
+
+
+@transaction.atomic
+def store_file(session: RembukSession, *, upload, kind: str, caption: str = "", by) -> SessionFile:
+    """A minutes file (PDF, PNG, JPEG or DOCX) or a photo (PNG or JPEG), judged from its
+    bytes. Photos get a thumbnail. Nothing is stored when the file is refused."""
+    try:
+        kind = SessionFile.Kind(kind)
+    except ValueError as exc:
+        raise ValidationError(_("Jenis berkas tidak dikenal.")) from exc
+    if upload is None:
+        raise ValidationError(_("Pilih berkas yang akan diunggah."))
+    caption = " ".join(caption.split())
+    if len(caption) > 200:
+        raise ValidationError(_("Keterangan paling banyak 200 huruf."))
+    session = _locked(session)
+    if SessionFile.objects.filter(session=session).count() >= MAX_FILES:
+        raise ValidationError(_("Satu rembuk paling banyak %(max)d berkas.") % {"max": MAX_FILES})
+    kinds, refused = FILE_RULES[kind]
+    data, file_kind = read_upload(upload, kinds=kinds, refused=refused)
+    thumbnail = _thumbnail(data) if kind == SessionFile.Kind.PHOTO else None
+    default = "foto" if kind == SessionFile.Kind.PHOTO else "notulen"
+    stored = SessionFile(
+        session=session,
+        district_id=session.district_id,
+        kind=kind,
+        original_name=display_name(upload, default, file_kind),
+        content_type=file_kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        caption=caption,
+        uploaded_by=by,
+    )
+    stored.file.save("berkas", ContentFile(data), save=False)
+    if thumbnail is not None:
+        stored.thumbnail.save("kecil", ContentFile(thumbnail), save=False)
+    stored.save()
+    record(
+        "rembuk_file_uploaded",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        kind=kind.value,
+        file=stored.original_name,
+        sha256=stored.sha256,
+    )
+    return stored
+
+
+@transaction.atomic
+def remove_file(stored: SessionFile, *, by):
+    session = stored.session
+    paths = [f.name for f in (stored.file, stored.thumbnail) if f]
+    storage = stored.file.storage
+    stored.delete()
+    transaction.on_commit(lambda: [storage.delete(path) for path in paths])
+    record(
+        "rembuk_file_removed",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        file=stored.original_name,
+        sha256=stored.sha256,
+    )
+
+
+# --- The agreed activity plan ---------------------------------------------------------------------
+
+PLAN_FIELDS = (
+    "activity",
+    "lead_agency",
+    "budget",
+    "fund_source",
+    "target_indicator",
+    "timeframe",
+    "in_rkpd",
+)
+
+
+def _plan_villages(session: RembukSession, villages) -> list[Village]:
+    villages = list(villages or [])
+    if not villages and session.level == Level.VILLAGE:
+        return [session.village]
+    if any(v.district_id != session.district_id for v in villages):
+        raise ValidationError({"villages": _("Lokasi harus desa/kelurahan di daerah ini.")})
+    return villages
+
+
+def _check_plan_item(item: PlanItem, session: RembukSession):
+    if item.lead_agency_id is not None and item.lead_agency.district_id != session.district_id:
+        raise ValidationError({"lead_agency": _("Pilih OPD daerah ini.")})
+    if item.budget is not None and not 0 <= item.budget < MAX_BUDGET:
+        raise ValidationError({"budget": _("Isi anggaran dalam rupiah, 0 atau lebih.")})
+    item.activity = " ".join((item.activity or "").split())
+    item.full_clean(exclude=["session", "district", "villages"])
+
+
+@transaction.atomic
+def add_plan_item(
+    session: RembukSession,
+    *,
+    by,
+    activity: str,
+    lead_agency: Agency | None = None,
+    villages=None,
+    budget: int | None = None,
+    fund_source: str = "",
+    target_indicator: str = "",
+    timeframe: str = "",
+    in_rkpd: str = RkpdStatus.UNKNOWN,
+) -> PlanItem:
+    """One line of the agreed plan. Its location defaults to the village for a village
+    session; every location must be a village of the district."""
+    session = _locked(session)
+    if PlanItem.objects.filter(session=session).count() >= MAX_PLAN_ITEMS:
+        raise ValidationError(
+            _("Satu rembuk paling banyak %(max)d kegiatan.") % {"max": MAX_PLAN_ITEMS}
+        )
+    chosen = _plan_villages(session, villages)
+    top = PlanItem.objects.filter(session=session).aggregate(top=Max("order"))["top"] or 0
+    item = PlanItem(
+        session=session,
+        district_id=session.district_id,
+        activity=activity,
+        lead_agency=lead_agency,
+        budget=budget,
+        fund_source=fund_source,
+        target_indicator=target_indicator.strip(),
+        timeframe=timeframe.strip(),
+        in_rkpd=in_rkpd,
+        order=top + 1,
+    )
+    _check_plan_item(item, session)
+    item.save()
+    item.villages.set(chosen)
+    record(
+        "rembuk_plan_added",
+        actor=by,
+        district=session.district,
+        target=item.activity,
+        session=str(session.pk),
+        budget=item.budget,
+    )
+    return item
+
+
+@transaction.atomic
+def update_plan_item(item: PlanItem, *, by, villages=None, **fields) -> list[str]:
+    """Change a plan line; `villages=None` keeps its locations. Returns what changed."""
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"update_plan_item() got unexpected fields {sorted(unknown)}")
+    item = PlanItem.objects.select_for_update().select_related("session__district").get(pk=item.pk)
+    session = item.session
+    changed = []
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            changed.append(name)
+    _check_plan_item(item, session)
+    if changed:
+        item.save(update_fields=changed)
+    if villages is not None:
+        chosen = _plan_villages(session, villages)
+        if {v.pk for v in chosen} != set(item.villages.values_list("pk", flat=True)):
+            item.villages.set(chosen)
+            changed.append("villages")
+    if changed:
+        record(
+            "rembuk_plan_changed",
+            actor=by,
+            district=session.district,
+            target=item.activity,
+            session=str(session.pk),
+            fields=sorted(changed),
+        )
+    return changed
+
+
+@transaction.atomic
+def remove_plan_item(item: PlanItem, *, by):
+    session = item.session
+    item.delete()
+    record(
+        "rembuk_plan_removed",
+        actor=by,
+        district=session.district,
+        target=item.activity,
+        session=str(session.pk),
+    )
+
+
+@transaction.atomic
+def set_rkpd(item: PlanItem, *, status: str, by) -> PlanItem:
+    """Whether the line made it into next year's RKPD/Renja (checked when the plans are out)."""
+    try:
+        status = RkpdStatus(status)
+    except ValueError as exc:
+        raise ValidationError(_("Pilih status RKPD/Renja.")) from exc
+    updated = PlanItem.objects.filter(pk=item.pk).exclude(in_rkpd=status).update(in_rkpd=status)
+    item.in_rkpd = status
+    if updated:
+        record(
+            "rembuk_rkpd_set",
+            actor=by,
+            district=item.session.district,
+            target=item.activity,
+            session=str(item.session_id),
+            status=status.value,
+        )
+    return item
+
+
+@dataclass
+class PlanTotals:
+    total: int
+    by_source: list[tuple[str, int]]
+    unbudgeted: int
+    in_rkpd: int
+
+
+def plan_totals(items: list[PlanItem]) -> PlanTotals:
+    """Sums of a plan already loaded: all of it, per fund source, and what reached the RKPD."""
+    sums: dict[str, int] = {}
+    for item in items:
+        if item.budget is not None:
+            sums[item.fund_source] = sums.get(item.fund_source, 0) + item.budget
+    labels = dict(FundSource.choices)
+    return PlanTotals(
+        total=sum(sums.values()),
+        by_source=[
+            (str(labels.get(source, _("Sumber belum diisi"))), amount)
+            for source, amount in sorted(sums.items(), key=lambda kv: -kv[1])
+        ],
+        unbudgeted=sum(1 for item in items if item.budget is None),
+        in_rkpd=sum(item.budget or 0 for item in items if item.in_rkpd == RkpdStatus.YES),
+    )
+
+
+def parse_rupiah(raw: str) -> int | None:
+    """ "Rp 1.500.000" or "1500000" → 1500000; blank → None; anything else → ValueError.
+    Dots and spaces group thousands (Indonesian style); a comma starts cents, which must be 0."""
+    text = raw.strip().removeprefix("Rp").removeprefix("rp").removeprefix("RP").strip()
+    if not text:
+        return None
+    if "," in text:
+        text, cents = text.split(",", 1)
+        if cents.strip("0"):
+            raise ValueError(raw)
+    text = text.replace(".", "").replace(" ", "")
+    if not text.isdigit() or not text.isascii():
+        raise ValueError(raw)
+    value = int(text)
+    if value >= MAX_BUDGET:
+        raise ValueError(raw)
+    return value
