@@ -331,6 +331,12 @@ def _district_rembuk(district, users, people, heads, today):
     chair = district.head_name or f"{district.head_title} {_bare(district)}"
     venue = people["venue"] or f"Aula Kantor {district.head_title} {_bare(district)}"
     camat = users[Role.CAMAT]
+    camat_area = (
+        Membership.objects.active()
+        .filter(user=camat, district=district, role=Role.CAMAT)
+        .values_list("kecamatan__name", flat=True)
+        .first()
+    )
     session = rembuk.create_session(
         district=district,
         level=Level.DISTRICT,
@@ -362,7 +368,7 @@ def _district_rembuk(district, users, people, heads, today):
         (name("dinkes"), "Kepala Dinas Kesehatan", "Dinas Kesehatan"),
         (name("dpmd"), "Kepala Dinas Pemberdayaan Masyarakat dan Desa", "DPMD"),
         (name("dinsos"), "Kepala Dinas Sosial", "Dinas Sosial"),
-        (camat.full_name, "Camat", f"Kecamatan {camat.full_name.removeprefix('Camat ')}"),
+        (camat.full_name, f"Camat {camat_area}", f"Kecamatan {camat_area}"),
         (name("pkk"), f"Ketua TP PKK {district.name}", "TP PKK"),
         (name("kemenag"), "Kepala Kantor Kementerian Agama", "Kementerian Agama"),
         (name("puskesmas"), "Kepala Puskesmas", "Dinas Kesehatan"),

@@ -231,10 +231,27 @@ def rembuk_detail(request, session_id):
         "totals": services.plan_totals(items),
         "rkpd_choices": RkpdStatus.choices,
         "local_start": timezone.localtime(session.starts_at, session.district.tz),
+        "documents": _documents_of(session),
     }
     if may_manage:
         context.update(_checkin_panel(request, session))
     return render(request, "rembuk/detail.html", context)
+
+
+def _documents_of(session) -> list:
+    """The commitment documents made from this session, with their current version."""
+    from django.db.models import Prefetch
+
+    from commitments.models import DocumentVersion
+
+    documents = list(
+        session.documents.prefetch_related(
+            Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number"))
+        )
+    )
+    for d in documents:
+        d._current_version = next(iter(d.versions.all()), None)
+    return documents
 
 
 def _checkin_panel(request, session) -> dict:

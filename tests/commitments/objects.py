@@ -73,6 +73,17 @@ def _signed_document(side):
 
     version.pdf_rendered_at = timezone.now()
     version.save()
+    chain.append_event(
+        document,
+        kind=SignatureEvent.Kind.FINALISED,
+        actor=None,
+        payload={
+            "version": version.number,
+            "content_sha256": digest,
+            "pdf_sha256": version.pdf_sha256,
+            "pdf_size": version.pdf_size,
+        },
+    )
     document.status = CommitmentDocument.Status.SIGNED
     document.save(update_fields=["status"])
     follow_up = FollowUp.objects.create(

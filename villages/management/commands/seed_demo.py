@@ -54,6 +54,26 @@ def _email(role: str, short: str) -> str:
     return f"{role.replace('_', '.')}.{short}@demo.konvergensi.id"
 
 
+# Invented people for the demo accounts, so that signature blocks and attendance lists read
+# like the real thing (a position over a person's name).
+PERSON_NAMES = {
+    "sumedang": {
+        "camat": "Dedi Supriadi, S.IP.",
+        "heads": ["Asep Saepudin", "Yayan Sopyan"],
+        "kpm": ["Neneng Nurhayati", "Euis Komariah"],
+    },
+    "tts": {
+        "camat": "Yohanis Tanesib, S.Sos.",
+        "heads": ["Marthen Nope", "Yusuf Banunaek"],
+        "kpm": ["Maria Tefa", "Agustina Selan"],
+    },
+}
+
+
+def _head_title(village) -> str:
+    return f"Lurah {village.name}" if village.kind == "kelurahan" else f"Kepala Desa {village.name}"
+
+
 class Command(BaseCommand):
     help = "Create the demo districts and one user in every role (idempotent); print the logins."
 
@@ -128,30 +148,36 @@ class Command(BaseCommand):
         )
         dinkes = Agency.objects.get(district=district, short_name="DINKES")
         short = spec["short"]
+        names = PERSON_NAMES.get(short, PERSON_NAMES["sumedang"])
         people = [
-            (Role.DISTRICT_ADMIN, "Sekretariat TPPS Bappeda", {}),
-            (Role.OPD_STAFF, "Staf Dinas Kesehatan", {"agency": dinkes}),
-            (Role.EXECUTIVE, district.sekda_name, {}),
-            (Role.CAMAT, f"Camat {kecamatan.name}", {"kecamatan": kecamatan}),
-            (Role.VILLAGE_HEAD, f"Kepala Desa {villages[0].name}", {"village": villages[0]}),
-            (Role.KPM, f"KPM Desa {villages[0].name}", {"village": villages[0]}),
+            (Role.DISTRICT_ADMIN, "Sekretariat TPPS Bappeda", "Sekretariat TPPS Bappeda", {}),
+            (Role.OPD_STAFF, "Staf Dinas Kesehatan", "Staf Dinas Kesehatan", {"agency": dinkes}),
+            (Role.EXECUTIVE, district.sekda_name, "Sekretaris Daerah", {}),
+            (Role.CAMAT, names["camat"], f"Camat {kecamatan.name}", {"kecamatan": kecamatan}),
+            (
+                Role.VILLAGE_HEAD,
+                names["heads"][0],
+                _head_title(villages[0]),
+                {"village": villages[0]},
+            ),
+            (Role.KPM, names["kpm"][0], f"KPM {villages[0].name}", {"village": villages[0]}),
         ]
         lines = []
         users = {}
-        for role, name, scope in people:
+        for role, name, position, scope in people:
             user = self._user(_email(role, short), name, password)
-            grant_membership(user=user, role=role, district=district, position=name, **scope)
+            grant_membership(user=user, role=role, district=district, position=position, **scope)
             lines.append((role, district.slug, user.email))
             users[role] = user
         # a second village (not a focus village) with its own head and KPM
         village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
-        for role, key, name in (
-            (Role.VILLAGE_HEAD, "head", f"Kepala Desa {villages[1].name}"),
-            (Role.KPM, "kpm", f"KPM Desa {villages[1].name}"),
+        for role, key, name, position in (
+            (Role.VILLAGE_HEAD, "head", names["heads"][1], _head_title(villages[1])),
+            (Role.KPM, "kpm", names["kpm"][1], f"KPM {villages[1].name}"),
         ):
             user = self._user(_email(role, f"2.{short}"), name, password)
             grant_membership(
-                user=user, role=role, district=district, position=name, village=villages[1]
+                user=user, role=role, district=district, position=position, village=villages[1]
             )
             lines.append((role, district.slug, user.email))
             village_users[1][key] = user
