@@ -3,12 +3,14 @@ the public verification page."""
 
 import hashlib
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django_scopes import scopes_disabled
@@ -548,7 +550,22 @@ def signatories_import(request, document_id):
     """Add in one step the rembuk's participants, or the village heads of the document's area
     (a district rembuk often has every village head sign)."""
     document = _managed(request, document_id)
-    source = request.POST.get("sumber")
+    # the positions are stored and printed: written in the documents' language, Indonesian
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = _import_rows(request, document, request.POST.get("sumber"))
+    if not rows:
+        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
+        return _to_document(document, "#penanda-tangan")
+    try:
+        services.add_signatories(document, rows=rows, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
+    return _to_document(document, "#penanda-tangan")
+
+
+def _import_rows(request, document, source) -> list[dict]:
     version = document.current_version
     existing = {(s.name.casefold(), s.position.casefold()) for s in version.signatories.all()}
     existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
@@ -591,16 +608,7 @@ def signatories_import(request, document_id):
                     "user": m.user,
                 }
             )
-    if not rows:
-        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
-        return _to_document(document, "#penanda-tangan")
-    try:
-        services.add_signatories(document, rows=rows, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
-    return _to_document(document, "#penanda-tangan")
+    return rows
 
 
 @district_view("commitments.manage", methods=("POST",))

@@ -449,7 +449,7 @@ def add_village_heads(session: RembukSession, *, by) -> tuple[list[Participant],
                 session=session,
                 district_id=session.district_id,
                 name=name[:200],
-                position=(m.position or _("Kepala desa/lurah"))[:200],
+                position=(m.position or "Kepala desa/lurah")[:200],  # stored data: Indonesian
                 organisation=f"{m.village.kind_label} {m.village.name}"[:200],
                 user=m.user,
                 order=order,
