@@ -421,9 +421,7 @@ def _district_document(district, users, people, heads, session, password):
     admin = users[Role.DISTRICT_ADMIN]
     day = session.starts_at.astimezone(district.tz).date()
     place = people["place"] or _bare(district)
-    text = wording.wording(
-        "district", district=district, village=None, year=day.year, day=day, place=place
-    )
+    text = wording.wording("district", district=district, village=None, year=day.year)
     document = services.create_document(
         district=district,
         template="district",
@@ -629,9 +627,7 @@ def _village_document(district, users, people, head, session, password):
     folk = people["village"]
     camat = users[Role.CAMAT]
     day = session.starts_at.astimezone(district.tz).date()
-    text = wording.wording(
-        "village", district=district, village=village, year=day.year, day=day, place=village.name
-    )
+    text = wording.wording("village", district=district, village=village, year=day.year)
     document = services.create_document(
         district=district,
         template="village",

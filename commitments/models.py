@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from rembuk.models import Level
+from rembuk.models import Level, LevelQuerySet, level_matches_area
 from villages.models import Agency, District, Kecamatan, Village
 
 
@@ -28,18 +28,6 @@ def new_token() -> str:
 class Template(models.TextChoices):
     DISTRICT = "district", _("Komitmen bersama kabupaten/kota")
     VILLAGE = "village", _("Komitmen desa")
-
-
-class DocumentQuerySet(models.QuerySet):
-    def visible_to(self, access):
-        """As for rembuk sessions: the district's own documents are read by everyone in the
-        district; kecamatan and village documents by their camat, village and the district."""
-        if access.district_wide:
-            return self
-        district_level = models.Q(level=Level.DISTRICT)
-        if access.kecamatan_ids:
-            return self.filter(district_level | models.Q(kecamatan_id__in=access.kecamatan_ids))
-        return self.filter(district_level | models.Q(village_id__in=access.village_ids))
 
 
 class CommitmentDocument(models.Model):
@@ -78,23 +66,14 @@ class CommitmentDocument(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(
-        district="district", _manager_class=models.Manager.from_queryset(DocumentQuerySet)
+        district="district", _manager_class=models.Manager.from_queryset(LevelQuerySet)
     )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("dokumen komitmen")
         verbose_name_plural = _("dokumen komitmen")
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(level="district", kecamatan__isnull=True, village__isnull=True)
-                    | models.Q(level="kecamatan", kecamatan__isnull=False, village__isnull=True)
-                    | models.Q(level="village", kecamatan__isnull=False, village__isnull=False)
-                ),
-                name="commitment_level_matches_area",
-            )
-        ]
+        constraints = [level_matches_area("commitment_level_matches_area")]
 
     def __str__(self):
         version = self.current_version

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
 
-from lib.pdf import image_data_uri, paper_css, render_pdf
+from lib.pdf import paper_css, render_pdf, stored_image_data_uri
 
 from .models import DocumentVersion, Signature
 
@@ -23,17 +23,8 @@ def format_nip(nip: str) -> str:
     return f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
 
 
-def _emblem(district) -> str | None:
-    if not district.emblem:
-        return None
-    try:
-        with district.emblem.open("rb") as emblem:
-            return image_data_uri(emblem.read())
-    except OSError:
-        return None
-
-
-def _local(dt, district) -> str:
+def local_time(dt, district) -> str:
+    """dd-mm-yyyy hh:mm WIB: a moment as the district reads it on its documents."""
     return dt.astimezone(district.tz).strftime("%d-%m-%Y %H:%M ") + district.time_zone_short
 
 
@@ -46,12 +37,12 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
     for s in signatories:
         signature = getattr(s, "signature", None)
         if signature is not None and signature.method == Signature.Method.PAPER:
-            paper_pages.append((s, signature, _local(signature.signed_at, district)))
+            paper_pages.append((s, signature, local_time(signature.signed_at, district)))
         blocks.append(
             {
                 "signatory": s,
                 "signature": signature,
-                "signed_at": _local(signature.signed_at, district) if signature else "",
+                "signed_at": local_time(signature.signed_at, district) if signature else "",
                 "nip": format_nip(s.nip),
             }
         )
@@ -69,7 +60,7 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
         "district": district,
         "area": area,
         "page_css": paper_css(district.paper_size, margin="18mm"),
-        "emblem": _emblem(district),
+        "emblem": stored_image_data_uri(district.emblem),
         "letterhead_name": district.letterhead_name or district.default_letterhead_name(),
         "letterhead_address": district.letterhead_address,
         "date_line": f"{version.place}, {formats.date_format(version.signed_on, 'j F Y')}",

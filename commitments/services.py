@@ -814,6 +814,22 @@ def follow_up_counts(documents) -> dict:
     return counts
 
 
+def waiting_for(user, district):
+    """The places where `user` still has to sign a document of `district` that is open for
+    signing (current versions only)."""
+    return (
+        Signatory.objects.filter(
+            user=user,
+            signature__isnull=True,
+            version__voided_at__isnull=True,
+            version__document__district=district,
+            version__document__status=Status.SIGNING,
+        )
+        .select_related("version__document")
+        .order_by("version__document__created_at")
+    )
+
+
 def village_follow_ups(village):
     return (
         FollowUp.objects.filter(owner_village=village)

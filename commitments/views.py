@@ -19,6 +19,7 @@ from accounts.models import Membership, Role, User
 from accounts.policy import district_view, public_view
 from lib.uploads import PDF, private_file_response, read_upload
 from rembuk.models import Level, RembukSession
+from rembuk.services import creation_choices, may_manage
 from villages.models import Agency, Kecamatan, Village
 
 from . import chain, services
@@ -44,29 +45,13 @@ from .models import (
     Signature,
     SignatureEvent,
 )
-from .printing import draft_pdf, format_nip, verify_url
+from .printing import draft_pdf, format_nip, local_time, verify_url
 from .wording import wording
 
 Status = CommitmentDocument.Status
 
 
 # --- access -----------------------------------------------------------------------------------
-
-
-def may_manage(access, document) -> bool:
-    """Who may write a document (or a rembuk, same fields): the district admin any; a camat
-    those of his kecamatan below district level; a village head his village's."""
-    if Role.DISTRICT_ADMIN in access.roles:
-        return True
-    if document.level == Level.DISTRICT:
-        return False
-    if Role.CAMAT in access.roles and document.kecamatan_id in access.kecamatan_ids:
-        return True
-    return (
-        Role.VILLAGE_HEAD in access.roles
-        and document.level == Level.VILLAGE
-        and document.village_id in access.village_ids
-    )
 
 
 def _document(request, document_id) -> CommitmentDocument:
@@ -155,17 +140,7 @@ def commitment_list(request):
     counts = services.follow_up_counts(documents)
     for document in documents:
         document.follow = counts.get(document.pk, {})
-    waiting = (
-        Signatory.objects.filter(
-            user=request.user,
-            signature__isnull=True,
-            version__voided_at__isnull=True,
-            version__document__district=district,
-            version__document__status=Status.SIGNING,
-        )
-        .select_related("version__document")
-        .order_by("version__document__created_at")
-    )
+    waiting = services.waiting_for(request.user, district)
     return render(
         request,
         "commitments/list.html",
@@ -181,28 +156,13 @@ def commitment_list(request):
 
 
 def _area_choices(request):
-    """(levels, kecamatan choices, village choices) the user may create documents for."""
-    access, district = request.access, request.district
-    villages = Village.objects.filter(district=district).select_related("kecamatan")
-    kecamatan = Kecamatan.objects.filter(district=district)
-    if Role.DISTRICT_ADMIN in access.roles:
-        levels = list(Level.choices)
-    elif Role.CAMAT in access.roles:
-        levels = [c for c in Level.choices if c[0] != Level.DISTRICT]
-        kecamatan = kecamatan.filter(pk__in=access.kecamatan_ids)
-        villages = villages.filter(kecamatan_id__in=access.kecamatan_ids)
-    else:
-        levels = [c for c in Level.choices if c[0] == Level.VILLAGE]
-        kecamatan = kecamatan.filter(pk__in=access.village_kecamatan_ids)
-        villages = villages.filter(pk__in=access.village_ids)
+    """(levels, kecamatan choices, village choices) the user may create documents for: the
+    same rule as for rembuk sessions."""
+    allowed = creation_choices(request.access, request.district)
     return (
-        levels,
-        [("", "—")] + [(k.pk, k.name) for k in kecamatan.order_by("name")],
-        [("", "—")]
-        + [
-            (v.pk, f"{v.name} ({v.kecamatan.name})")
-            for v in villages.order_by("kecamatan__name", "name")
-        ],
+        [(value, label) for value, label in Level.choices if value in allowed.levels],
+        [("", "—")] + [(k.pk, k.name) for k in allowed.kecamatan],
+        [("", "—")] + [(v.pk, f"{v.name} ({v.kecamatan.name})") for v in allowed.villages],
     )
 
 
@@ -243,9 +203,7 @@ def commitment_create(request):
             else district.name.replace("Kabupaten ", "").replace("Kota ", "")
         )
         rembuk_id = request.GET.get("rembuk", "")
-        text = wording(
-            template, district=district, village=village, year=today.year, day=today, place=place
-        )
+        text = wording(template, district=district, village=village, year=today.year)
         form = CreateForm(
             initial={
                 "template": template,
@@ -975,11 +933,6 @@ def follow_up_list(request):
     follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
-    counts = dict(
-        FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups])
-        .values_list("status")
-        .annotate(n=Count("id"))
-    )
     return render(
         request,
         "commitments/follow_ups.html",
@@ -987,7 +940,6 @@ def follow_up_list(request):
             "follow_ups": follow_ups,
             "state": state,
             "statuses": FollowUpStatus.choices,
-            "counts": counts,
             "late": sum(1 for f in follow_ups if f.overdue),
         },
     )
@@ -1058,10 +1010,7 @@ def commitment_verify(request, token):
                 "position": s.position,
                 "name": s.name,
                 "method": signature.get_method_display() if signature else "",
-                "at": signature.signed_at.astimezone(district.tz).strftime("%d-%m-%Y %H:%M ")
-                + district.time_zone_short
-                if signature
-                else "",
+                "at": local_time(signature.signed_at, district) if signature else "",
             }
         )
     return render(
@@ -1078,10 +1027,7 @@ def commitment_verify(request, token):
             if version.voided_at
             else "",
             "newer": newer,
-            "rendered_at": version.pdf_rendered_at.astimezone(district.tz).strftime(
-                "%d-%m-%Y %H:%M "
-            )
-            + district.time_zone_short,
+            "rendered_at": local_time(version.pdf_rendered_at, district),
         },
         status=200,
     )

@@ -2,8 +2,6 @@
 a district's joint commitment after its rembuk stunting, and a village's commitment. Both are
 only a start; the organiser edits every line before anyone signs."""
 
-from datetime import date
-
 from villages.models import District, Village
 
 DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
@@ -35,7 +33,7 @@ VILLAGE_POINTS = [
 ]
 
 
-def district_wording(district: District, year: int, day: date) -> dict:
+def district_wording(district: District, year: int) -> dict:
     name = district.name
     return {
         "title": f"KOMITMEN BERSAMA PERCEPATAN PENURUNAN STUNTING {name.upper()} TAHUN {year}",
@@ -52,7 +50,7 @@ def district_wording(district: District, year: int, day: date) -> dict:
     }
 
 
-def village_wording(village: Village, year: int, day: date) -> dict:
+def village_wording(village: Village, year: int) -> dict:
     name = f"{village.kind_label} {village.name}"
     return {
         "title": f"KOMITMEN {name.upper()} DALAM PENCEGAHAN STUNTING TAHUN {year}",
@@ -69,13 +67,9 @@ def village_wording(village: Village, year: int, day: date) -> dict:
     }
 
 
-def wording(
-    template: str, *, district: District, village: Village | None, year: int, day: date, place: str
-) -> dict:
+def wording(template: str, *, district: District, village: Village | None, year: int) -> dict:
     """The starting wording of `template` ("district" or "village"). The preamble keeps
     {hari}, {tanggal} and {tempat}, filled in from the version's date and place."""
     if template == "village" and village is not None:
-        text = village_wording(village, year, day)
-    else:
-        text = district_wording(district, year, day)
-    return text
+        return village_wording(village, year)
+    return district_wording(district, year)

@@ -58,6 +58,18 @@ def image_data_uri(data: bytes) -> str | None:
     return f"data:{kind.content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def stored_image_data_uri(field) -> str | None:
+    """A stored PNG/JPEG (a FileField value, e.g. the district's emblem) as a `data:` URI; None
+    when there is none or the file is lost, so that a document still prints without it."""
+    if not field:
+        return None
+    try:
+        with field.open("rb") as handle:
+            return image_data_uri(handle.read())
+    except OSError:
+        return None
+
+
 def _css_string(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -28,17 +28,32 @@ class Level(models.TextChoices):
     VILLAGE = "village", _("Desa/kelurahan")
 
 
-class RembukSessionQuerySet(models.QuerySet):
+class LevelQuerySet(models.QuerySet):
+    """Rows that belong to a district, a kecamatan or a village (`level`, `kecamatan`,
+    `village`): rembuk sessions and commitment documents."""
+
     def visible_to(self, access):
-        """Sessions `access` may read: district-wide roles all of them; a camat the district's
-        sessions, his kecamatan's and its villages'; a village head or KPM the district's and
-        his own village's."""
+        """Rows `access` may read: district-wide roles all of them; a camat the district's own,
+        his kecamatan's and its villages'; a village head or KPM the district's own and his
+        own village's."""
         if access.district_wide:
             return self
         district_level = models.Q(level=Level.DISTRICT)
         if access.kecamatan_ids:
             return self.filter(district_level | models.Q(kecamatan_id__in=access.kecamatan_ids))
         return self.filter(district_level | models.Q(village_id__in=access.village_ids))
+
+
+def level_matches_area(name: str) -> models.CheckConstraint:
+    """District rows name no area, kecamatan rows their kecamatan, village rows both."""
+    return models.CheckConstraint(
+        condition=(
+            models.Q(level="district", kecamatan__isnull=True, village__isnull=True)
+            | models.Q(level="kecamatan", kecamatan__isnull=False, village__isnull=True)
+            | models.Q(level="village", kecamatan__isnull=False, village__isnull=False)
+        ),
+        name=name,
+    )
 
 
 class RembukSession(models.Model):
@@ -72,23 +87,14 @@ class RembukSession(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(
-        district="district", _manager_class=models.Manager.from_queryset(RembukSessionQuerySet)
+        district="district", _manager_class=models.Manager.from_queryset(LevelQuerySet)
     )
 
     class Meta:
         ordering = ["-starts_at"]
         verbose_name = _("rembuk stunting")
         verbose_name_plural = _("rembuk stunting")
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    models.Q(level="district", kecamatan__isnull=True, village__isnull=True)
-                    | models.Q(level="kecamatan", kecamatan__isnull=False, village__isnull=True)
-                    | models.Q(level="village", kecamatan__isnull=False, village__isnull=False)
-                ),
-                name="rembuk_level_matches_area",
-            )
-        ]
+        constraints = [level_matches_area("rembuk_level_matches_area")]
 
     def __str__(self):
         return self.title

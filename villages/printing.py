@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from convergence.exports import safe_cell
-from lib.pdf import image_data_uri, paper_css, render_pdf
+from lib.pdf import paper_css, render_pdf, stored_image_data_uri
 
 from . import scorecard
 from .models import ReportKind, ReportStatus, VillageReport
@@ -85,16 +85,6 @@ class Line:
     label: str
     cells: tuple[str, ...]
     sub: bool = False  # an "of which" row, indented
-
-
-def _emblem(district) -> str | None:
-    if not district.emblem:
-        return None
-    try:
-        with district.emblem.open("rb") as emblem:
-            return image_data_uri(emblem.read())
-    except OSError:
-        return None  # a lost file must not stop the village from printing its scorecard
 
 
 def _signed_on(report: VillageReport, tz) -> date:
@@ -241,7 +231,7 @@ def scorecard_context(report: VillageReport) -> dict:
         "kecamatan": village.kecamatan,
         "period": period,
         "page_css": paper_css(district.paper_size),
-        "emblem": _emblem(district),
+        "emblem": stored_image_data_uri(district.emblem),
         "letterhead_name": district.letterhead_name or district.default_letterhead_name(),
         "letterhead_address": district.letterhead_address,
         "title": _("DATA SCORECARD KONVERGENSI KUARTAL %(n)s TAHUN %(year)s")

@@ -98,19 +98,12 @@ def village_page(request, village_id):
 def _commitments_of(request, village, today) -> dict:
     """The village's tracked commitments, and the documents waiting for this user's
     signature, for the village page."""
-    from commitments.models import Signatory
-    from commitments.services import village_follow_ups
+    from commitments.services import village_follow_ups, waiting_for
 
     follow_ups = list(village_follow_ups(village))
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
-    to_sign = Signatory.objects.filter(
-        user=request.user,
-        signature__isnull=True,
-        version__voided_at__isnull=True,
-        version__document__district=request.district,
-        version__document__status="signing",
-    ).select_related("version")
+    to_sign = waiting_for(request.user, request.district)
     return {"follow_ups": follow_ups, "documents_to_sign": list(to_sign)}
 
 
