@@ -6,11 +6,13 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from .audit import record
@@ -38,13 +40,42 @@ def invite_member(
     village=None,
     request=None,
 ) -> tuple[Invitation, str]:
-    """Create an invitation and email its link. Returns the invitation and the link."""
+    """Create an invitation and email its link. Returns the invitation and the link. An
+    address has at most one live invitation per district: a second one (a double click, or two
+    admins at once) is refused while the first can still be accepted."""
     if Role(role) not in DISTRICT_ROLES:
         raise ValueError("district admins invite district roles only")
+    email = email.strip().lower()
+    # Invitations of one district take turns, so that two at once cannot both find no live one.
+    type(district).objects.select_for_update().filter(pk=district.pk).first()
+    live = (
+        Invitation.objects.filter(
+            district=district,
+            email=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if live is not None:
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s sudah memiliki undangan yang masih berlaku (dikirim %(when)s). "
+                    "Batalkan undangan itu di daftar anggota bila ingin mengirim yang baru."
+                )
+                % {
+                    "email": email,
+                    "when": formats.date_format(timezone.localtime(live.created_at), "j F Y H:i"),
+                }
+            }
+        )
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(
         district=district,
-        email=email.strip().lower(),
+        email=email,
         full_name=full_name,
         role=role,
         agency=agency,

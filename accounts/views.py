@@ -11,6 +11,7 @@ from villages.models import District
 from . import services
 from .forms import AcceptInvitationForm, InviteForm, RoleScopeForm
 from .models import AuditEvent, Invitation, Membership, Role
+from .once import submitted_once
 from .policy import (
     district_view,
     memberships_of,
@@ -86,23 +87,29 @@ def members(request):
 
 
 @district_view("members.manage", methods=("GET", "HEAD", "POST"))
+@submitted_once
 def member_invite(request):
     district = request.district
     form = InviteForm(request.POST or None, district=district)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        invitation, _link = services.invite_member(
-            district=district,
-            email=data["email"],
-            full_name=data["full_name"],
-            role=data["role"],
-            agency=data["agency"],
-            kecamatan=data["kecamatan"],
-            village=data["village"],
-            position=data["position"],
-            by=request.user,
-            request=request,
-        )
+        try:
+            invitation, _link = services.invite_member(
+                district=district,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=data["role"],
+                agency=data["agency"],
+                kecamatan=data["kecamatan"],
+                village=data["village"],
+                position=data["position"],
+                by=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field, errors)
+            return render(request, "accounts/member_invite.html", {"form": form})
         messages.success(
             request,
             _("Undangan dikirim ke %(email)s. Tautannya berlaku 24 jam.")
@@ -258,7 +265,12 @@ def invitation_accept(request, token):
     form = None
     if existing:
         if request.method == "POST":
-            services.accept_invitation(invitation=invitation, user=request.user, request=request)
+            try:
+                services.accept_invitation(
+                    invitation=invitation, user=request.user, request=request
+                )
+            except ValueError:
+                return _accepted_meanwhile(request, invitation)
             messages.success(request, _("Peran baru Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
     else:
@@ -268,13 +280,16 @@ def invitation_accept(request, token):
             initial={"full_name": invitation.full_name},
         )
         if request.method == "POST" and form.is_valid():
-            user, _m = services.accept_invitation(
-                invitation=invitation,
-                user=None,
-                password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
-                request=request,
-            )
+            try:
+                user, _m = services.accept_invitation(
+                    invitation=invitation,
+                    user=None,
+                    password=form.cleaned_data["password1"],
+                    full_name=form.cleaned_data["full_name"],
+                    request=request,
+                )
+            except ValueError:
+                return _accepted_meanwhile(request, invitation)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Selamat datang. Akun Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
@@ -287,3 +302,12 @@ def invitation_accept(request, token):
             "existing": existing,
         },
     )
+
+
+def _accepted_meanwhile(request, invitation):
+    """A second send of the accept form (a double click) finds the invitation taken: the
+    first one went through, so say so instead of failing."""
+    if request.user.is_authenticated and request.user.email.lower() == invitation.email.lower():
+        messages.info(request, _("Undangan ini sudah diterima; peran Anda sudah aktif."))
+        return redirect("district_home", district_slug=invitation.district.slug)
+    return render(request, "accounts/invitation_accepted.html", status=409)

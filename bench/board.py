@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     BATCH,
+    SMALL,
     QueryCounter,
     chunks,
     elapsed,
@@ -71,7 +72,7 @@ from villages.services import ensure_default_agencies  # noqa: E402
 
 YEAR = 2026
 DISTRICT_CODE = "32.11"  # Kabupaten Sumedang
-REQUESTS = 20
+REQUESTS = 3 if SMALL else 20
 SLOW_MS = 500
 # The nightly job at 23:00 UTC (06:00 WIB), fixed so that the result does not depend on the
 # day the benchmark runs: deliverables due up to the end of November are reminded.
@@ -522,7 +523,7 @@ def main():
     ok = (
         not growing
         and not failing
-        and worst <= SLOW_MS
+        and (SMALL or worst <= SLOW_MS)  # a small run checks that it runs, not its speed
         and runs[0]["sent"] == runs[0]["outbox"] > 0
         and runs[1]["sent"] == 0
     )
@@ -534,6 +535,8 @@ def main():
         f"reminders {runs[0]['sent']} emails in {runs[0]['seconds']:.1f} s, "
         f"rerun {runs[1]['sent']}" + (f"; NOT 200: {', '.join(failing)}" if failing else "")
     )
+    if not ok:
+        sys.exit(1)
 
 
 try:

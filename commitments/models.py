@@ -108,6 +108,11 @@ class DocumentVersion(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # the last change of its wording or signatories: the edit token of the forms (lib.stale)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     voided_at = models.DateTimeField(null=True, blank=True)
     # the final PDF, rendered once when the last signature is in
     pdf = models.FileField(upload_to=private_path, blank=True)

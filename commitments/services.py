@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
+from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
 from . import chain
@@ -238,11 +239,14 @@ def update_content(
     place: str,
     signed_on: date,
     by,
+    expected: str | None = None,
 ) -> DocumentVersion:
-    """Change the wording. Unchanged wording changes nothing (no new version)."""
+    """Change the wording. Unchanged wording changes nothing (no new version). Wording typed on
+    a page that someone else's change has overtaken (`expected`, lib.stale) is refused."""
     _check_content(title=title, preamble=preamble, points=points, place=place)
     document = _lock(document)
-    current = document.versions.order_by("-number").first()
+    current = document.versions.select_related("updated_by").order_by("-number").first()
+    check_fresh(current, expected)
     fields = {
         "title": title.strip(),
         "preamble": preamble.strip(),
@@ -256,8 +260,14 @@ def update_content(
     version = _working_version(document, by=by)
     for k, v in fields.items():
         setattr(version, k, v)
-    version.save(update_fields=list(fields))
+    version.updated_at, version.updated_by = timezone.now(), by
+    version.save(update_fields=[*fields, "updated_at", "updated_by"])
     return version
+
+
+def _touch(version: DocumentVersion, *, by) -> None:
+    """Record a change of the signatories as a change of the version (its edit token)."""
+    DocumentVersion.objects.filter(pk=version.pk).update(updated_at=timezone.now(), updated_by=by)
 
 
 def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=None) -> dict:
@@ -321,6 +331,7 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
         Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
         for i, fields in enumerate(cleaned, start=1)
     )
+    _touch(version, by=by)
     return created
 
 
@@ -336,8 +347,14 @@ def _same_in(version: DocumentVersion, signatory: Signatory) -> Signatory:
 
 
 @transaction.atomic
-def update_signatory(signatory: Signatory, *, by, **fields) -> Signatory:
+def update_signatory(
+    signatory: Signatory, *, by, expected: str | None = None, **fields
+) -> Signatory:
+    """Change one signatory; from an overtaken page (`expected`, lib.stale) it is refused."""
     document = _lock(signatory.version.document)
+    check_fresh(
+        document.versions.select_related("updated_by").order_by("-number").first(), expected
+    )
     cleaned = _signatory_fields(**fields)
     if cleaned["user"] is not None and cleaned["user"].pk != signatory.user_id:
         _check_user(document, cleaned["user"])
@@ -358,6 +375,7 @@ def update_signatory(signatory: Signatory, *, by, **fields) -> Signatory:
     for k, v in cleaned.items():
         setattr(target, k, v)
     target.save()
+    _touch(version, by=by)
     return target
 
 
@@ -376,6 +394,7 @@ def remove_signatory(signatory: Signatory, *, by) -> None:
     version = _working_version(document, by=by)
     _same_in(version, signatory).delete()
     _renumber(version, list(version.signatories.order_by("order")))
+    _touch(version, by=by)
 
 
 @transaction.atomic
@@ -388,6 +407,7 @@ def move_signatory(signatory: Signatory, *, up: bool, by) -> None:
     if 0 <= j < len(ordered):
         ordered[i], ordered[j] = ordered[j], ordered[i]
         _renumber(version, ordered)
+        _touch(version, by=by)
 
 
 @transaction.atomic

@@ -16,7 +16,9 @@ from django.views.decorators.cache import cache_control
 from django_scopes import scopes_disabled
 
 from accounts.models import Membership, Role, User
+from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
+from lib import stale
 from lib.uploads import PDF, private_file_response, read_upload
 from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices, may_manage
@@ -175,6 +177,7 @@ def _rembuk_choices(request):
 
 
 @district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@submitted_once
 def commitment_create(request):
     district = request.district
     levels, kecamatan_choices, village_choices = _area_choices(request)
@@ -296,6 +299,7 @@ def commitment_edit(request, document_id):
                     place=data["place"],
                     signed_on=data["signed_on"],
                     by=request.user,
+                    expected=stale.posted_token(request),
                 )
             except ValidationError as exc:
                 _attach(form, exc)
@@ -403,6 +407,7 @@ def commitment_detail(request, document_id):
 
 @district_view("commitments.manage", methods=("POST",))
 @_refusable
+@submitted_once
 def signatory_add(request, document_id):
     document = _managed(request, document_id)
     form = SignatoryForm(request.POST)
@@ -453,6 +458,7 @@ def signatory_edit(request, document_id, signatory_id):
                     organisation=data["organisation"],
                     user=user,
                     by=request.user,
+                    expected=stale.posted_token(request),
                 )
             except ValidationError as exc:
                 _attach(form, exc)
@@ -504,6 +510,7 @@ def signatory_move(request, document_id, signatory_id):
 
 @district_view("commitments.manage", methods=("POST",))
 @_refusable
+@submitted_once
 def signatories_import(request, document_id):
     """Add in one step the rembuk's participants, or the village heads of the document's area
     (a district rembuk often has every village head sign)."""
@@ -759,6 +766,7 @@ def _follow_form(request, document, data=None):
 
 @district_view("commitments.manage", methods=("POST",))
 @_refusable
+@submitted_once
 def follow_up_create(request, document_id):
     document = _managed(request, document_id)
     if document.status != Status.SIGNED:
@@ -840,6 +848,7 @@ def follow_up_detail(request, follow_up_id):
 
 
 @district_view("commitments.follow", methods=("POST",))
+@submitted_once
 def follow_up_report(request, follow_up_id):
     follow_up = _follow_up(request, follow_up_id)
     if not services.may_report(request.access, follow_up):

@@ -26,6 +26,7 @@ district_patterns = [
     path("konvergensi/buka/", convergence_views.year_open, name="year_open"),
     path("konvergensi/<int:year>/", convergence_views.board, name="board"),
     path("konvergensi/<int:year>/kunci/", convergence_views.year_lock, name="year_lock"),
+    path("konvergensi/<int:year>/hapus/", convergence_views.year_remove, name="year_remove"),
     path(
         "konvergensi/<int:year>/ekspor/<str:fmt>/",
         convergence_views.board_export,
@@ -48,6 +49,11 @@ district_patterns = [
         name="action_setup",
     ),
     path("konvergensi/<int:year>/penilaian/", convergence_views.assessment, name="assessment"),
+    path(
+        "konvergensi/<int:year>/penilaian/tutup-provinsi/",
+        convergence_views.assessment_province_close,
+        name="assessment_province_close",
+    ),
     path(
         "konvergensi/<int:year>/penilaian/mandiri/<int:action_number>/",
         convergence_views.assessment_self,

@@ -177,11 +177,14 @@ def _deliverables(district_year):
 
 
 def _worker(deliverable, users):
-    """Who fills a deliverable in: the OPD staff on DINKES-led actions, else the admin."""
+    """Who fills a deliverable in: the DINKES staff on DINKES-led actions, else the Bappeda
+    staff; the secretariat (the district admin) verifies, as another person than the sender."""
     agency = deliverable.year_action.lead_agency
-    return (
-        users["opd_staff"] if agency and agency.short_name == "DINKES" else users["district_admin"]
-    )
+    return users["opd_staff"] if agency and agency.short_name == "DINKES" else _bappeda(users)
+
+
+def _bappeda(users):
+    return users.get("bappeda_staff") or users["district_admin"]
 
 
 def _set_up(district_year, users, due_dates: dict):
@@ -191,7 +194,7 @@ def _set_up(district_year, users, due_dates: dict):
         services.set_up_action(
             year_action=year_action,
             lead_agency=agency,
-            responsible=[person or users["district_admin"]],
+            responsible=[person or _bappeda(users)],
             due_dates=due_dates,
             by=users["district_admin"],
         )
@@ -243,7 +246,9 @@ def _previous_year(district, users, year, today):
                 services.verify_deliverable(deliverable=deliverable, by=admin)
         _grade(district_year, district, Grade.Source.SELF, admin)
         services.lock_year(district_year=district_year, by=admin)
-    _grade(district_year, district, Grade.Source.PROVINCE, users["province_viewer"])
+    if district_year.province_closed_at is None:
+        _grade(district_year, district, Grade.Source.PROVINCE, users["province_viewer"])
+        services.close_province_grading(district_year=district_year, by=users["province_viewer"])
 
 
 def _grade(district_year, district, source, by):

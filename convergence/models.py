@@ -80,6 +80,9 @@ class Framework(models.Model):
     def years_label(self) -> str:
         return f"{self.first_year}–{self.last_year or ''}"
 
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
     def class_for(self, percent: Decimal | None) -> str:
         if percent is None:
             return ""
@@ -227,6 +230,11 @@ class DistrictYear(models.Model):
     locked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the province closes its own grading (it assesses after the district locked the year)
+    province_closed_at = models.DateTimeField(null=True, blank=True)
+    province_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ScopedManager(district="district")
     everything = models.Manager()
@@ -295,6 +303,9 @@ class Deliverable(models.Model):
     data = models.JSONField(default=dict, blank=True)
     note = models.TextField(_("catatan"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,9 +22,9 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib.stale import check_fresh
 from lib.uploads import display_name, read_upload
 from villages.models import Agency, District
-from villages.services import ensure_default_agencies
 
 from .models import (
     OPEN_STATUSES,
@@ -60,9 +60,13 @@ def open_year(*, district: District, year: int, by, framework: Framework | None 
         raise ValidationError(
             _("Tidak ada kerangka aksi terbit untuk tahun %(year)s.") % {"year": year}
         )
+    if not framework.covers(year):
+        raise ValidationError(
+            _("%(framework)s berlaku untuk tahun %(years)s, tidak untuk %(year)s.")
+            % {"framework": framework.name, "years": framework.years_label(), "year": year}
+        )
     if DistrictYear.objects.filter(district=district, year=year).exists():
         raise ValidationError(_("Tahun %(year)s sudah dibuka.") % {"year": year})
-    ensure_default_agencies(district)
     agencies = {a.short_name: a for a in Agency.objects.filter(district=district, is_active=True)}
     district_year = DistrictYear.objects.create(
         district=district, year=year, framework=framework, opened_by=by
@@ -93,6 +97,71 @@ def open_year(*, district: District, year: int, by, framework: Framework | None 
     Deliverable.objects.bulk_create(deliverables)
     record("year_opened", actor=by, district=district, target=str(year), framework=framework.code)
     return district_year
+
+
+@transaction.atomic
+def remove_year(*, district_year: DistrictYear, by) -> None:
+    """Remove a year opened by mistake (the wrong year or framework), as long as nothing in it
+    was submitted, graded or commented on: what it holds is only the empty copy that opening
+    made. Audited; the evidence files of its drafts go with it."""
+    district_year = DistrictYear.objects.select_for_update().get(pk=district_year.pk)
+    _check_open(district_year)
+    deliverables = Deliverable.objects.filter(year_action__district_year=district_year)
+    used = (
+        deliverables.exclude(status=Status.DRAFT).exists()
+        or Transition.objects.filter(deliverable__in=deliverables).exists()
+        or Comment.objects.filter(deliverable__in=deliverables).exists()
+        or Grade.objects.filter(district_year=district_year).exists()
+    )
+    if used:
+        raise ValidationError(
+            _(
+                "Tahun %(year)s tidak dapat dihapus: sudah ada keluaran yang dikirim, dinilai "
+                "atau dikomentari."
+            )
+            % {"year": district_year.year}
+        )
+    files = [
+        (e.file.storage, e.file.name) for e in Evidence.objects.filter(deliverable__in=deliverables)
+    ]
+    year, framework = district_year.year, district_year.framework.code
+    district_year.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+    record(
+        "year_removed",
+        actor=by,
+        district=district_year.district,
+        target=str(year),
+        framework=framework,
+        evidence_files=len(files),
+    )
+
+
+def _check_province_open(district_year: DistrictYear):
+    if district_year.province_closed_at is not None:
+        raise ValidationError(
+            _("Penilaian provinsi tahun %(year)s sudah ditutup; nilainya tidak berubah lagi.")
+            % {"year": district_year.year}
+        )
+
+
+@transaction.atomic
+def close_province_grading(*, district_year: DistrictYear, by) -> None:
+    """The province closes its grading of the year: its grades are final, whatever the
+    district's lock (the district locks its own work and self-assessment; the province, which
+    assesses after the year, closes its own)."""
+    updated = DistrictYear.objects.filter(
+        pk=district_year.pk, province_closed_at__isnull=True
+    ).update(province_closed_at=timezone.now(), province_closed_by=by)
+    if not updated:
+        raise ValidationError(_("Penilaian provinsi tahun ini sudah ditutup."))
+    district_year.refresh_from_db()
+    record(
+        "province_grading_closed",
+        actor=by,
+        district=district_year.district,
+        target=str(district_year.year),
+    )
 
 
 def _check_open(district_year: DistrictYear):
@@ -268,9 +337,16 @@ def clean_field_value(field: dict, raw: str):
 
 
 @transaction.atomic
-def save_data(*, deliverable: Deliverable, values: dict[str, str], note: str, by):
-    """Save a deliverable's structured fields and note as a draft; errors name the field."""
+def save_data(
+    *, deliverable: Deliverable, values: dict[str, str], note: str, by, expected: str | None = None
+):
+    """Save a deliverable's structured fields and note as a draft; errors name the field.
+    `expected` is the edit token of the page the values were typed on: a save from a page
+    that someone else's save has overtaken is refused (lib.stale)."""
+    locked = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable.status = locked.status
     _editable(deliverable)
+    check_fresh(locked, expected)
     errors = {}
     data = {}
     for spec in deliverable.template.fields:
@@ -282,7 +358,8 @@ def save_data(*, deliverable: Deliverable, values: dict[str, str], note: str, by
         raise ValidationError(errors)
     deliverable.data = data
     deliverable.note = note.strip()[:5000]
-    deliverable.save(update_fields=["data", "note", "updated_at"])
+    deliverable.updated_by = by
+    deliverable.save(update_fields=["data", "note", "updated_at", "updated_by"])
 
 
 @transaction.atomic
@@ -315,7 +392,7 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
     if target == Status.RETURNED:
         stamp["verified_at"] = None
     updated = Deliverable.objects.filter(pk=deliverable.pk, status__in=sources).update(
-        status=target, updated_at=now, **stamp
+        status=target, updated_at=now, updated_by=by, **stamp
     )
     if not updated:
         deliverable.refresh_from_db()
@@ -361,6 +438,21 @@ def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
 
 @transaction.atomic
 def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+    """Verify a submitted deliverable. Where the district asks for it (on by default), the
+    verifier must be another person than the one who submitted it."""
+    if deliverable.district.verifier_must_differ:
+        last_submit = (
+            Transition.objects.filter(deliverable=deliverable, to_status=Status.SUBMITTED)
+            .order_by("-at", "-id")
+            .first()
+        )
+        if last_submit is not None and last_submit.actor_id == by.pk:
+            raise ValidationError(
+                _(
+                    "Anda sendiri yang mengirim keluaran ini; verifikasi harus dilakukan oleh "
+                    "admin lain (pengaturan daerah)."
+                )
+            )
     return _move(deliverable, "verify", by=by)
 
 
@@ -703,6 +795,9 @@ def grade_indicator(
     same action of the same year."""
     if source == Grade.Source.SELF:
         _check_open(district_year)
+    else:
+        district_year = DistrictYear.objects.select_for_update().get(pk=district_year.pk)
+        _check_province_open(district_year)
     if (
         option.indicator_id != indicator.pk
         or indicator.action.framework_id != district_year.framework_id

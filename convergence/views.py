@@ -10,10 +10,11 @@ from django.views.decorators.cache import cache_control
 
 from accounts.audit import record
 from accounts.models import Role
+from accounts.once import submitted_once
 from accounts.policy import district_view, national_view
+from lib import stale
 from lib.uploads import private_file_response
 from villages.models import Agency
-from villages.services import ensure_default_agencies
 
 from . import exports, services
 from .forms import (
@@ -133,6 +134,25 @@ def year_lock(request, year):
     return redirect("board", district_slug=request.district.slug, year=year)
 
 
+@district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
+def year_remove(request, year):
+    """Remove a year opened by mistake, while nothing in it was submitted (a confirmation page,
+    then POST)."""
+    district_year = _year(request, year)
+    if request.method == "POST":
+        if request.POST.get("confirm") != str(year):
+            messages.error(request, _("Ketik tahunnya untuk menghapus."))
+        else:
+            try:
+                services.remove_year(district_year=district_year, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+                return redirect("board", district_slug=request.district.slug, year=year)
+            messages.success(request, _("Tahun %(year)s dihapus.") % {"year": year})
+            return redirect("year_list", district_slug=request.district.slug)
+    return render(request, "convergence/year_remove.html", {"district_year": district_year})
+
+
 # --- The board ------------------------------------------------------------------------------
 
 
@@ -242,6 +262,11 @@ def action_setup(request, year, action_number):
 
 @district_view("convergence.view")
 def deliverable_detail(request, deliverable_id):
+    return _deliverable_page(request, deliverable_id)
+
+
+def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
+    """The deliverable's page; `posted` (values, note) shows a refused form as it was typed."""
     deliverable = get_object_or_404(
         _deliverables_with_history(
             Deliverable.objects.select_related(
@@ -252,6 +277,8 @@ def deliverable_detail(request, deliverable_id):
         pk=deliverable_id,
     )
     year_action = deliverable.year_action
+    if posted is not None:
+        deliverable.data, deliverable.note = posted
     return render(
         request,
         "convergence/deliverable_detail.html",
@@ -266,6 +293,7 @@ def deliverable_detail(request, deliverable_id):
             "return_form": ReturnForm(),
             "comment_form": CommentForm(),
         },
+        status=status,
     )
 
 
@@ -275,6 +303,7 @@ def _work_or_403(request, deliverable):
 
 
 @district_view("convergence.work", methods=("POST",))
+@submitted_once
 def evidence_upload(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     _work_or_403(request, deliverable)
@@ -326,23 +355,36 @@ def evidence_file(request, evidence_id):
 
 @district_view("convergence.work", methods=("POST",))
 def deliverable_data(request, deliverable_id):
+    """Save the typed fields; with "kirim", save and then send them to Bappeda, so that what
+    is on the screen is what gets sent. A refused save shows the page again as typed."""
     deliverable = _deliverable(request, deliverable_id)
     _work_or_403(request, deliverable)
     values = {
         f["key"]: request.POST.get(f"field_{f['key']}", "") for f in deliverable.template.fields
     }
+    note = request.POST.get("note", "")
     try:
         services.save_data(
             deliverable=deliverable,
             values=values,
-            note=request.POST.get("note", ""),
+            note=note,
             by=request.user,
+            expected=stale.posted_token(request),
         )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    else:
+        return _deliverable_page(request, deliverable.pk, posted=(values, note))
+    if not request.POST.get("kirim"):
         messages.success(request, _("Isian disimpan sebagai draf."))
+        return _back(request, deliverable)
+    try:
+        services.submit_deliverable(deliverable=deliverable, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _("Isian disimpan sebagai draf, tetapi belum terkirim."))
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Keluaran dikirim ke Bappeda untuk diverifikasi."))
     return _back(request, deliverable)
 
 
@@ -386,6 +428,7 @@ def deliverable_return(request, deliverable_id):
 
 
 @district_view("convergence.work", methods=("POST",))
+@submitted_once
 def deliverable_comment(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     if not (
@@ -478,9 +521,22 @@ def assessment(request, year):
             "district_year": district_year,
             "scores": services.scores(district_year),
             "can_self": request.access.can("assessment.self") and not district_year.is_locked,
-            "can_province": request.access.can("assessment.province"),
+            "can_province": request.access.can("assessment.province")
+            and district_year.province_closed_at is None,
         },
     )
+
+
+@district_view("assessment.province", methods=("POST",))
+def assessment_province_close(request, year):
+    district_year = _year(request, year)
+    try:
+        services.close_province_grading(district_year=district_year, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Penilaian provinsi ditutup; nilainya final."))
+    return redirect("assessment", district_slug=request.district.slug, year=year)
 
 
 def _grade_form(request, year, action_number, source):
@@ -570,6 +626,9 @@ def assessment_self(request, year, action_number):
 
 @district_view("assessment.province", methods=("GET", "HEAD", "POST"))
 def assessment_province(request, year, action_number):
+    if _year(request, year).province_closed_at is not None:
+        messages.error(request, _("Penilaian provinsi tahun ini sudah ditutup."))
+        return redirect("assessment", district_slug=request.district.slug, year=year)
     return _grade_form(request, year, action_number, Grade.Source.PROVINCE)
 
 
@@ -579,7 +638,6 @@ def assessment_province(request, year, action_number):
 @district_view("agencies.manage", methods=("GET", "HEAD", "POST"))
 def agency_list(request):
     district = request.district
-    ensure_default_agencies(district)  # a district starts with the usual list
     form = AgencyForm(request.POST or None, district=district)
     if request.method == "POST" and form.is_valid():
         agency = form.save(commit=False)

@@ -85,6 +85,9 @@ class RembukSession(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedManager(
         district="district", _manager_class=models.Manager.from_queryset(LevelQuerySet)
@@ -253,6 +256,10 @@ class PlanItem(models.Model):
         default=RkpdStatus.UNKNOWN,
     )
     order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedManager(district="district")
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib.stale import check_fresh
 from lib.uploads import DOCX, JPEG, PDF, PNG, display_name, read_upload
 from villages.models import Agency, District, Kecamatan, Village
 
@@ -239,15 +240,21 @@ def create_session(
 
 
 @transaction.atomic
-def update_session(session: RembukSession, *, by, **fields) -> list[str]:
+def update_session(
+    session: RembukSession, *, by, expected: str | None = None, **fields
+) -> list[str]:
     """Change what the organisers may change (not the level or the area: that would change
-    who manages the session). Returns the names of the fields that changed."""
+    who manages the session). Returns the names of the fields that changed. A change typed on
+    a page that someone else's save has overtaken (`expected`, lib.stale) is refused."""
     unknown = set(fields) - set(SESSION_FIELDS) - {"year"}
     if unknown:
         raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
     session = (
-        RembukSession.objects.select_for_update().select_related("district").get(pk=session.pk)
+        RembukSession.objects.select_for_update(of=("self",))
+        .select_related("district", "updated_by")
+        .get(pk=session.pk)
     )
+    check_fresh(session, expected)
     changed = []
     for name, value in fields.items():
         if isinstance(value, str):
@@ -260,7 +267,8 @@ def update_session(session: RembukSession, *, by, **fields) -> list[str]:
     if not changed:
         return []
     session.full_clean()
-    session.save(update_fields=[*changed, "updated_at"])
+    session.updated_by = by
+    session.save(update_fields=[*changed, "updated_at", "updated_by"])
     record(
         "rembuk_changed",
         actor=by,
@@ -772,12 +780,20 @@ def add_plan_item(
 
 
 @transaction.atomic
-def update_plan_item(item: PlanItem, *, by, villages=None, **fields) -> list[str]:
-    """Change a plan line; `villages=None` keeps its locations. Returns what changed."""
+def update_plan_item(
+    item: PlanItem, *, by, villages=None, expected: str | None = None, **fields
+) -> list[str]:
+    """Change a plan line; `villages=None` keeps its locations. Returns what changed. A change
+    from an overtaken page (`expected`, lib.stale) is refused."""
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"update_plan_item() got unexpected fields {sorted(unknown)}")
-    item = PlanItem.objects.select_for_update().select_related("session__district").get(pk=item.pk)
+    item = (
+        PlanItem.objects.select_for_update(of=("self",))
+        .select_related("session__district", "updated_by")
+        .get(pk=item.pk)
+    )
+    check_fresh(item, expected)
     session = item.session
     changed = []
     for name, value in fields.items():
@@ -787,14 +803,16 @@ def update_plan_item(item: PlanItem, *, by, villages=None, **fields) -> list[str
             setattr(item, name, value)
             changed.append(name)
     _check_plan_item(item, session)
-    if changed:
-        item.save(update_fields=changed)
     if villages is not None:
         chosen = _plan_villages(session, villages)
         if {v.pk for v in chosen} != set(item.villages.values_list("pk", flat=True)):
             item.villages.set(chosen)
             changed.append("villages")
     if changed:
+        item.updated_by = by
+        item.save(
+            update_fields=[*(c for c in changed if c != "villages"), "updated_at", "updated_by"]
+        )
         record(
             "rembuk_plan_changed",
             actor=by,

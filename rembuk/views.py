@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django_scopes import scope, scopes_disabled
 
+from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
+from lib import stale
 from lib.uploads import private_file_response
 
 from . import services
@@ -165,6 +167,7 @@ def _annotate_counts(sessions: list[RembukSession]):
 
 
 @district_view("rembuk.manage", methods=MANAGE)
+@submitted_once
 def rembuk_create(request):
     district = request.district
     choices = services.creation_choices(request.access, district)
@@ -276,7 +279,12 @@ def rembuk_edit(request, session_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.update_session(session, by=request.user, **form.session_fields())
+            changed = services.update_session(
+                session,
+                by=request.user,
+                expected=stale.posted_token(request),
+                **form.session_fields(),
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -332,7 +340,9 @@ def rembuk_minutes(request, session_id):
     form = MinutesForm(request.POST)
     if form.is_valid():
         try:
-            changed = services.update_session(session, by=request.user, **form.cleaned_data)
+            changed = services.update_session(
+                session, by=request.user, expected=stale.posted_token(request), **form.cleaned_data
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -343,6 +353,7 @@ def rembuk_minutes(request, session_id):
 
 
 @district_view("rembuk.manage", methods=MANAGE)
+@submitted_once
 def rembuk_upload(request, session_id):
     session = _manageable(request, session_id)
     if request.method != "POST":
@@ -399,6 +410,7 @@ def rembuk_file_remove(request, rembuk_file_id):
 
 
 @district_view("rembuk.manage", methods=MANAGE)
+@submitted_once
 def rembuk_participants(request, session_id):
     """Invite people: paste a list, or add every village head of the session's area."""
     session = _manageable(request, session_id)
@@ -439,6 +451,7 @@ def _report_added(request, new, skipped):
 
 
 @district_view("rembuk.manage", methods=("POST",))
+@submitted_once
 def rembuk_add_village_heads(request, session_id):
     session = _manageable(request, session_id)
     try:
@@ -494,6 +507,7 @@ def _plan_page(request, session, form, item=None):
 
 
 @district_view("rembuk.manage", methods=MANAGE)
+@submitted_once
 def rembuk_plan_add(request, session_id):
     session = _manageable(request, session_id)
     initial = {"villages": [session.village_id]} if session.level == Level.VILLAGE else {}
@@ -524,7 +538,11 @@ def rembuk_plan_edit(request, plan_item_id):
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.update_plan_item(
-                item, by=request.user, villages=form.cleaned_data["villages"], **form.plan_fields()
+                item,
+                by=request.user,
+                villages=form.cleaned_data["villages"],
+                expected=stale.posted_token(request),
+                **form.plan_fields(),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)

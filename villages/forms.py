@@ -22,6 +22,7 @@ class DistrictProfileForm(forms.ModelForm):
             "deputy_name",
             "sekda_name",
             "sekda_nip",
+            "verifier_must_differ",
         ]
 
     def clean_emblem(self):

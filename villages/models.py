@@ -7,6 +7,7 @@ newer list marks the ones that are gone as retired (records keep pointing at the
 
 import uuid
 import zoneinfo
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -83,6 +84,13 @@ class District(Area):
     )
     sekda_name = models.CharField(_("nama Sekretaris Daerah"), max_length=150, blank=True)
     sekda_nip = models.CharField(_("NIP Sekretaris Daerah"), max_length=18, blank=True)
+    verifier_must_differ = models.BooleanField(
+        _("verifikator harus berbeda dari pengirim"),
+        default=True,
+        help_text=_(
+            "Keluaran aksi konvergensi diverifikasi oleh admin lain daripada yang mengirimnya."
+        ),
+    )
 
     class Meta(Area.Meta):
         verbose_name = _("kabupaten/kota")
@@ -310,6 +318,10 @@ class ReportKind(models.TextChoices):
     SEMESTER = "semester", _("Laporan semester desa")
 
 
+# Sending a report opens this many days before its period ends (its last ten days).
+SENDING_OPENS_BEFORE_END = timedelta(days=9)
+
+
 class ReportPeriod(models.Model):
     """A quarter (scorecard) or a semester (village report) of one district's year, with the
     due date the district sets."""
@@ -320,6 +332,8 @@ class ReportPeriod(models.Model):
     number = models.PositiveSmallIntegerField(_("ke-"))
     starts_on = models.DateField(_("mulai"))
     ends_on = models.DateField(_("berakhir"))
+    # A report tells how the period went: sending opens near its end, not on its first day.
+    opens_on = models.DateField(_("dapat dikirim mulai"))
     due_on = models.DateField(_("batas kirim"))
 
     objects = ScopedManager(district="district")
@@ -341,6 +355,14 @@ class ReportPeriod(models.Model):
         if self.kind == ReportKind.SCORECARD:
             return _("Kuartal %(n)s %(year)s") % {"n": self.number, "year": self.year}
         return _("Semester %(n)s %(year)s") % {"n": self.number, "year": self.year}
+
+    def save(self, *args, **kwargs):
+        if self.opens_on is None and self.ends_on is not None:
+            self.opens_on = max(self.starts_on, self.ends_on - SENDING_OPENS_BEFORE_END)
+        super().save(*args, **kwargs)
+
+    def is_open_for_sending(self, today) -> bool:
+        return today >= self.opens_on
 
     def is_late(self, today, first_submitted_at=None, tz=None) -> bool:
         """Sent after the due date, or not sent and past it; `today` and the sending date are
@@ -376,6 +398,9 @@ class VillageReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.once import submitted_once
 from accounts.policy import district_view
+from lib import stale
 from lib.uploads import private_file_response
 
 from . import reports, scorecard
@@ -236,8 +238,15 @@ def village_report_save(request, village_id, period_id):
     sending = bool(request.POST.get("kirim"))
     try:
         report = reports.save_draft(
-            village=village, period=period, posted=request.POST, by=request.user
+            village=village,
+            period=period,
+            posted=request.POST,
+            by=request.user,
+            expected=stale.posted_token(request),
         )
+    except stale.StaleEdit as error:
+        messages.error(request, error.messages[0])
+        return _report_page(request, village, period, posted=request.POST)
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
             for message in _messages_from(error):
@@ -299,6 +308,7 @@ def _own_report(request, report_id) -> VillageReport:
 
 
 @district_view("villages.fill", methods=("POST",))
+@submitted_once
 def report_upload(request, report_id):
     report = _own_report(request, report_id)
     try:
@@ -471,6 +481,7 @@ def period_setup(request):
     district = request.district
     today = district.local_now().date()
     year = _year_param(request, today.year)
+    typed = {}
     if request.method == "POST":
         year = _year(request.POST.get("tahun"), year)
         try:
@@ -481,28 +492,40 @@ def period_setup(request):
                     _("%(n)s periode dibuat untuk tahun %(year)s.") % {"n": made, "year": year},
                 )
             else:
-                due = {}
-                for key, raw in request.POST.items():
-                    if key.startswith("due_") and key[4:].isdigit():
-                        try:
-                            due[int(key[4:])] = date.fromisoformat(raw)
-                        except ValueError:
-                            raise ValidationError(
-                                _("Tanggal tidak valid: %(raw)s (format TTTT-BB-HH).")
-                                % {"raw": raw}
-                            ) from None
-                changed = reports.set_due_dates(district=district, due=due, by=request.user)
-                messages.success(request, _("%(n)s batas kirim diubah.") % {"n": changed})
+                typed = {k: v for k, v in request.POST.items() if k.startswith(("due_", "opens_"))}
+                changed = reports.set_due_dates(
+                    district=district,
+                    due=_posted_dates(request.POST, "due_"),
+                    opens=_posted_dates(request.POST, "opens_"),
+                    by=request.user,
+                )
+                messages.success(request, _("%(n)s periode diubah.") % {"n": changed})
+            return redirect(f"{request.path}?tahun={year}")
         except ValidationError as error:
             for message in _messages_from(error):
                 messages.error(request, message)
-        return redirect(f"{request.path}?tahun={year}")
     periods = list(ReportPeriod.objects.filter(district=district, year=year).order_by("due_on"))
+    for period in periods:  # a refused form comes back as it was typed
+        period.due_typed = typed.get(f"due_{period.pk}", period.due_on.isoformat())
+        period.opens_typed = typed.get(f"opens_{period.pk}", period.opens_on.isoformat())
     return render(
         request,
         "villages/period_setup.html",
         {"periods": periods, "year": year, "years": [year - 1, year, year + 1]},
     )
+
+
+def _posted_dates(posted, prefix: str) -> dict[int, date]:
+    dates = {}
+    for key, raw in posted.items():
+        if key.startswith(prefix) and key[len(prefix) :].isdigit():
+            try:
+                dates[int(key[len(prefix) :])] = date.fromisoformat(raw)
+            except ValueError:
+                raise ValidationError(
+                    _("Tanggal tidak valid: %(raw)s (format TTTT-BB-HH).") % {"raw": raw}
+                ) from None
+    return dates
 
 
 @district_view("villages.completeness")

@@ -20,17 +20,19 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib.stale import check_fresh
 from lib.uploads import display_name, read_upload
 
 from . import scorecard
 from .models import (
+    SENDING_OPENS_BEFORE_END,
     District,
     FocusVillage,
     Kecamatan,
@@ -57,7 +59,8 @@ def _month_end(year: int, month: int) -> date:
 
 def default_periods(year: int) -> list[dict]:
     """Quarters for the scorecard (due on the 10th after the quarter) and semesters for the
-    village report (due 15 July and 15 January of the next year)."""
+    village report (due 15 July and 15 January of the next year); each can be sent from the
+    last ten days of its period."""
     periods = []
     for q in range(1, 5):
         ends = _month_end(year, q * 3)
@@ -67,6 +70,7 @@ def default_periods(year: int) -> list[dict]:
                 "number": q,
                 "starts_on": date(year, q * 3 - 2, 1),
                 "ends_on": ends,
+                "opens_on": ends - SENDING_OPENS_BEFORE_END,
                 "due_on": ends + timedelta(days=10),
             }
         )
@@ -78,6 +82,7 @@ def default_periods(year: int) -> list[dict]:
                 "number": s,
                 "starts_on": date(year, s * 6 - 5, 1),
                 "ends_on": ends,
+                "opens_on": ends - SENDING_OPENS_BEFORE_END,
                 "due_on": ends + timedelta(days=15),
             }
         )
@@ -95,7 +100,7 @@ def create_periods(*, district: District, year: int, by) -> int:
             year=year,
             kind=spec["kind"],
             number=spec["number"],
-            defaults={k: spec[k] for k in ("starts_on", "ends_on", "due_on")},
+            defaults={k: spec[k] for k in ("starts_on", "ends_on", "opens_on", "due_on")},
         )
         made += created
     if made:
@@ -104,20 +109,41 @@ def create_periods(*, district: District, year: int, by) -> int:
 
 
 @transaction.atomic
-def set_due_dates(*, district: District, due: dict[int, date], by) -> int:
-    """New due dates by period id. A due date before the period starts is refused."""
-    periods = {p.pk: p for p in ReportPeriod.objects.filter(district=district, pk__in=due)}
+def set_due_dates(
+    *, district: District, due: dict[int, date], by, opens: dict[int, date] | None = None
+) -> int:
+    """New due dates (and sending dates, `opens`) by period id. A due date before the period
+    starts, or sending that opens before the period starts or after its due date, is refused;
+    then nothing changes."""
+    opens = opens or {}
+    periods = {
+        p.pk: p
+        for p in ReportPeriod.objects.filter(district=district, pk__in=set(due) | set(opens))
+    }
     changed = 0
-    for pk, due_on in due.items():
+    for pk in set(due) | set(opens):
         period = periods.get(pk)
         if period is None:
             raise ValidationError(_("Periode tidak dikenal."))
+        due_on, opens_on = due.get(pk, period.due_on), opens.get(pk, period.opens_on)
         if due_on < period.starts_on:
             raise ValidationError(
                 _("%(period)s: batas kirim tidak boleh sebelum periode dimulai (%(start)s).")
                 % {"period": period.label, "start": period.starts_on.strftime("%d-%m-%Y")}
             )
-        if period.due_on != due_on:
+        if not period.starts_on <= opens_on <= due_on:
+            raise ValidationError(
+                _(
+                    "%(period)s: pengiriman harus dibuka antara awal periode (%(start)s) dan "
+                    "batas kirim (%(due)s)."
+                )
+                % {
+                    "period": period.label,
+                    "start": period.starts_on.strftime("%d-%m-%Y"),
+                    "due": due_on.strftime("%d-%m-%Y"),
+                }
+            )
+        if (period.due_on, period.opens_on) != (due_on, opens_on):
             record(
                 "report_period_due_changed",
                 actor=by,
@@ -125,9 +151,11 @@ def set_due_dates(*, district: District, due: dict[int, date], by) -> int:
                 target=period.label,
                 old=period.due_on.isoformat(),
                 new=due_on.isoformat(),
+                opens_old=period.opens_on.isoformat(),
+                opens_new=opens_on.isoformat(),
             )
-            period.due_on = due_on
-            period.save(update_fields=["due_on"])
+            period.due_on, period.opens_on = due_on, opens_on
+            period.save(update_fields=["due_on", "opens_on"])
             changed += 1
     return changed
 
@@ -189,7 +217,7 @@ def versions(village: Village, period: ReportPeriod) -> list[VillageReport]:
 
 def _current_open(village, period):
     return (
-        VillageReport.objects.select_for_update()
+        VillageReport.objects.select_for_update(of=("self",))
         .filter(village=village, period=period)
         .order_by("-version")
         .first()
@@ -197,13 +225,18 @@ def _current_open(village, period):
 
 
 @transaction.atomic
-def save_draft(*, village: Village, period: ReportPeriod, posted, by) -> VillageReport:
+def save_draft(
+    *, village: Village, period: ReportPeriod, posted, by, expected: str | None = None
+) -> VillageReport:
     """Save what was typed. Only text where a number belongs is refused (with a message at
-    the field); everything else waits for submitting."""
+    the field); everything else waits for submitting. `expected` is the edit token of the page
+    it was typed on: the village head and the KPM share the draft, and a save from a page that
+    the other's save has overtaken is refused instead of overwriting it (lib.stale)."""
     values, errors = scorecard.clean_draft(period.kind, posted)
     if errors:
         raise ValidationError(errors)
     report = _current_open(village, period)
+    check_fresh(report, expected)
     if report is None:
         report = VillageReport(
             district_id=village.district_id, village=village, period=period, created_by=by
@@ -217,6 +250,7 @@ def save_draft(*, village: Village, period: ReportPeriod, posted, by) -> Village
             _("Laporan ini sudah terverifikasi dan terkunci. Buat koreksi untuk mengubahnya.")
         )
     report.data = values
+    report.updated_by = by
     report.save()
     return report
 
@@ -294,26 +328,26 @@ TRANSITIONS = {
 
 
 def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
-    """A conditional update: two clicks or two users cannot both succeed."""
+    """Two clicks or two users cannot both succeed: the row is locked and its status read under
+    the lock. (A conditional UPDATE is not enough here: for a camat or a village the scope adds
+    a join, Django makes the status guard part of an `id IN (subquery)`, and PostgreSQL, after
+    waiting for the other transaction, re-checks the row but not the subquery.)"""
     sources, target = TRANSITIONS[step]
+    locked = VillageReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if locked.status not in sources:
+        raise ValidationError(
+            _("Laporan ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
+        )
     now = timezone.now()
-    stamp: dict = {"updated_at": now}
+    stamp: dict = {"updated_at": now, "updated_by": by}
     if target == Status.SUBMITTED:
         stamp["submitted_at"] = now
+        if locked.first_submitted_at is None:
+            stamp["first_submitted_at"] = now
     else:
         stamp.update(decided_at=now, decided_by=by, remark=remark)
-    updated = VillageReport.objects.filter(pk=report.pk, status__in=sources).update(
-        status=target, **stamp
-    )
-    if not updated:
-        report.refresh_from_db()
-        raise ValidationError(
-            _("Laporan ini sudah berstatus %(status)s.") % {"status": report.get_status_display()}
-        )
-    if target == Status.SUBMITTED:
-        VillageReport.objects.filter(pk=report.pk, first_submitted_at__isnull=True).update(
-            first_submitted_at=now
-        )
+    VillageReport.objects.filter(pk=report.pk).update(status=target, **stamp)
+    report.status = locked.status
     ReportEvent.objects.create(
         report=report,
         district_id=report.district_id,
@@ -336,6 +370,19 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
 
 @transaction.atomic
 def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
+    """Send a report to the camat: from near the end of its period (`today` in the district's
+    time zone), and only when every rule of the form holds."""
+    if not report.period.is_open_for_sending(today):
+        raise ValidationError(
+            _(
+                "%(period)s baru dapat dikirim mulai %(date)s, menjelang akhir periodenya. "
+                "Sampai saat itu simpan sebagai draf."
+            )
+            % {
+                "period": report.period.label,
+                "date": formats.date_format(report.period.opens_on, "j F Y"),
+            }
+        )
     errors = errors_for_submit(report, today)
     if errors:
         raise ValidationError(errors)

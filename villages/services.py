@@ -203,6 +203,7 @@ def import_regions(rows: list[RegionRow], *, partial: bool = False) -> ImportRes
             for start in range(0, len(gone), BATCH):
                 model.objects.filter(id__in=gone[start : start + BATCH]).update(retired_at=now)
             result.retired += len(gone)
+    seed_default_agencies(ids[Level.DISTRICT].values())
     for level, model in LEVEL_MODELS.items():
         result.active[level] = model.objects.active().count()
     result.seconds = time.monotonic() - started
@@ -259,15 +260,30 @@ DEFAULT_AGENCIES = [
 ]
 
 
-def ensure_default_agencies(district: District) -> int:
-    """Seed the usual agencies once, when a district starts using the portal."""
+def seed_default_agencies(district_ids) -> int:
+    """The usual agencies for every district in `district_ids` that has none yet. A district
+    gets them when it is created (the region import), so that OPD staff can be invited before
+    anyone has opened the OPD page. Returns how many agencies were made."""
+    district_ids = list(district_ids)
+    # the region import runs nationally, outside any district's scope
     with scopes_disabled():
-        if Agency.objects.filter(district=district).exists():
-            return 0
-        Agency.objects.bulk_create(
-            [Agency(district=district, short_name=s, name=n) for s, n in DEFAULT_AGENCIES]
+        have = set(
+            Agency.objects.filter(district_id__in=district_ids)
+            .values_list("district_id", flat=True)
+            .distinct()
         )
-        return len(DEFAULT_AGENCIES)
+        rows = [
+            Agency(district_id=district_id, short_name=short, name=name)
+            for district_id in district_ids
+            if district_id not in have
+            for short, name in DEFAULT_AGENCIES
+        ]
+        Agency.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def ensure_default_agencies(district: District) -> int:
+    return seed_default_agencies([district.pk])
 
 
 def kecamatan_with_village_counts(district: District):

@@ -324,7 +324,7 @@ def test_a_village_head_reaches_only_his_village(client, world):
         other = reports.save_draft(
             village=a.other_village, period=period, posted=post(full_data()), by=None
         )
-        reports.submit_report(report=other, by=None, today=dt.date(2026, 3, 1))
+        reports.submit_report(report=other, by=None, today=dt.date(2026, 3, 25))
     client.force_login(a.users["village_head"])
     slug = a.district.slug
     urls = [
@@ -366,7 +366,7 @@ def test_a_camat_sees_only_his_kecamatan(client, world):
         other = reports.save_draft(
             village=a.other_village, period=period, posted=post(full_data()), by=None
         )
-        reports.submit_report(report=other, by=None, today=dt.date(2026, 3, 1))
+        reports.submit_report(report=other, by=None, today=dt.date(2026, 3, 25))
     client.force_login(a.users["camat"])
     slug = a.district.slug
     assert client.get(page(client, a, a.other_village, period)).status_code == 404

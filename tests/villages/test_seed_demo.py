@@ -120,9 +120,22 @@ def test_demo_districts_have_a_year_in_progress_and_a_scored_closed_year(client,
         assert returned.exists()
         assert all(t.reason for t in returned)
         assert Comment.objects.filter(deliverable__year_action__district_year=current).exists()
+        bappeda = User.objects.get(email=f"opd.staff.bappeda.{short}@demo.konvergensi.id")
         for year_action in current.actions.select_related("lead_agency"):
-            expected = staff if year_action.lead_agency.short_name == "DINKES" else admin
+            expected = staff if year_action.lead_agency.short_name == "DINKES" else bappeda
             assert list(year_action.responsible.all()) == [expected]
+        # the secretariat verifies what the agencies sent: never the sender himself
+        for verified in Transition.objects.filter(
+            deliverable__district=district, to_status="verified"
+        ):
+            sent = (
+                Transition.objects.filter(
+                    deliverable=verified.deliverable, to_status="submitted", at__lte=verified.at
+                )
+                .order_by("-at", "-id")
+                .first()
+            )
+            assert verified.actor == admin and sent.actor != admin
         evidence = Evidence.objects.filter(deliverable__district=district).first()
         with evidence.file.open("rb") as f:
             assert f.read(5) == b"%PDF-"

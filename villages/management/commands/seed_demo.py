@@ -147,6 +147,7 @@ class Command(BaseCommand):
             else list(kecamatan.villages.active().order_by("code")[:2])
         )
         dinkes = Agency.objects.get(district=district, short_name="DINKES")
+        bappeda = Agency.objects.get(district=district, short_name="BAPPEDA")
         short = spec["short"]
         names = PERSON_NAMES.get(short, PERSON_NAMES["sumedang"])
         people = [
@@ -169,6 +170,20 @@ class Command(BaseCommand):
             grant_membership(user=user, role=role, district=district, position=position, **scope)
             lines.append((role, district.slug, user.email))
             users[role] = user
+        # Bappeda staff fill in the actions the secretariat verifies: a verifier is another
+        # person than the sender (the district's setting, on by default)
+        user = self._user(
+            f"opd.staff.bappeda.{short}@demo.konvergensi.id", "Staf Bappeda", password
+        )
+        grant_membership(
+            user=user,
+            role=Role.OPD_STAFF,
+            district=district,
+            position="Staf Bidang Pemerintahan dan Pembangunan Manusia Bappeda",
+            agency=bappeda,
+        )
+        lines.append((Role.OPD_STAFF, district.slug, user.email))
+        users["bappeda_staff"] = user
         # a second village (not a focus village) with its own head and KPM
         village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
         for role, key, name, position in (
