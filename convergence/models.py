@@ -460,6 +460,8 @@ class BoardImport(models.Model):
     district_year = models.ForeignKey(DistrictYear, on_delete=models.CASCADE, related_name="+")
     file = models.FileField(upload_to="imports/board/")
     original_name = models.CharField(max_length=200)
+    # the preview worked out once at upload (convergence.imports.Plan.as_preview)
+    preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

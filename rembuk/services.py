@@ -12,7 +12,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -45,6 +45,11 @@ MAX_FILES = 100
 MAX_PLAN_ITEMS = 300
 MAX_BUDGET = 10**15  # rupiah; more than any district's whole budget
 THUMBNAIL_SIZE = 480
+# Self check-in without an invitation: at most this many walk-ins per session in any
+# WALK_IN_WINDOW (a hundred invited guests still check in freely); the view limits each
+# address too (rembuk.views.WALK_INS_PER_ADDRESS).
+WALK_INS_PER_WINDOW = 30
+WALK_IN_WINDOW = timedelta(minutes=10)
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; beyond that, decoding costs too much
 
 FILE_RULES = {
@@ -486,6 +491,31 @@ def remove_participant(participant: Participant, *, by):
 
 
 @transaction.atomic
+def remove_walk_ins(session: RembukSession, *, ids=None, by) -> int:
+    """Remove the session's walk-ins (participants without an invitation): those in `ids`, or
+    all of them when `ids` is None. Invited participants are never touched here. Returns how
+    many were removed; one audit event names them."""
+    session = _locked(session)
+    walk_ins = Participant.objects.filter(session=session, invited=False)
+    if ids is not None:
+        walk_ins = walk_ins.filter(pk__in=list(ids))
+    names = list(walk_ins.order_by("order").values_list("name", flat=True))
+    if not names:
+        return 0
+    walk_ins.delete()
+    record(
+        "rembuk_walk_ins_removed",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        count=len(names),
+        names=names[:100],
+    )
+    return len(names)
+
+
+@transaction.atomic
 def mark_attendance(participant: Participant, *, present: bool, by) -> Participant:
     """The organisers tick someone present or take the tick away. Ticking a participant who
     is already present keeps the time he arrived."""
@@ -528,12 +558,16 @@ def check_in(
     position: str = "",
     organisation: str = "",
     user=None,
+    walk_in_allowed: bool = True,
 ) -> Participant:
     """Self check-in from the QR code. Finds the participant by the logged-in user, else by
     name (ignoring case and spacing), else adds him as a walk-in (invited=False). Checking in
     twice changes nothing. Refused when the code does not match, when the organisers have
     closed self check-in, or outside the window (two hours before the start until the end of
-    that day in the district's time zone)."""
+    that day in the district's time zone). A new walk-in is also refused when the session
+    had WALK_INS_PER_WINDOW walk-ins in the last WALK_IN_WINDOW, or when the caller says so
+    (`walk_in_allowed`: the address has used its budget), so that whoever holds the code
+    cannot fill the list with made-up names."""
     if not secrets.compare_digest(str(code), session.checkin_code):
         raise ValidationError(_("Kode presensi tidak cocok."))
     session = _locked(session)
@@ -559,6 +593,21 @@ def check_in(
     now = timezone.now()
     if participant is None:
         _check_room(session, len(participants), 1)
+        recent = sum(
+            1
+            for p in participants
+            if not p.invited
+            and p.attendance == Attendance.SELF
+            and p.attended_at
+            and p.attended_at > now - WALK_IN_WINDOW
+        )
+        if not walk_in_allowed or recent >= WALK_INS_PER_WINDOW:
+            raise ValidationError(
+                _(
+                    "Terlalu banyak peserta tanpa undangan mencatat kehadiran dalam waktu singkat. "
+                    "Minta panitia mencatat kehadiran Anda."
+                )
+            )
         participant = Participant.objects.create(
             session=session,
             district_id=session.district_id,

@@ -1,8 +1,10 @@
 """Focus (lokus) villages: the Bupati's yearly decree, the villages it names and their figures.
 
 The list is kept from a picker, one entry at a time, or from a CSV/XLSX file. A file is read
-twice: once for the preview (`plan_focus_import`) and once inside the transaction that applies
-it (`apply_focus_import`); one error anywhere means nothing changes, and errors name the line.
+twice: once at upload for the preview, which is stored with the upload
+(`plan_focus_import(...).as_preview()` on the FocusImport row, so that showing the preview
+again reads nothing), and once inside the transaction that applies it
+(`apply_focus_import`); one error anywhere means nothing changes, and errors name the line.
 """
 
 import datetime as dt
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from lib import regioncodes
-from lib.tabular import TableError, read_rows
+from lib.tabular import TableError, read_rows, truncated_errors
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
 from .models import District, FocusDecree, FocusImport, FocusVillage, Village
@@ -47,6 +49,9 @@ MAX_FIGURES = 30
 MAX_FIGURE_LABEL = 80
 MAX_FIGURE_VALUE = 200
 MAX_CHILDREN = 2_147_483_647
+# A district has at most ~850 villages; a list longer than this is not a focus list.
+MAX_IMPORT_ROWS = 1_000
+MAX_IMPORT_UNCOMPRESSED = 20 * 1024 * 1024
 
 
 # --- Reading helpers ------------------------------------------------------------------------
@@ -296,6 +301,7 @@ class PlanRow:
 @dataclass
 class Plan:
     rows: int = 0
+    refused: str = ""  # the file as a whole cannot be read (type, size, too many rows)
     errors: list = field(default_factory=list)  # "baris N: …"
     added: list = field(default_factory=list)  # PlanRow
     changed: list = field(default_factory=list)  # PlanRow with changes
@@ -306,6 +312,46 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed)
+
+    def as_preview(self) -> dict:
+        """What the preview page shows, as JSON to store with the upload: the first errors
+        (MAX_LISTED_ERRORS) with their total, or the villages added, changed and removed."""
+        errors, more = truncated_errors([str(e) for e in self.errors])
+        return {
+            "rows": self.rows,
+            "errors": errors,
+            "error_count": len(self.errors),
+            "more_errors": more,
+            "added": [
+                {
+                    "line": r.line,
+                    "code": r.village.code,
+                    "name": r.village.name,
+                    "kecamatan": r.village.kecamatan.name,
+                }
+                for r in self.added
+            ],
+            "changed": [
+                {
+                    "line": r.line,
+                    "code": r.village.code,
+                    "name": r.village.name,
+                    "changes": [[str(label), old, new] for label, old, new in r.changes],
+                }
+                for r in self.changed
+            ],
+            "kept": len(self.kept),
+            "removed": [
+                {
+                    "code": e.village.code,
+                    "name": e.village.name,
+                    "kecamatan": e.village.kecamatan.name,
+                }
+                for e in self.removed
+            ],
+            "figure_columns": self.figure_columns,
+            "has_changes": self.has_changes,
+        }
 
 
 def _text(value) -> str:
@@ -395,8 +441,16 @@ def plan_focus_import(district: District, year: int, data: bytes, filename: str 
     ones become the village's "other figures", replacing the ones it had."""
     plan = Plan()
     try:
-        rows = list(read_rows(data, filename))
+        rows = list(
+            read_rows(
+                data,
+                filename,
+                max_rows=MAX_IMPORT_ROWS + 1,  # and the header
+                max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
+            )
+        )
     except TableError as exc:
+        plan.refused = str(exc)
         plan.errors.append(str(exc))
         return plan
     if not rows:

@@ -285,6 +285,8 @@ class FocusImport(models.Model):
     year = models.PositiveSmallIntegerField()
     file = models.FileField(upload_to=private_path)
     original_name = models.CharField(max_length=200)
+    # the preview worked out once at upload (villages.focus.Plan.as_preview)
+    preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
