@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from lib import text as limits
 from villages.models import Agency, District
 
 
@@ -293,7 +294,7 @@ class Deliverable(models.Model):
     due_date = models.DateField(_("tenggat"))
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     data = models.JSONField(default=dict, blank=True)
-    note = models.TextField(_("catatan"), blank=True)
+    note = models.TextField(_("catatan"), max_length=limits.NOTE, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -366,7 +367,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=2000, blank=True)
 
     objects = ScopedManager(district="district")
 
@@ -383,7 +384,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    text = models.TextField(_("komentar"))
+    text = models.TextField(_("komentar"), max_length=limits.NOTE)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(district="district")
@@ -428,7 +429,7 @@ class Grade(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=10, choices=Source)
     option = models.ForeignKey(GradeOption, on_delete=models.PROTECT, related_name="+")
-    justification = models.TextField(_("alasan"), blank=True)
+    justification = models.TextField(_("alasan"), max_length=limits.NOTE, blank=True)
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="+")
     graded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

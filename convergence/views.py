@@ -375,6 +375,9 @@ def deliverable_verify(request, deliverable_id):
 def deliverable_return(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     form = ReturnForm(request.POST)
+    if not form.is_valid() and "reason" in form.errors and request.POST.get("reason", "").strip():
+        messages.error(request, form.errors["reason"][0])  # too long: say so, change nothing
+        return _back(request, deliverable)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.return_deliverable(deliverable=deliverable, reason=reason, by=request.user)
@@ -394,6 +397,9 @@ def deliverable_comment(request, deliverable_id):
     ):
         raise PermissionDenied
     form = CommentForm(request.POST)
+    if not form.is_valid() and "text" in form.errors and request.POST.get("text", "").strip():
+        messages.error(request, form.errors["text"][0])  # too long: say so, change nothing
+        return _back(request, deliverable)
     try:
         services.add_comment(
             deliverable=deliverable,

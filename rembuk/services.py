@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib import text
 from lib.uploads import DOCX, JPEG, PDF, PNG, display_name, read_upload
 from villages.models import Agency, District, Kecamatan, Village
 
@@ -163,6 +164,14 @@ def creation_choices(access, district: District) -> CreationChoices:
 
 # --- Sessions -----------------------------------------------------------------------------------
 
+# characters (lib.text): the text a session keeps
+SESSION_TEXT = {
+    "title": 250,
+    "venue": 250,
+    "chair": 200,
+    "agenda": text.NOTE,
+    "minutes": text.MINUTES,
+}
 SESSION_FIELDS = ("title", "starts_at", "venue", "chair", "agenda", "minutes", "checkin_open")
 
 
@@ -214,18 +223,16 @@ def create_session(
     if year is None:
         year = starts_at.astimezone(district.tz).year
     _check_year(year)
+    given = {"title": title, "venue": venue, "chair": chair, "agenda": agenda, "minutes": minutes}
+    values = text.cleaned(**{k: (v, SESSION_TEXT[k]) for k, v in given.items()})
     session = RembukSession(
         district=district,
         level=level,
         kecamatan=kecamatan,
         village=village,
         year=year,
-        title=title.strip(),
         starts_at=starts_at,
-        venue=venue.strip(),
-        chair=chair.strip(),
-        agenda=agenda.strip(),
-        minutes=minutes.strip(),
+        **{k: v.strip() for k, v in values.items()},
         checkin_open=checkin_open,
         created_by=by,
     )
@@ -250,6 +257,9 @@ def update_session(session: RembukSession, *, by, **fields) -> list[str]:
     unknown = set(fields) - set(SESSION_FIELDS) - {"year"}
     if unknown:
         raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
+    fields.update(
+        text.cleaned(**{k: (v, SESSION_TEXT[k]) for k, v in fields.items() if k in SESSION_TEXT})
+    )
     session = (
         RembukSession.objects.select_for_update().select_related("district").get(pk=session.pk)
     )
@@ -300,12 +310,15 @@ class ParticipantLine:
 _NUMBERING = re.compile(r"^\d{1,3}[.)]\s+")
 
 
-def parse_participant_lines(text: str) -> tuple[list[ParticipantLine], list[str]]:
+def parse_participant_lines(pasted: str) -> tuple[list[ParticipantLine], list[str]]:
     """Lines of "name; position; organisation". A tab separates too (rows pasted from a
     spreadsheet) and a leading "12." or "12)" is dropped (a numbered list pasted from a
     document). Returns the lines and one message per bad line."""
     lines, errors = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    raw_lines = text.strip_bidi(pasted).splitlines()
+    if len(raw_lines) > MAX_PARTICIPANTS:
+        return [], [_("Paling banyak %(max)d baris sekali tempel.") % {"max": MAX_PARTICIPANTS}]
+    for number, raw in enumerate(raw_lines, start=1):
         line = _NUMBERING.sub("", raw.strip())
         if not line:
             continue
@@ -576,9 +589,9 @@ def check_in(
         raise ValidationError(str(CHECKIN_REFUSED[state]))
     if user is not None and not user.is_authenticated:
         user = None
-    name = " ".join(name.split())
-    position = " ".join(position.split())[:200]
-    organisation = " ".join(organisation.split())[:200]
+    name = " ".join(text.strip_bidi(name).split())
+    position = " ".join(text.strip_bidi(position).split())[:200]
+    organisation = " ".join(text.strip_bidi(organisation).split())[:200]
     participants = list(Participant.objects.filter(session=session))
     participant = None
     if user is not None:
@@ -684,7 +697,7 @@ def store_file(session: RembukSession, *, upload, kind: str, caption: str = "", 
         raise ValidationError(_("Jenis berkas tidak dikenal.")) from exc
     if upload is None:
         raise ValidationError(_("Pilih berkas yang akan diunggah."))
-    caption = " ".join(caption.split())
+    caption = " ".join(text.strip_bidi(caption).split())
     if len(caption) > 200:
         raise ValidationError(_("Keterangan paling banyak 200 huruf."))
     session = _locked(session)
@@ -767,7 +780,9 @@ def _check_plan_item(item: PlanItem, session: RembukSession):
         raise ValidationError({"lead_agency": _("Pilih OPD daerah ini.")})
     if item.budget is not None and not 0 <= item.budget < MAX_BUDGET:
         raise ValidationError({"budget": _("Isi anggaran dalam rupiah, 0 atau lebih.")})
-    item.activity = " ".join((item.activity or "").split())
+    for name in ("activity", "fund_source", "target_indicator", "timeframe"):
+        setattr(item, name, text.strip_bidi(getattr(item, name) or ""))
+    item.activity = " ".join(item.activity.split())
     item.full_clean(exclude=["session", "district", "villages"])
 
 

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
-from lib import regioncodes
+from lib import regioncodes, text
 from lib.tabular import TableError, read_rows, truncated_errors
+from lib.text import strip_bidi
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
 from .models import District, FocusDecree, FocusImport, FocusVillage, Village
@@ -130,7 +131,7 @@ def create_decree(
             decree = FocusDecree.objects.create(
                 district=district,
                 year=year,
-                number=number.strip(),
+                number=text.clean_one(number, 120).strip(),
                 signed_on=signed_on,
                 updated_by=by,
             )
@@ -153,9 +154,9 @@ def update_decree(
 ) -> FocusDecree:
     """Change the decree's number and date and, when given, replace its scan. A refused scan
     refuses the whole change."""
+    number = text.clean_one(number, 120).strip()
     scan_data = _read_scan(scan) if scan is not None else None
     changed = []
-    number = number.strip()
     if number != decree.number:
         decree.number = number
         changed.append("number")
@@ -253,13 +254,23 @@ def update_focus_entry(
         raise ValidationError(_("Prevalensi harus antara 0 dan 100."))
     if stunted_children is not None and stunted_children < 0:
         raise ValidationError(_("Jumlah balita stunting tidak boleh negatif."))
+    texts = text.cleaned(prevalence_source=(prevalence_source, 120), note=(note, 300))
+    if figures is not None:
+        figures = {strip_bidi(str(k)): strip_bidi(str(v)) for k, v in figures.items()}
+        if len(figures) > MAX_FIGURES or any(
+            len(k) > MAX_FIGURE_LABEL or len(v) > MAX_FIGURE_VALUE for k, v in figures.items()
+        ):
+            raise ValidationError(
+                _("Paling banyak %(n)s data lain, judul %(label)s dan isi %(value)s karakter.")
+                % {"n": MAX_FIGURES, "label": MAX_FIGURE_LABEL, "value": MAX_FIGURE_VALUE}
+            )
     entry.prevalence = prevalence
-    entry.prevalence_source = prevalence_source.strip()
+    entry.prevalence_source = texts["prevalence_source"].strip()
     entry.stunted_children = stunted_children
-    entry.note = note.strip()
+    entry.note = texts["note"].strip()
     fields = ["prevalence", "prevalence_source", "stunted_children", "note"]
     if figures is not None:
-        entry.figures = {str(k): str(v) for k, v in figures.items()}
+        entry.figures = figures
         fields.append("figures")
     entry.save(update_fields=fields)
     record(
@@ -357,6 +368,8 @@ class Plan:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = strip_bidi(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):

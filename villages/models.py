@@ -372,7 +372,7 @@ class VillageReport(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default="draft")
     data = models.JSONField(default=dict, blank=True)
-    remark = models.TextField(_("catatan camat"), blank=True)
+    remark = models.TextField(_("catatan camat"), max_length=2000, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -426,7 +426,7 @@ class ReportEvent(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     from_status = models.CharField(max_length=10, choices=ReportStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=ReportStatus.choices)
-    remark = models.TextField(blank=True)
+    remark = models.TextField(max_length=2000, blank=True)
     actor = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
