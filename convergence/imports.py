@@ -113,7 +113,7 @@ def plan_import(district_year: DistrictYear, data: bytes) -> Plan:  # noqa: C901
         rows = list(
             read_rows(
                 data,
-                max_rows=MAX_IMPORT_ROWS + 1,  # and the header
+                max_rows=MAX_IMPORT_ROWS,  # lines, the header included
                 max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
             )
         )

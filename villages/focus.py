@@ -458,7 +458,7 @@ def plan_focus_import(district: District, year: int, data: bytes, filename: str 
             read_rows(
                 data,
                 filename,
-                max_rows=MAX_IMPORT_ROWS + 1,  # and the header
+                max_rows=MAX_IMPORT_ROWS,  # lines, the header included
                 max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
             )
         )
