@@ -2,18 +2,15 @@
 
 from django_scopes import scopes_disabled
 
+from lib.ratelimit import client_ip as lib_client_ip
+
 from .models import AuditEvent
 
 
 def client_ip(request) -> str | None:
     if request is None:
         return None
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request) or None
-    except Exception:  # an unparsable proxy header must not break the action being audited
-        return request.META.get("REMOTE_ADDR")
+    return lib_client_ip(request) or None
 
 
 def record(action: str, *, actor=None, district=None, target: str = "", request=None, **data):

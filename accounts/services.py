@@ -15,6 +15,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from lib.text import strip_bidi
+
 from .audit import record
 from .models import DISTRICT_ROLES, Invitation, Membership, Role, User
 
@@ -76,12 +78,12 @@ def invite_member(
     invitation = Invitation.objects.create(
         district=district,
         email=email,
-        full_name=full_name,
+        full_name=strip_bidi(full_name),
         role=role,
         agency=agency,
         kecamatan=kecamatan,
         village=village,
-        position=position,
+        position=strip_bidi(position),
         token_hash=token_hash,
         invited_by=by,
         expires_at=timezone.now() + timedelta(hours=settings.INVITATION_TTL_HOURS),
@@ -140,7 +142,9 @@ def accept_invitation(
         if user is None:
             if User.objects.filter(email__iexact=invitation.email).exists():
                 raise ValueError("account exists: log in first")
-            user = User(email=invitation.email, full_name=full_name or invitation.full_name)
+            user = User(
+                email=invitation.email, full_name=strip_bidi(full_name) or invitation.full_name
+            )
             validate_password(password, user)
             user.set_password(password)
             user.save()
@@ -201,7 +205,7 @@ def change_membership(
     membership.agency = agency
     membership.kecamatan = kecamatan
     membership.village = village
-    membership.position = position
+    membership.position = strip_bidi(position)
     membership.full_clean()
     membership.save()
     record(
@@ -251,7 +255,7 @@ def grant_membership(
         agency=agency,
         kecamatan=kecamatan,
         village=village,
-        defaults={"position": position},
+        defaults={"position": strip_bidi(position)},
     )
     if created:
         membership.full_clean()

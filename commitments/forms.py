@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from lib import text
 from rembuk.models import Level
 
 from .models import FollowUpStatus, Template
@@ -13,16 +14,22 @@ class ContentForm(forms.Form):
     title = forms.CharField(label=_("Judul"), max_length=300)
     preamble = forms.CharField(
         label=_("Pembukaan"),
+        max_length=text.NOTE,
         help_text=_("{hari}, {tanggal} dan {tempat} diisi dari tanggal dan tempat di bawah."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     points = forms.CharField(
         label=_("Butir komitmen"),
+        # 40 points of at most text.LINE characters; each point is checked by the service
+        max_length=40 * (text.LINE + 8),
         help_text=_("Satu butir per baris; nomor dibuat otomatis."),
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     closing = forms.CharField(
-        label=_("Penutup"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Penutup"),
+        required=False,
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     place = forms.CharField(label=_("Tempat penandatanganan"), max_length=120)
     signed_on = forms.DateField(label=_("Tanggal"), widget=DATE_WIDGET)
@@ -108,7 +115,10 @@ class ProgressForm(forms.Form):
         ],
     )
     note = forms.CharField(
-        label=_("Catatan kemajuan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Catatan kemajuan"),
+        required=False,
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     upload = forms.FileField(label=_("Bukti"), required=False)
 
@@ -120,7 +130,10 @@ class VerdictForm(forms.Form):
         choices=[("1", _("Terima")), ("0", _("Kembalikan"))],
     )
     verdict = forms.CharField(
-        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Catatan"),
+        required=False,
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

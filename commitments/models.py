@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from lib import text as limits
 from rembuk.models import Level, LevelQuerySet, level_matches_area
 from villages.models import Agency, District, Kecamatan, Village
 
@@ -99,9 +100,9 @@ class DocumentVersion(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(_("judul"), max_length=300)
-    preamble = models.TextField(_("pembukaan"))
+    preamble = models.TextField(_("pembukaan"), max_length=limits.NOTE)
     points = models.JSONField(_("butir komitmen"), default=list)
-    closing = models.TextField(_("penutup"), blank=True)
+    closing = models.TextField(_("penutup"), max_length=limits.NOTE, blank=True)
     place = models.CharField(_("tempat"), max_length=120)
     signed_on = models.DateField(_("tanggal"))
     created_by = models.ForeignKey(
@@ -327,7 +328,7 @@ class FollowUp(models.Model):
     )
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     point = models.PositiveSmallIntegerField(_("butir"))
-    text = models.TextField(_("komitmen"))
+    text = models.TextField(_("komitmen"), max_length=limits.LINE)
     owner_agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
@@ -351,7 +352,7 @@ class FollowUp(models.Model):
         choices=FollowUpStatus.choices,
         default=FollowUpStatus.NOT_STARTED,
     )
-    progress_note = models.TextField(_("catatan kemajuan"), blank=True)
+    progress_note = models.TextField(_("catatan kemajuan"), max_length=limits.NOTE, blank=True)
     verifier = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,
@@ -360,7 +361,7 @@ class FollowUp(models.Model):
         related_name="+",
         verbose_name=_("verifikator"),
     )
-    verdict = models.TextField(_("catatan verifikator"), blank=True)
+    verdict = models.TextField(_("catatan verifikator"), max_length=limits.NOTE, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
+from lib import text
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
@@ -42,6 +43,11 @@ PAPER_KINDS = (PDF, PNG, JPEG)
 PAPER_REFUSED = _("Lembar bertanda tangan harus PDF atau gambar PNG/JPEG.")
 # documents with more signatories than this render their PDF in a Celery job with progress
 INLINE_RENDER_LIMIT = 30
+# wording limits (characters; lib.text for the shared ones) and the signatory columns' sizes
+TITLE_MAX = 300
+PLACE_MAX = 120
+MAX_POINTS = 40
+SIGNATORY_LIMITS = {"position": 200, "name": 200, "rank": 120, "organisation": 200}
 SIGN_ATTEMPTS = 5  # wrong passwords or codes per user within SIGN_LOCK_SECONDS
 SIGN_LOCK_SECONDS = 15 * 60
 
@@ -99,20 +105,41 @@ def _version_is_signed(version: DocumentVersion) -> bool:
     return Signature.objects.filter(signatory__version=version).exists()
 
 
-def _check_content(*, title, preamble, points, place):
+def _check_content(*, title, preamble, points, closing, place) -> dict:
+    """The wording cleaned (lib.text: no direction overrides, within the limits), or one
+    ValidationError naming every field that is wrong."""
     errors = {}
-    if not (title or "").strip():
-        errors["title"] = _("Judul wajib diisi.")
-    if not (preamble or "").strip():
-        errors["preamble"] = _("Pembukaan wajib diisi.")
+    values = {}
+    limits = {"title": TITLE_MAX, "preamble": text.NOTE, "closing": text.NOTE, "place": PLACE_MAX}
+    given = {"title": title, "preamble": preamble, "closing": closing, "place": place}
+    for name, value in given.items():
+        values[name] = text.strip_bidi(value or "").strip()
+        if len(values[name]) > limits[name]:
+            errors[name] = text.too_long(limits[name], len(values[name]))
+    points = [text.strip_bidi(p).strip() for p in points]
+    required = {
+        "title": _("Judul wajib diisi."),
+        "preamble": _("Pembukaan wajib diisi."),
+        "place": _("Tempat wajib diisi."),
+    }
+    for name, message in required.items():
+        if name not in errors and not values[name]:
+            errors[name] = message
     if not points:
         errors["points"] = _("Tulis paling sedikit satu butir komitmen.")
-    elif len(points) > 40:
-        errors["points"] = _("Paling banyak 40 butir.")
-    if not (place or "").strip():
-        errors["place"] = _("Tempat wajib diisi.")
+    elif len(points) > MAX_POINTS:
+        errors["points"] = _("Paling banyak %(n)s butir.") % {"n": MAX_POINTS}
+    else:
+        for number, point in enumerate(points, start=1):
+            if len(point) > text.LINE:
+                errors["points"] = _("Butir %(n)s: %(error)s") % {
+                    "n": number,
+                    "error": text.too_long(text.LINE, len(point)),
+                }
+                break
     if errors:
         raise ValidationError(errors)
+    return {**values, "points": points}
 
 
 @transaction.atomic
@@ -133,7 +160,9 @@ def create_document(
     signed_on: date,
     by,
 ) -> CommitmentDocument:
-    _check_content(title=title, preamble=preamble, points=points, place=place)
+    content = _check_content(
+        title=title, preamble=preamble, points=points, closing=closing, place=place
+    )
     if village is not None:
         kecamatan = village.kecamatan
     document = CommitmentDocument.objects.create(
@@ -150,15 +179,11 @@ def create_document(
         document=document,
         district=district,
         number=1,
-        title=title.strip(),
-        preamble=preamble.strip(),
-        points=points,
-        closing=(closing or "").strip(),
-        place=place.strip(),
+        **content,
         signed_on=signed_on,
         created_by=by,
     )
-    record("commitment_created", actor=by, district=district, target=title[:120])
+    record("commitment_created", actor=by, district=district, target=content["title"][:120])
     return document
 
 
@@ -243,18 +268,13 @@ def update_content(
 ) -> DocumentVersion:
     """Change the wording. Unchanged wording changes nothing (no new version). Wording typed on
     a page that someone else's change has overtaken (`expected`, lib.stale) is refused."""
-    _check_content(title=title, preamble=preamble, points=points, place=place)
+    content = _check_content(
+        title=title, preamble=preamble, points=points, closing=closing, place=place
+    )
     document = _lock(document)
     current = document.versions.select_related("updated_by").order_by("-number").first()
     check_fresh(current, expected)
-    fields = {
-        "title": title.strip(),
-        "preamble": preamble.strip(),
-        "points": points,
-        "closing": (closing or "").strip(),
-        "place": place.strip(),
-        "signed_on": signed_on,
-    }
+    fields = {**content, "signed_on": signed_on}
     if all(getattr(current, k) == v for k, v in fields.items()):
         return current
     version = _working_version(document, by=by)
@@ -272,9 +292,16 @@ def _touch(version: DocumentVersion, *, by) -> None:
 
 def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=None) -> dict:
     errors = {}
-    if not (position or "").strip():
+    given = {"position": position, "name": name, "rank": rank, "organisation": organisation}
+    values = {k: text.strip_bidi(v or "").strip() for k, v in given.items()}
+    for field, value in values.items():
+        limit = SIGNATORY_LIMITS[field]
+        if len(value) > limit:
+            errors[field] = text.too_long(limit, len(value))
+    position, name, rank, organisation = (values[k] for k in given)
+    if "position" not in errors and not position:
         errors["position"] = _("Jabatan wajib diisi.")
-    if not (name or "").strip():
+    if "name" not in errors and not name:
         errors["name"] = _("Nama wajib diisi.")
     try:
         nip = clean_nip(nip)
@@ -283,11 +310,11 @@ def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=
     if errors:
         raise ValidationError(errors)
     return {
-        "position": position.strip(),
-        "name": name.strip(),
-        "rank": (rank or "").strip(),
+        "position": position,
+        "name": name,
+        "rank": rank,
         "nip": nip,
-        "organisation": (organisation or "").strip(),
+        "organisation": organisation,
         "user": user,
     }
 
@@ -758,6 +785,7 @@ def may_verify(access, user, follow_up: FollowUp) -> bool:
 
 @transaction.atomic
 def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None, by) -> FollowUp:
+    note = text.clean_one(note, text.NOTE, "note")
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.status == FollowUpStatus.VERIFIED:
         raise ValidationError(_("Komitmen ini sudah diverifikasi dan terkunci."))
@@ -796,6 +824,7 @@ def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None,
 
 @transaction.atomic
 def verify_follow_up(follow_up: FollowUp, *, accept: bool, verdict: str, by) -> FollowUp:
+    verdict = text.clean_one(verdict, text.NOTE, "verdict")
     follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
     if follow_up.status == FollowUpStatus.VERIFIED:
         raise ValidationError(_("Komitmen ini sudah diverifikasi."))

@@ -19,6 +19,7 @@ from accounts.models import Membership, Role, User
 from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
 from lib import stale
+from lib.ratelimit import limited
 from lib.uploads import PDF, private_file_response, read_upload
 from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices, may_manage
@@ -960,20 +961,10 @@ def follow_up_list(request):
 VERIFY_CHECKS = 30  # uploads per address per 10 minutes
 
 
-def _too_many_checks(request) -> bool:
-    """A plain per-address budget, so that the public page cannot be used to hash files in
-    bulk or to load the server."""
-    from django.core.cache import cache
-
-    key = "commitment-verify:" + request.META.get("REMOTE_ADDR", "")
-    cache.add(key, 0, 600)
-    try:
-        return cache.incr(key) > VERIFY_CHECKS
-    except ValueError:
-        return False
-
-
 @public_view(methods=("GET", "HEAD", "POST"))
+# a plain per-address budget, counted before the upload is read, so that the public page
+# cannot be used to hash files in bulk or to load the server
+@limited("commitment-verify", limit=VERIFY_CHECKS, seconds=600)
 @cache_control(private=True, no_store=True)
 def commitment_verify(request, token):
     """What anyone holding the paper may learn: title, district, date, who signed when, and
@@ -997,9 +988,7 @@ def commitment_verify(request, token):
     form = VerifyUploadForm()
     if request.method == "POST":
         form = VerifyUploadForm(request.POST, request.FILES)
-        if _too_many_checks(request):
-            form.add_error(None, _("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi nanti."))
-        elif form.is_valid():
+        if form.is_valid():
             try:
                 data, _kind = read_upload(
                     form.cleaned_data["pdf"], kinds=(PDF,), refused=_("Unggah berkas PDF.")

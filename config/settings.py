@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.LanguageMiddleware",
+    # before CSRF checking, which reads a POST's body: size caps and per-address limits
+    "lib.ratelimit.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,18 +153,35 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 24 * 3600
 INVITATION_TTL_HOURS = 24
 
-# Redis: cache (rate limits, TOTP replay protection) and Celery broker.
+# The cache holds rate limits and TOTP replay protection, so it must be shared by every
+# process: Redis when REDIS_URL is set, falling back to the database cache while Redis does
+# not answer (lib/cache.py); the database cache alone without Redis. The table is made by a
+# migration (accounts 00xx_cache_table), so `migrate` is all a fresh machine needs.
 REDIS_URL = env("REDIS_URL")
+CACHE_TABLE = "konvergensi_cache"
+CACHES = {
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "konvergensi"),
+        # rate-limit windows are minutes long; cull expired rows now and then
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+    }
+}
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "konvergensi"),
-        }
+    CACHES["default"] = {
+        "BACKEND": "lib.cache.FailoverCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "konvergensi"),
+        "OPTIONS": {
+            "FALLBACK": "database",
+            "RETRY_AFTER": 30,
+            "socket_connect_timeout": 1,
+            "socket_timeout": 2,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = CACHES["database"]
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "account_login"
@@ -182,7 +201,11 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
-ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+# How many proxies of ours stand in front (docker-compose.yml: one). lib.ratelimit.client_ip
+# takes the client address that many hops from the right of X-Forwarded-For, for every rate
+# limit and the audit log; allauth asks it too (accounts.adapter), and gets the same count.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Konvergensi"
 # allauth offers MFA; accounts.middleware.MfaRequiredMiddleware enforces it for the roles
@@ -237,6 +260,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# A request whose declared size is over this is refused before its body is read
+# (lib.ratelimit.RequestGuardMiddleware): one upload and the form around it.
+MAX_REQUEST_BYTES = int(env("MAX_REQUEST_BYTES", str(MAX_UPLOAD_BYTES + 1024 * 1024)))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Security headers. Content Security Policy without inline scripts or styles.

@@ -1,11 +1,12 @@
 """The board as XLSX or CSV. User text never becomes a formula in a spreadsheet."""
 
-import csv
 import io
 
 from django.utils import timezone
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from lib.tabular import csv_bytes, safe_cell
+
+__all__ = ["HEADER", "board_file", "board_rows", "safe_cell"]
 
 HEADER = [
     "aksi",
@@ -22,13 +23,6 @@ HEADER = [
     "diverifikasi",
     "catatan",
 ]
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _local(moment):
@@ -58,14 +52,9 @@ def board_rows(rows, today):
 
 
 def board_file(district_year, rows, today, fmt: str) -> tuple[bytes, str]:
-    data = [[safe_cell(c) for c in r] for r in board_rows(rows, today)]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(HEADER)
-        writer.writerows(data)
-        # BOM so that Excel opens Indonesian text as UTF-8
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+        return csv_bytes(HEADER, board_rows(rows, today)), "text/csv; charset=utf-8"
+    data = [[safe_cell(c) for c in r] for r in board_rows(rows, today)]
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

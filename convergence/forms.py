@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib.text import strip_form_text
 from villages.models import Agency
 
 from .models import Framework, Status
@@ -112,6 +113,9 @@ class AgencyForm(forms.ModelForm):
     def __init__(self, *args, district, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district
+
+    def clean(self):
+        return strip_form_text(super().clean())
 
     def clean_short_name(self):
         value = self.cleaned_data["short_name"].strip().upper()

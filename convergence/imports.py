@@ -1,7 +1,9 @@
 """Bulk update of deliverable metadata from CSV/XLSX: the board's own export, edited.
 
-The file is read twice: once for the preview (`plan_import`), once inside the transaction that
-applies it (`apply_import`). Any error anywhere means nothing changes; errors name the line.
+The file is read twice: once at upload for the preview, which is stored with the upload
+(`plan_import(...).as_preview()` on the BoardImport row, so that showing the preview again
+reads nothing), once inside the transaction that applies it (`apply_import`). Any error
+anywhere means nothing changes; errors name the line.
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
-from lib.tabular import TableError, read_rows
+from lib.tabular import TableError, read_rows, truncated_errors
 from villages.models import Agency
 
 from .models import BoardImport, Deliverable, DistrictYear, YearAction
@@ -30,6 +32,9 @@ COLUMNS = [
     ("catatan", gettext_lazy("catatan keluaran")),
 ]
 REQUIRED = {"aksi", "keluaran"}
+# A year has a few dozen deliverables; a file longer than this is not the board.
+MAX_IMPORT_ROWS = 1_000
+MAX_IMPORT_UNCOMPRESSED = 20 * 1024 * 1024
 DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
@@ -47,11 +52,27 @@ class Plan:
     changes: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # (line, message)
     rows: int = 0
+    refused: str = ""  # the file as a whole cannot be read (type, size, too many rows)
     # what apply_import writes
     due: dict = field(default_factory=dict)  # deliverable -> date
     notes: dict = field(default_factory=dict)  # deliverable -> text
     agencies: dict = field(default_factory=dict)  # year_action -> agency
     responsible: dict = field(default_factory=dict)  # year_action -> [users]
+
+    def as_preview(self) -> dict:
+        """What the preview page shows, as JSON to store with the upload: the first errors
+        (MAX_LISTED_ERRORS) with their total, or the changes."""
+        errors, more = truncated_errors([[line, str(message)] for line, message in self.errors])
+        return {
+            "rows": self.rows,
+            "errors": errors,
+            "error_count": len(self.errors),
+            "more_errors": more,
+            "changes": [
+                {"line": c.line, "what": c.what, "field": c.field, "old": c.old, "new": c.new}
+                for c in self.changes
+            ],
+        }
 
 
 def _text(value) -> str:
@@ -89,8 +110,15 @@ def plan_import(district_year: DistrictYear, data: bytes) -> Plan:  # noqa: C901
         plan.errors.append((0, _("Tahun ini sudah dikunci.")))
         return plan
     try:
-        rows = list(read_rows(data))
+        rows = list(
+            read_rows(
+                data,
+                max_rows=MAX_IMPORT_ROWS,  # lines, the header included
+                max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
+            )
+        )
     except TableError as exc:
+        plan.refused = str(exc)
         plan.errors.append((0, str(exc)))
         return plan
     if not rows:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from lib import text as limits
 from villages.models import Agency, District
 
 
@@ -301,7 +302,7 @@ class Deliverable(models.Model):
     due_date = models.DateField(_("tenggat"))
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     data = models.JSONField(default=dict, blank=True)
-    note = models.TextField(_("catatan"), blank=True)
+    note = models.TextField(_("catatan"), max_length=limits.NOTE, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -377,7 +378,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=2000, blank=True)
 
     objects = ScopedManager(district="district")
 
@@ -394,7 +395,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    text = models.TextField(_("komentar"))
+    text = models.TextField(_("komentar"), max_length=limits.NOTE)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(district="district")
@@ -439,7 +440,7 @@ class Grade(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=10, choices=Source)
     option = models.ForeignKey(GradeOption, on_delete=models.PROTECT, related_name="+")
-    justification = models.TextField(_("alasan"), blank=True)
+    justification = models.TextField(_("alasan"), max_length=limits.NOTE, blank=True)
     evidence = models.ManyToManyField(Evidence, blank=True, related_name="+")
     graded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -471,6 +472,8 @@ class BoardImport(models.Model):
     district_year = models.ForeignKey(DistrictYear, on_delete=models.CASCADE, related_name="+")
     file = models.FileField(upload_to="imports/board/")
     original_name = models.CharField(max_length=200)
+    # the preview worked out once at upload (convergence.imports.Plan.as_preview)
+    preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -23,6 +23,7 @@ from django_scopes import scope, scopes_disabled
 from accounts.audit import record
 from accounts.models import Membership, Role
 from lib.stale import check_fresh
+from lib.text import NOTE, clean_one, strip_bidi, too_long
 from lib.uploads import display_name, read_upload
 from villages.models import Agency, District
 
@@ -308,7 +309,7 @@ def remove_evidence(*, evidence: Evidence, by):
 
 def clean_field_value(field: dict, raw: str):
     """A structured field's value as stored (text), or a ValidationError in plain words."""
-    raw = (raw or "").strip()
+    raw = strip_bidi(raw or "").strip()
     if not raw:
         return ""
     kind = field["type"]
@@ -354,25 +355,30 @@ def save_data(
             data[spec["key"]] = clean_field_value(spec, values.get(spec["key"], ""))
         except ValidationError as exc:
             errors[spec["key"]] = f"{spec['label']}: {exc.messages[0]}"
+    note = strip_bidi(note or "").strip()
+    if len(note) > NOTE:
+        errors["note"] = f"{_('Catatan')}: {too_long(NOTE, len(note))}"
     if errors:
         raise ValidationError(errors)
     deliverable.data = data
-    deliverable.note = note.strip()[:5000]
+    deliverable.note = note
     deliverable.updated_by = by
     deliverable.save(update_fields=["data", "note", "updated_at", "updated_by"])
 
 
 @transaction.atomic
 def add_comment(*, deliverable: Deliverable, text: str, by) -> Comment:
-    text = text.strip()
+    text = clean_one(text, NOTE, "text").strip()
     if not text:
         raise ValidationError(_("Komentar kosong."))
     return Comment.objects.create(
-        district=deliverable.district, deliverable=deliverable, author=by, text=text[:5000]
+        district=deliverable.district, deliverable=deliverable, author=by, text=text
     )
 
 
 # --- Transitions ----------------------------------------------------------------------------
+
+RETURN_REASON_MAX = 2000  # characters
 
 TRANSITIONS = {
     "submit": ((Status.DRAFT, Status.RETURNED), Status.SUBMITTED),
@@ -458,10 +464,10 @@ def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
 
 @transaction.atomic
 def return_deliverable(*, deliverable: Deliverable, reason: str, by) -> Deliverable:
-    reason = (reason or "").strip()
+    reason = clean_one(reason, RETURN_REASON_MAX, "reason").strip()
     if not reason:
         raise ValidationError(_("Tuliskan alasan pengembalian agar OPD tahu apa yang diperbaiki."))
-    return _move(deliverable, "return", by=by, reason=reason[:2000])
+    return _move(deliverable, "return", by=by, reason=reason)
 
 
 # --- The board ------------------------------------------------------------------------------
@@ -803,7 +809,7 @@ def grade_indicator(
         or indicator.action.framework_id != district_year.framework_id
     ):
         raise ValidationError(_("Pilihan nilai tidak sesuai dengan indikator."))
-    justification = (justification or "").strip()
+    justification = clean_one(justification, NOTE, "justification").strip()
     if source == Grade.Source.SELF and not justification:
         raise ValidationError(_("Tuliskan alasan penilaian untuk indikator ini."))
     evidence = list(evidence)
@@ -818,7 +824,7 @@ def grade_indicator(
         source=source,
         defaults={
             "option": option,
-            "justification": justification[:5000],
+            "justification": justification,
             "graded_by": by,
             "graded_at": timezone.now(),
         },

@@ -417,6 +417,9 @@ def deliverable_verify(request, deliverable_id):
 def deliverable_return(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     form = ReturnForm(request.POST)
+    if not form.is_valid() and "reason" in form.errors and request.POST.get("reason", "").strip():
+        messages.error(request, form.errors["reason"][0])  # too long: say so, change nothing
+        return _back(request, deliverable)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.return_deliverable(deliverable=deliverable, reason=reason, by=request.user)
@@ -437,6 +440,9 @@ def deliverable_comment(request, deliverable_id):
     ):
         raise PermissionDenied
     form = CommentForm(request.POST)
+    if not form.is_valid() and "text" in form.errors and request.POST.get("text", "").strip():
+        messages.error(request, form.errors["text"][0])  # too long: say so, change nothing
+        return _back(request, deliverable)
     try:
         services.add_comment(
             deliverable=deliverable,
@@ -453,26 +459,33 @@ def deliverable_comment(request, deliverable_id):
 
 @district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
 def board_import(request, year):
+    """Upload a file: it is read once, here; the preview it leads to is stored with it."""
     from . import imports
 
     district_year = _year(request, year)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = BoardImport(
-            district=request.district,
-            district_year=district_year,
-            original_name=upload.name[:200],
-            created_by=request.user,
-        )
-        job.file.save("impor", upload, save=False)
-        job.save()
-        return redirect(
-            "board_import_preview",
-            district_slug=request.district.slug,
-            year=year,
-            board_import_id=job.pk,
-        )
+        plan = imports.plan_import(district_year, upload.read())
+        if plan.refused:
+            form.add_error("file", plan.refused)
+        else:
+            upload.seek(0)
+            job = BoardImport(
+                district=request.district,
+                district_year=district_year,
+                original_name=upload.name[:200],
+                preview=plan.as_preview(),
+                created_by=request.user,
+            )
+            job.file.save("impor", upload, save=False)
+            job.save()
+            return redirect(
+                "board_import_preview",
+                district_slug=request.district.slug,
+                year=year,
+                board_import_id=job.pk,
+            )
     return render(
         request,
         "convergence/board_import.html",
@@ -482,23 +495,27 @@ def board_import(request, year):
 
 @district_view("convergence.manage", methods=("GET", "HEAD", "POST"))
 def board_import_preview(request, year, board_import_id):
+    """The preview stored at upload (the file is not read again), and its confirmation, which
+    plans the file once more inside the transaction that applies it."""
     from . import imports
 
     district_year = _year(request, year)
     job = get_object_or_404(
         BoardImport, district=request.district, district_year=district_year, pk=board_import_id
     )
-    with job.file.open("rb") as handle:
-        data = handle.read()
-    plan = imports.plan_import(district_year, data)
-    if request.method == "POST" and job.applied_at is None and not plan.errors:
+    if not job.preview:  # uploaded before previews were stored
+        with job.file.open("rb") as handle:
+            job.preview = imports.plan_import(district_year, handle.read()).as_preview()
+        job.save(update_fields=["preview"])
+    plan = job.preview
+    if request.method == "POST" and job.applied_at is None and not plan["error_count"]:
         try:
-            imports.apply_import(job, by=request.user)
+            applied = imports.apply_import(job, by=request.user)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
         else:
             messages.success(
-                request, _("%(n)s keluaran diperbarui dari berkas.") % {"n": len(plan.changes)}
+                request, _("%(n)s keluaran diperbarui dari berkas.") % {"n": len(applied.changes)}
             )
             return redirect("board", district_slug=request.district.slug, year=year)
     return render(

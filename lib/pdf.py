@@ -12,7 +12,8 @@ import threading
 
 from django.utils.translation import gettext as _
 
-from lib.uploads import JPEG, PNG, sniff_kind
+from lib.text import strip_bidi
+from lib.uploads import JPEG, MAX_IMAGE_PIXELS, PNG, image_size, sniff_kind
 
 # paper size → (width, height) as CSS lengths
 PAPER = {"A4": ("210mm", "297mm"), "F4": ("215mm", "330mm")}
@@ -42,6 +43,8 @@ def render_pdf(html: str, *, base_url: str | None = None, on_layout=None) -> byt
     but `data:` URIs is ever loaded. `on_layout(pages)` is called between laying out the pages
     and writing the file (the two halves of the work), for progress reports."""
     weasyprint, fetcher, fonts = _engine()
+    # a safety net behind the input cleaning (lib.text): no text is printed reversed
+    html = strip_bidi(html)
     html_doc = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     if on_layout is None:
         return html_doc.write_pdf(font_config=fonts)
@@ -51,9 +54,15 @@ def render_pdf(html: str, *, base_url: str | None = None, on_layout=None) -> byt
 
 
 def image_data_uri(data: bytes) -> str | None:
-    """A PNG or JPEG as a `data:` URI to put in `<img src>`; None for anything else."""
+    """A PNG or JPEG as a `data:` URI to put in `<img src>`; None for anything else, and for an
+    image whose header declares more than MAX_IMAGE_PIXELS (one stored before uploads were
+    checked would cost gigabytes to render)."""
     kind = sniff_kind(data or b"")
     if kind not in (PNG, JPEG):
+        return None
+    size = image_size(data)
+    if size is None or size[0] * size[1] > MAX_IMAGE_PIXELS:
+        logging.getLogger(__name__).warning("image left out of a document: %s pixels", size)
         return None
     return f"data:{kind.content_type};base64,{base64.b64encode(data).decode('ascii')}"
 

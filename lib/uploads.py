@@ -53,14 +53,62 @@ def sniff_kind(data: bytes) -> FileKind | None:
     return None
 
 
+# A 50-megapixel phone photo or a 600-dpi F4 scan; past this, decoding (thumbnails, PDFs)
+# costs hundreds of megabytes. A PNG of a few kilobytes can declare 12,000 × 12,000 pixels.
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from the image's header alone: Pillow's Image.open decodes no
+    pixels, so a decompression bomb costs nothing here. None when it is not a readable image
+    (or declares more pixels than Pillow will even open)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        return (Image.MAX_IMAGE_PIXELS * 2 + 1, 1)
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def check_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, max_side: int = 0) -> None:
+    """ValidationError unless `data` is a readable image within `max_pixels` (and, when given,
+    `max_side` pixels on its longer side), judged from its header before anything decodes it."""
+    size = image_size(data)
+    if size is None:
+        raise ValidationError(
+            _("Gambar tidak dapat dibaca. Unggah gambar PNG atau JPEG yang utuh.")
+        )
+    width, height = size
+    if width * height > max_pixels or (max_side and max(width, height) > max_side):
+        if max_side:
+            limit = _("%(n)s × %(n)s piksel") % {"n": f"{max_side:,}".replace(",", ".")}
+        else:
+            limit = _("%(mp)d megapiksel") % {"mp": max_pixels // 1_000_000}
+        raise ValidationError(
+            _("Gambar terlalu besar (%(w)s × %(h)s piksel); paling besar %(limit)s.")
+            % {
+                "w": f"{width:,}".replace(",", "."),
+                "h": f"{height:,}".replace(",", "."),
+                "limit": limit,
+            }
+        )
+
+
 EVIDENCE_REFUSED = _("Jenis berkas tidak diterima. Unggah PDF, gambar PNG/JPEG, XLSX atau DOCX.")
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
 def read_upload(upload, kinds=EVIDENCE_KINDS, refused=EVIDENCE_REFUSED) -> tuple[bytes, FileKind]:
     """The upload's bytes and real kind, or a ValidationError before anything is stored: larger
-    than settings.MAX_UPLOAD_BYTES (the declared size and the bytes read), or not one of
-    `kinds` judged from the content."""
+    than settings.MAX_UPLOAD_BYTES (the declared size and the bytes read), not one of `kinds`
+    judged from the content, or an image of more than MAX_IMAGE_PIXELS (from its header)."""
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -75,6 +123,8 @@ def read_upload(upload, kinds=EVIDENCE_KINDS, refused=EVIDENCE_REFUSED) -> tuple
     kind = sniff_kind(data)
     if kind not in kinds:
         raise ValidationError(refused)
+    if kind in (PNG, JPEG):
+        check_image(data)
     return data, kind
 
 

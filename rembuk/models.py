@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from lib import text as limits
 from villages.models import Agency, District, Kecamatan, Village
 
 
@@ -76,8 +77,10 @@ class RembukSession(models.Model):
     starts_at = models.DateTimeField(_("waktu mulai"))
     venue = models.CharField(_("tempat"), max_length=250)
     chair = models.CharField(_("pimpinan rapat"), max_length=200, blank=True)
-    agenda = models.TextField(_("agenda"), blank=True, help_text=_("Satu butir per baris."))
-    minutes = models.TextField(_("notulen"), blank=True)
+    agenda = models.TextField(
+        _("agenda"), max_length=limits.NOTE, blank=True, help_text=_("Satu butir per baris.")
+    )
+    minutes = models.TextField(_("notulen"), max_length=limits.MINUTES, blank=True)
     checkin_code = models.CharField(max_length=40, unique=True, default=new_checkin_code)
     checkin_open = models.BooleanField(_("presensi mandiri dibuka"), default=True)
     created_by = models.ForeignKey(

@@ -12,7 +12,7 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib import text
 from lib.stale import check_fresh
 from lib.uploads import DOCX, JPEG, PDF, PNG, display_name, read_upload
 from villages.models import Agency, District, Kecamatan, Village
@@ -46,6 +47,11 @@ MAX_FILES = 100
 MAX_PLAN_ITEMS = 300
 MAX_BUDGET = 10**15  # rupiah; more than any district's whole budget
 THUMBNAIL_SIZE = 480
+# Self check-in without an invitation: at most this many walk-ins per session in any
+# WALK_IN_WINDOW (a hundred invited guests still check in freely); the view limits each
+# address too (rembuk.views.WALK_INS_PER_ADDRESS).
+WALK_INS_PER_WINDOW = 30
+WALK_IN_WINDOW = timedelta(minutes=10)
 MAX_PHOTO_PIXELS = 50_000_000  # a 50-megapixel phone photo; beyond that, decoding costs too much
 
 FILE_RULES = {
@@ -159,6 +165,14 @@ def creation_choices(access, district: District) -> CreationChoices:
 
 # --- Sessions -----------------------------------------------------------------------------------
 
+# characters (lib.text): the text a session keeps
+SESSION_TEXT = {
+    "title": 250,
+    "venue": 250,
+    "chair": 200,
+    "agenda": text.NOTE,
+    "minutes": text.MINUTES,
+}
 SESSION_FIELDS = ("title", "starts_at", "venue", "chair", "agenda", "minutes", "checkin_open")
 
 
@@ -210,18 +224,16 @@ def create_session(
     if year is None:
         year = starts_at.astimezone(district.tz).year
     _check_year(year)
+    given = {"title": title, "venue": venue, "chair": chair, "agenda": agenda, "minutes": minutes}
+    values = text.cleaned(**{k: (v, SESSION_TEXT[k]) for k, v in given.items()})
     session = RembukSession(
         district=district,
         level=level,
         kecamatan=kecamatan,
         village=village,
         year=year,
-        title=title.strip(),
         starts_at=starts_at,
-        venue=venue.strip(),
-        chair=chair.strip(),
-        agenda=agenda.strip(),
-        minutes=minutes.strip(),
+        **{k: v.strip() for k, v in values.items()},
         checkin_open=checkin_open,
         created_by=by,
     )
@@ -249,6 +261,9 @@ def update_session(
     unknown = set(fields) - set(SESSION_FIELDS) - {"year"}
     if unknown:
         raise TypeError(f"update_session() got unexpected fields {sorted(unknown)}")
+    fields.update(
+        text.cleaned(**{k: (v, SESSION_TEXT[k]) for k, v in fields.items() if k in SESSION_TEXT})
+    )
     session = (
         RembukSession.objects.select_for_update(of=("self",))
         .select_related("district", "updated_by")
@@ -303,12 +318,15 @@ class ParticipantLine:
 _NUMBERING = re.compile(r"^\d{1,3}[.)]\s+")
 
 
-def parse_participant_lines(text: str) -> tuple[list[ParticipantLine], list[str]]:
+def parse_participant_lines(pasted: str) -> tuple[list[ParticipantLine], list[str]]:
     """Lines of "name; position; organisation". A tab separates too (rows pasted from a
     spreadsheet) and a leading "12." or "12)" is dropped (a numbered list pasted from a
     document). Returns the lines and one message per bad line."""
     lines, errors = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    raw_lines = text.strip_bidi(pasted).splitlines()
+    if len(raw_lines) > MAX_PARTICIPANTS:
+        return [], [_("Paling banyak %(max)d baris sekali tempel.") % {"max": MAX_PARTICIPANTS}]
+    for number, raw in enumerate(raw_lines, start=1):
         line = _NUMBERING.sub("", raw.strip())
         if not line:
             continue
@@ -494,6 +512,31 @@ def remove_participant(participant: Participant, *, by):
 
 
 @transaction.atomic
+def remove_walk_ins(session: RembukSession, *, ids=None, by) -> int:
+    """Remove the session's walk-ins (participants without an invitation): those in `ids`, or
+    all of them when `ids` is None. Invited participants are never touched here. Returns how
+    many were removed; one audit event names them."""
+    session = _locked(session)
+    walk_ins = Participant.objects.filter(session=session, invited=False)
+    if ids is not None:
+        walk_ins = walk_ins.filter(pk__in=list(ids))
+    names = list(walk_ins.order_by("order").values_list("name", flat=True))
+    if not names:
+        return 0
+    walk_ins.delete()
+    record(
+        "rembuk_walk_ins_removed",
+        actor=by,
+        district=session.district,
+        target=session.title,
+        session=str(session.pk),
+        count=len(names),
+        names=names[:100],
+    )
+    return len(names)
+
+
+@transaction.atomic
 def mark_attendance(participant: Participant, *, present: bool, by) -> Participant:
     """The organisers tick someone present or take the tick away. Ticking a participant who
     is already present keeps the time he arrived."""
@@ -536,12 +579,16 @@ def check_in(
     position: str = "",
     organisation: str = "",
     user=None,
+    walk_in_allowed: bool = True,
 ) -> Participant:
     """Self check-in from the QR code. Finds the participant by the logged-in user, else by
     name (ignoring case and spacing), else adds him as a walk-in (invited=False). Checking in
     twice changes nothing. Refused when the code does not match, when the organisers have
     closed self check-in, or outside the window (two hours before the start until the end of
-    that day in the district's time zone)."""
+    that day in the district's time zone). A new walk-in is also refused when the session
+    had WALK_INS_PER_WINDOW walk-ins in the last WALK_IN_WINDOW, or when the caller says so
+    (`walk_in_allowed`: the address has used its budget), so that whoever holds the code
+    cannot fill the list with made-up names."""
     if not secrets.compare_digest(str(code), session.checkin_code):
         raise ValidationError(_("Kode presensi tidak cocok."))
     session = _locked(session)
@@ -550,9 +597,9 @@ def check_in(
         raise ValidationError(str(CHECKIN_REFUSED[state]))
     if user is not None and not user.is_authenticated:
         user = None
-    name = " ".join(name.split())
-    position = " ".join(position.split())[:200]
-    organisation = " ".join(organisation.split())[:200]
+    name = " ".join(text.strip_bidi(name).split())
+    position = " ".join(text.strip_bidi(position).split())[:200]
+    organisation = " ".join(text.strip_bidi(organisation).split())[:200]
     participants = list(Participant.objects.filter(session=session))
     participant = None
     if user is not None:
@@ -567,6 +614,21 @@ def check_in(
     now = timezone.now()
     if participant is None:
         _check_room(session, len(participants), 1)
+        recent = sum(
+            1
+            for p in participants
+            if not p.invited
+            and p.attendance == Attendance.SELF
+            and p.attended_at
+            and p.attended_at > now - WALK_IN_WINDOW
+        )
+        if not walk_in_allowed or recent >= WALK_INS_PER_WINDOW:
+            raise ValidationError(
+                _(
+                    "Terlalu banyak peserta tanpa undangan mencatat kehadiran dalam waktu singkat. "
+                    "Minta panitia mencatat kehadiran Anda."
+                )
+            )
         participant = Participant.objects.create(
             session=session,
             district_id=session.district_id,
@@ -643,7 +705,7 @@ def store_file(session: RembukSession, *, upload, kind: str, caption: str = "", 
         raise ValidationError(_("Jenis berkas tidak dikenal.")) from exc
     if upload is None:
         raise ValidationError(_("Pilih berkas yang akan diunggah."))
-    caption = " ".join(caption.split())
+    caption = " ".join(text.strip_bidi(caption).split())
     if len(caption) > 200:
         raise ValidationError(_("Keterangan paling banyak 200 huruf."))
     session = _locked(session)
@@ -726,7 +788,9 @@ def _check_plan_item(item: PlanItem, session: RembukSession):
         raise ValidationError({"lead_agency": _("Pilih OPD daerah ini.")})
     if item.budget is not None and not 0 <= item.budget < MAX_BUDGET:
         raise ValidationError({"budget": _("Isi anggaran dalam rupiah, 0 atau lebih.")})
-    item.activity = " ".join((item.activity or "").split())
+    for name in ("activity", "fund_source", "target_indicator", "timeframe"):
+        setattr(item, name, text.strip_bidi(getattr(item, name) or ""))
+    item.activity = " ".join(item.activity.split())
     item.full_clean(exclude=["session", "district", "villages"])
 
 

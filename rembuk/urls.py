@@ -18,6 +18,11 @@ urlpatterns = [
         name="rembuk_add_village_heads",
     ),
     path(
+        "<uuid:session_id>/peserta/tanpa-undangan/hapus/",
+        views.rembuk_walk_ins_remove,
+        name="rembuk_walk_ins_remove",
+    ),
+    path(
         "<uuid:session_id>/presensi/",
         views.rembuk_checkin_settings,
         name="rembuk_checkin_settings",

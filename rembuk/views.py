@@ -5,6 +5,7 @@ the public self check-in page reached from the QR code.
 Object checks live in rembuk.services: `session_for` answers 404 for a session the user may not
 see, `may_manage` 403 for one he may see but not change."""
 
+import uuid
 from datetime import timedelta
 
 import segno
@@ -22,7 +23,8 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
-from lib import stale
+from lib import ratelimit, stale
+from lib.ratelimit import client_ip, limited
 from lib.uploads import private_file_response
 
 from . import services
@@ -435,6 +437,7 @@ def rembuk_participants(request, session_id):
             "session": session,
             "form": form,
             "participants": participants,
+            "n_walk_ins": sum(1 for p in participants if not p.invited),
             "n_heads": len(heads),
             "n_heads_new": sum(1 for m in heads if m.user_id not in linked),
         },
@@ -448,6 +451,30 @@ def _report_added(request, new, skipped):
         messages.info(request, _("%(n)d nama sudah ada di daftar dan dilewati.") % {"n": skipped})
     if not new and not skipped:
         messages.info(request, _("Tidak ada peserta yang ditambahkan."))
+
+
+@district_view("rembuk.manage", methods=("POST",))
+def rembuk_walk_ins_remove(request, session_id):
+    """Remove the chosen walk-ins, or every walk-in ("semua"): names typed at the door by
+    whoever held the check-in code."""
+    session = _manageable(request, session_id)
+    if request.POST.get("semua") == "1":
+        ids = None
+    else:
+        ids = []
+        for value in request.POST.getlist("participant"):
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError:
+                continue
+    removed = services.remove_walk_ins(session, ids=ids, by=request.user) if ids != [] else 0
+    if removed:
+        messages.success(
+            request, _("%(n)d peserta tanpa undangan dihapus dari daftar.") % {"n": removed}
+        )
+    else:
+        messages.info(request, _("Tidak ada peserta yang dihapus."))
+    return redirect(reverse("rembuk_participants", args=[request.district.slug, session.pk]))
 
 
 @district_view("rembuk.manage", methods=("POST",))
@@ -574,7 +601,13 @@ def rembuk_plan_rkpd(request, plan_item_id):
 # --- Public self check-in -------------------------------------------------------------------------
 
 
+CHECKINS_PER_ADDRESS = 60  # check-in posts per address per 10 minutes (a venue's Wi-Fi is one)
+WALK_INS_PER_ADDRESS = 10  # of which new walk-ins
+WALK_IN_SECONDS = 600
+
+
 @public_view(methods=("GET", "HEAD", "POST"))
+@limited("rembuk-checkin", limit=CHECKINS_PER_ADDRESS, seconds=600, max_body=64 * 1024)
 def checkin(request, token):
     """The page behind the QR code: the session's title, date and venue and a form. Nothing
     else about the session, and never the list of participants."""
@@ -612,14 +645,29 @@ def _checkin(request, session, token):
         else:
             fields = None
         if fields is not None:
+            address = client_ip(request)
             try:
-                participant = services.check_in(session, code=token, **fields)
+                participant = services.check_in(
+                    session,
+                    code=token,
+                    walk_in_allowed=not ratelimit.exceeded(
+                        "rembuk-walk-in", address, limit=WALK_INS_PER_ADDRESS
+                    ),
+                    **fields,
+                )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     _apply_errors(form, exc)
                 else:
                     refusal = _first_error(exc)
             else:
+                if not participant.invited:
+                    ratelimit.hit(
+                        "rembuk-walk-in",
+                        address,
+                        limit=WALK_INS_PER_ADDRESS,
+                        seconds=WALK_IN_SECONDS,
+                    )
                 messages.success(
                     request,
                     _("Terima kasih, %(name)s. Kehadiran Anda tercatat pukul %(time)s %(tz)s.")

@@ -61,6 +61,11 @@ def _test_settings(settings, tmp_path):
     }
     settings.SECURE_SSL_REDIRECT = False
     settings.ACCOUNT_RATE_LIMITS = False
+    # rate-limit counters live in the shared cache (Redis or the database): each test starts
+    # with none
+    from django.core.cache import cache
+
+    cache.clear()
     # Tasks run in-process unless a test starts a real worker (tests/test_jobs.py).
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

@@ -1,8 +1,10 @@
 """Focus (lokus) villages: the Bupati's yearly decree, the villages it names and their figures.
 
 The list is kept from a picker, one entry at a time, or from a CSV/XLSX file. A file is read
-twice: once for the preview (`plan_focus_import`) and once inside the transaction that applies
-it (`apply_focus_import`); one error anywhere means nothing changes, and errors name the line.
+twice: once at upload for the preview, which is stored with the upload
+(`plan_focus_import(...).as_preview()` on the FocusImport row, so that showing the preview
+again reads nothing), and once inside the transaction that applies it
+(`apply_focus_import`); one error anywhere means nothing changes, and errors name the line.
 """
 
 import datetime as dt
@@ -19,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
-from lib import regioncodes
-from lib.tabular import TableError, read_rows
+from lib import regioncodes, text
+from lib.tabular import TableError, read_rows, truncated_errors
+from lib.text import strip_bidi
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
 from .models import District, FocusDecree, FocusImport, FocusVillage, Village
@@ -47,6 +50,9 @@ MAX_FIGURES = 30
 MAX_FIGURE_LABEL = 80
 MAX_FIGURE_VALUE = 200
 MAX_CHILDREN = 2_147_483_647
+# A district has at most ~850 villages; a list longer than this is not a focus list.
+MAX_IMPORT_ROWS = 1_000
+MAX_IMPORT_UNCOMPRESSED = 20 * 1024 * 1024
 
 
 # --- Reading helpers ------------------------------------------------------------------------
@@ -125,7 +131,7 @@ def create_decree(
             decree = FocusDecree.objects.create(
                 district=district,
                 year=year,
-                number=number.strip(),
+                number=text.clean_one(number, 120).strip(),
                 signed_on=signed_on,
                 updated_by=by,
             )
@@ -148,9 +154,9 @@ def update_decree(
 ) -> FocusDecree:
     """Change the decree's number and date and, when given, replace its scan. A refused scan
     refuses the whole change."""
+    number = text.clean_one(number, 120).strip()
     scan_data = _read_scan(scan) if scan is not None else None
     changed = []
-    number = number.strip()
     if number != decree.number:
         decree.number = number
         changed.append("number")
@@ -248,13 +254,23 @@ def update_focus_entry(
         raise ValidationError(_("Prevalensi harus antara 0 dan 100."))
     if stunted_children is not None and stunted_children < 0:
         raise ValidationError(_("Jumlah balita stunting tidak boleh negatif."))
+    texts = text.cleaned(prevalence_source=(prevalence_source, 120), note=(note, 300))
+    if figures is not None:
+        figures = {strip_bidi(str(k)): strip_bidi(str(v)) for k, v in figures.items()}
+        if len(figures) > MAX_FIGURES or any(
+            len(k) > MAX_FIGURE_LABEL or len(v) > MAX_FIGURE_VALUE for k, v in figures.items()
+        ):
+            raise ValidationError(
+                _("Paling banyak %(n)s data lain, judul %(label)s dan isi %(value)s karakter.")
+                % {"n": MAX_FIGURES, "label": MAX_FIGURE_LABEL, "value": MAX_FIGURE_VALUE}
+            )
     entry.prevalence = prevalence
-    entry.prevalence_source = prevalence_source.strip()
+    entry.prevalence_source = texts["prevalence_source"].strip()
     entry.stunted_children = stunted_children
-    entry.note = note.strip()
+    entry.note = texts["note"].strip()
     fields = ["prevalence", "prevalence_source", "stunted_children", "note"]
     if figures is not None:
-        entry.figures = {str(k): str(v) for k, v in figures.items()}
+        entry.figures = figures
         fields.append("figures")
     entry.save(update_fields=fields)
     record(
@@ -296,6 +312,7 @@ class PlanRow:
 @dataclass
 class Plan:
     rows: int = 0
+    refused: str = ""  # the file as a whole cannot be read (type, size, too many rows)
     errors: list = field(default_factory=list)  # "baris N: …"
     added: list = field(default_factory=list)  # PlanRow
     changed: list = field(default_factory=list)  # PlanRow with changes
@@ -307,10 +324,52 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    def as_preview(self) -> dict:
+        """What the preview page shows, as JSON to store with the upload: the first errors
+        (MAX_LISTED_ERRORS) with their total, or the villages added, changed and removed."""
+        errors, more = truncated_errors([str(e) for e in self.errors])
+        return {
+            "rows": self.rows,
+            "errors": errors,
+            "error_count": len(self.errors),
+            "more_errors": more,
+            "added": [
+                {
+                    "line": r.line,
+                    "code": r.village.code,
+                    "name": r.village.name,
+                    "kecamatan": r.village.kecamatan.name,
+                }
+                for r in self.added
+            ],
+            "changed": [
+                {
+                    "line": r.line,
+                    "code": r.village.code,
+                    "name": r.village.name,
+                    "changes": [[str(label), old, new] for label, old, new in r.changes],
+                }
+                for r in self.changed
+            ],
+            "kept": len(self.kept),
+            "removed": [
+                {
+                    "code": e.village.code,
+                    "name": e.village.name,
+                    "kecamatan": e.village.kecamatan.name,
+                }
+                for e in self.removed
+            ],
+            "figure_columns": self.figure_columns,
+            "has_changes": self.has_changes,
+        }
+
 
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = strip_bidi(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -395,8 +454,16 @@ def plan_focus_import(district: District, year: int, data: bytes, filename: str 
     ones become the village's "other figures", replacing the ones it had."""
     plan = Plan()
     try:
-        rows = list(read_rows(data, filename))
+        rows = list(
+            read_rows(
+                data,
+                filename,
+                max_rows=MAX_IMPORT_ROWS,  # lines, the header included
+                max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
+            )
+        )
     except TableError as exc:
+        plan.refused = str(exc)
         plan.errors.append(str(exc))
         return plan
     if not rows:

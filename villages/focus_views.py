@@ -326,24 +326,32 @@ def focus_entry(request, year, village_id):
 
 @district_view("focus.manage", methods=("GET", "HEAD", "POST"))
 def focus_import(request, year):
+    """Upload a list: it is read once, here; the preview it leads to is stored with it."""
     decree = _decree(request, year)
     form = FocusUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = FocusImport(
-            district=request.district,
-            year=year,
-            original_name=upload.name.rsplit("/", 1)[-1][:200],
-            created_by=request.user,
-        )
-        job.file.save("impor", upload, save=False)
-        job.save()
-        return redirect(
-            "focus_import_preview",
-            district_slug=request.district.slug,
-            year=year,
-            focus_import_id=job.pk,
-        )
+        name = upload.name.rsplit("/", 1)[-1][:200]
+        plan = focus.plan_focus_import(request.district, year, upload.read(), name)
+        if plan.refused:
+            form.add_error("file", plan.refused)
+        else:
+            upload.seek(0)
+            job = FocusImport(
+                district=request.district,
+                year=year,
+                original_name=name,
+                preview=plan.as_preview(),
+                created_by=request.user,
+            )
+            job.file.save("impor", upload, save=False)
+            job.save()
+            return redirect(
+                "focus_import_preview",
+                district_slug=request.district.slug,
+                year=year,
+                focus_import_id=job.pk,
+            )
     return render(
         request,
         "villages/focus_import.html",
@@ -353,13 +361,18 @@ def focus_import(request, year):
 
 @district_view("focus.manage", methods=("GET", "HEAD", "POST"))
 def focus_import_preview(request, year, focus_import_id):
+    """The preview stored at upload (the file is not read again), and its confirmation, which
+    plans the file once more inside the transaction that applies it."""
     district = request.district
     decree = _decree(request, year)
     job = get_object_or_404(FocusImport, district=district, year=year, pk=focus_import_id)
-    with job.file.open("rb") as handle:
-        data = handle.read()
-    plan = focus.plan_focus_import(district, year, data, job.original_name)
-    if request.method == "POST" and job.applied_at is None and not plan.errors:
+    if not job.preview:  # uploaded before previews were stored
+        with job.file.open("rb") as handle:
+            plan = focus.plan_focus_import(district, year, handle.read(), job.original_name)
+        job.preview = plan.as_preview()
+        job.save(update_fields=["preview"])
+    plan = job.preview
+    if request.method == "POST" and job.applied_at is None and not plan.get("error_count"):
         try:
             applied = focus.apply_focus_import(job, by=request.user)
         except ValidationError as exc:

@@ -3,10 +3,14 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from lib.tabular import TableError, sniff_format
+from lib.text import strip_form_text
+from lib.uploads import check_image
 
 from .models import District
 
 EMBLEM_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+# The emblem prints about 2.5 cm wide on every document: 2,000 pixels is 2,000 dpi there.
+EMBLEM_MAX_SIDE = 2000
 
 
 class DistrictProfileForm(forms.ModelForm):
@@ -30,13 +34,18 @@ class DistrictProfileForm(forms.ModelForm):
         if emblem and hasattr(emblem, "content_type"):  # a new upload
             if emblem.size > 1024 * 1024:
                 raise forms.ValidationError(_("Lambang paling besar 1 MB."))
-            head = emblem.read(16)
+            data = emblem.read()
             emblem.seek(0)
-            kind = next((k for magic, k in EMBLEM_TYPES.items() if head.startswith(magic)), None)
+            kind = next((k for magic, k in EMBLEM_TYPES.items() if data.startswith(magic)), None)
             if kind is None:
                 raise forms.ValidationError(_("Lambang harus berupa gambar PNG atau JPEG."))
+            check_image(data, max_side=EMBLEM_MAX_SIDE)
             emblem.name = f"{self.instance.code.replace('.', '')}.{kind}"
         return emblem
+
+    def clean(self):
+        # the letterhead and the officials' names print on every document
+        return strip_form_text(super().clean())
 
     def clean_sekda_nip(self):
         nip = self.cleaned_data["sekda_nip"].replace(" ", "")

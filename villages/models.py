@@ -293,6 +293,8 @@ class FocusImport(models.Model):
     year = models.PositiveSmallIntegerField()
     file = models.FileField(upload_to=private_path)
     original_name = models.CharField(max_length=200)
+    # the preview worked out once at upload (villages.focus.Plan.as_preview)
+    preview = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -392,7 +394,7 @@ class VillageReport(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default="draft")
     data = models.JSONField(default=dict, blank=True)
-    remark = models.TextField(_("catatan camat"), blank=True)
+    remark = models.TextField(_("catatan camat"), max_length=2000, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -449,7 +451,7 @@ class ReportEvent(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     from_status = models.CharField(max_length=10, choices=ReportStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=ReportStatus.choices)
-    remark = models.TextField(blank=True)
+    remark = models.TextField(max_length=2000, blank=True)
     actor = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )

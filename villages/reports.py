@@ -28,6 +28,7 @@ from django_scopes import scope, scopes_disabled
 from accounts.audit import record
 from accounts.models import Membership, Role
 from lib.stale import check_fresh
+from lib.text import clean_one
 from lib.uploads import display_name, read_upload
 
 from . import scorecard
@@ -320,6 +321,8 @@ def errors_for_submit(report: VillageReport, today: date) -> dict[str, str]:
     return scorecard.submit_errors(report.kind, report.data, files=files, today=today)
 
 
+REMARK_MAX = 2000  # characters: the camat's remark when he returns a report
+
 TRANSITIONS = {
     "submit": ((Status.DRAFT, Status.RETURNED), Status.SUBMITTED),
     "verify": ((Status.SUBMITTED,), Status.VERIFIED),
@@ -396,10 +399,10 @@ def verify_report(*, report: VillageReport, by) -> VillageReport:
 
 @transaction.atomic
 def return_report(*, report: VillageReport, remark: str, by) -> VillageReport:
-    remark = (remark or "").strip()
+    remark = clean_one(remark, REMARK_MAX, "remark").strip()
     if not remark:
         raise ValidationError(_("Tuliskan catatan: apa yang harus diperbaiki desa."))
-    return _move(report, "return", by=by, remark=remark[:2000])
+    return _move(report, "return", by=by, remark=remark)
 
 
 @transaction.atomic

@@ -17,6 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lib.text import strip_bidi, too_long
+
+TEXT_MAX = 200  # a name or a number typed in the report (printed on the scorecard)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -158,7 +162,7 @@ def fields_for(kind: str) -> list[Field]:
 
 def _parse(f: Field, raw: str):
     """The stored value of one field, or raise ValueError with a message for the user."""
-    raw = (raw or "").strip()
+    raw = strip_bidi(raw or "").strip()
     if raw == "":
         return None
     if f.kind in ("count", "rupiah"):
@@ -183,7 +187,9 @@ def _parse(f: Field, raw: str):
         if raw not in {value for value, _label in f.choices}:
             raise ValueError(_("Pilihan tidak dikenal."))
         return raw
-    return raw[:200]
+    if len(raw) > TEXT_MAX:
+        raise ValueError(too_long(TEXT_MAX, len(raw)))
+    return raw
 
 
 def clean_draft(kind: str, posted) -> tuple[dict, dict]:

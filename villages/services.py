@@ -38,6 +38,10 @@ class RegionRow:
     level: Level
 
 
+# The national list has ~91,600 lines (Kepmendagri 2025); a file far longer is not one.
+MAX_REGION_ROWS = 150_000
+
+
 class RegionImportError(Exception):
     def __init__(self, errors: list[str]):
         super().__init__("\n".join(errors))
@@ -68,7 +72,7 @@ def parse_region_file(data: bytes, filename: str = "") -> list[RegionRow]:
     errors: list[str] = []
     rows: list[RegionRow] = []
     try:
-        raw_rows = list(read_rows(data, filename))
+        raw_rows = list(read_rows(data, filename, max_rows=MAX_REGION_ROWS))
     except TableError as exc:
         raise RegionImportError([str(exc)]) from exc
     for index, (line, cells) in enumerate(raw_rows):

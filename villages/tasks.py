@@ -2,6 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.audit import record
+from lib.tabular import MAX_LISTED_ERRORS
 
 from .models import RegionImport
 from .services import RegionImportError, import_regions, parse_region_file
@@ -23,7 +24,7 @@ def run_region_import(import_id: str) -> None:
         result = import_regions(rows, partial=job.partial)
     except RegionImportError as exc:
         job.status = RegionImport.Status.FAILED
-        job.errors = exc.errors[:500]
+        job.errors = exc.errors[:MAX_LISTED_ERRORS]
         job.summary = f"{len(exc.errors)} kesalahan; basis data tidak berubah"
     except Exception:
         job.status = RegionImport.Status.FAILED

@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from accounts.audit import record
 from accounts.models import Membership
 from accounts.policy import district_view, memberships_of, national_view
+from lib.tabular import MAX_LISTED_ERRORS
 
 from . import services
 from .forms import DistrictProfileForm, RegionImportForm
@@ -141,4 +142,8 @@ def region_import(request):
 @national_view("regions.import")
 def region_import_status(request, import_id):
     job = get_object_or_404(RegionImport, pk=import_id)
-    return render(request, "villages/region_import_status.html", {"job": job})
+    return render(
+        request,
+        "villages/region_import_status.html",
+        {"job": job, "max_listed": MAX_LISTED_ERRORS},
+    )

@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled
 from openpyxl import Workbook, load_workbook
@@ -121,6 +122,24 @@ def test_action_page_queries_do_not_grow_with_evidence(
     assert sizes[0] == sizes[1]
 
 
+def test_csv_export_keeps_a_note_with_a_separator_in_one_cell(client, world, deliverable):
+    """An Indonesian spreadsheet splits CSV on `;`: a note `;=1+1` must stay one text cell,
+    never become an empty cell followed by the formula =1+1."""
+    with scopes_disabled():
+        deliverable.note = ";=1+1"
+        deliverable.save()
+    client.force_login(world.a.users["executive"])
+    response = client.get(url(world, "board_export", year=2026, fmt="csv"))
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert {len(r) for r in rows} == {13}  # every row has the 13 columns of the header
+    assert [r[-1] for r in rows[1:] if r[-1]] == [";=1+1"]
+    assert not [c for r in rows for c in r if c.startswith(("=", "+", "-", "@"))]
+    # every field is quoted, so a spreadsheet splitting on "," does not cut a cell either
+    assert text.splitlines()[0].startswith('"aksi";"kode_aksi";')
+    assert '";=1+1"' in text
+
+
 def test_exports_escape_formulas(client, world, deliverable):
     with scopes_disabled():
         deliverable.note = '=HYPERLINK("http://evil.test","klik")'
@@ -128,7 +147,8 @@ def test_exports_escape_formulas(client, world, deliverable):
     client.force_login(world.a.users["executive"])
     response = client.get(url(world, "board_export", year=2026, fmt="csv"))
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0][:3] == ["aksi", "kode_aksi", "judul_aksi"]
     notes = [r[-1] for r in rows[1:] if r[-1]]
     assert notes == ['\'=HYPERLINK("http://evil.test","klik")']
@@ -146,7 +166,6 @@ def test_exports_escape_formulas(client, world, deliverable):
 
 
 def upload_import(client, world, content: bytes, name="impor.csv"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(
         url(world, "board_import", year=2026), {"file": SimpleUploadedFile(name, content)}
@@ -175,9 +194,9 @@ def test_import_previews_then_applies(client, world, year_a):
     ).encode()
     preview = upload_import(client, world, content)
     response = client.get(preview)
-    plan = response.context["plan"]
-    assert plan.errors == []
-    fields = sorted((c.line, c.field) for c in plan.changes)
+    plan = response.context["plan"]  # the preview stored at upload
+    assert plan["errors"] == [] and plan["error_count"] == 0
+    fields = sorted((c["line"], c["field"]) for c in plan["changes"])
     assert fields == [
         (2, "catatan"),
         (2, "opd"),
@@ -213,7 +232,7 @@ def test_import_with_an_error_changes_nothing_and_names_the_line(client, world, 
     )
     preview = upload_import(client, world, content)
     response = client.get(preview)
-    errors = dict(response.context["plan"].errors)
+    errors = dict(response.context["plan"]["errors"])
     assert set(errors) == {3, 4, 5, 6}
     assert "bukan tanggal" in errors[3]
     assert "tidak ada" in errors[4]
@@ -235,8 +254,10 @@ def test_import_takes_the_boards_own_xlsx_export(client, world, year_a):
     workbook.save(buffer)
     preview = upload_import(client, world, buffer.getvalue(), "papan.xlsx")
     plan = client.get(preview).context["plan"]
-    assert plan.errors == []
-    assert [(c.line, c.field, c.new) for c in plan.changes] == [(2, "tenggat", "2026-04-30")]
+    assert plan["errors"] == []
+    assert [(c["line"], c["field"], c["new"]) for c in plan["changes"]] == [
+        (2, "tenggat", "2026-04-30")
+    ]
 
 
 def test_import_refuses_a_file_that_is_not_a_table(client, world, year_a):
@@ -246,6 +267,13 @@ def test_import_refuses_a_file_that_is_not_a_table(client, world, year_a):
     buffer = io.BytesIO()
     wb.save(buffer)
     plan = client.get(upload_import(client, world, buffer.getvalue(), "x.xlsx")).context["plan"]
-    assert "Kolom wajib" in plan.errors[0][1]
-    plan = client.get(upload_import(client, world, b"\x00\x01binary", "x.csv")).context["plan"]
-    assert plan.errors and plan.changes == []
+    assert "Kolom wajib" in plan["errors"][0][1]
+    # a file that is no table at all is refused at the upload, and nothing is stored
+    response = client.post(
+        url(world, "board_import", year=2026),
+        {"file": SimpleUploadedFile("x.csv", b"\x00\x01binary")},
+    )
+    assert response.status_code == 200
+    assert "bukan CSV atau XLSX" in str(response.context["form"].errors["file"])
+    with scopes_disabled():
+        assert BoardImport.objects.count() == 1

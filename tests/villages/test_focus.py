@@ -413,12 +413,12 @@ def test_csv_import_previews_then_replaces_the_list(client, world):
     before = snapshot(a.district)
     preview = upload_import(client, a, 2026, content)
     response = client.get(preview)
-    plan = response.context["plan"]
-    assert plan.errors == []
-    assert [r.village for r in plan.added] == [a.other_village]
-    assert [r.village for r in plan.changed] == [a.village]
-    assert [e.village for e in plan.removed] == [ganjarresik]
-    assert plan.figure_columns == ["Keluarga miskin"]  # nama_desa is only for reading
+    plan = response.context["plan"]  # the preview stored at upload
+    assert plan["errors"] == [] and plan["error_count"] == 0
+    assert [r["code"] for r in plan["added"]] == [a.other_village.code]
+    assert [r["code"] for r in plan["changed"]] == [a.village.code]
+    assert [e["code"] for e in plan["removed"]] == [ganjarresik.code]
+    assert plan["figure_columns"] == ["Keluarga miskin"]  # nama_desa is only for reading
     html = response.content.decode()
     assert "Terapkan perubahan" in html and ganjarresik.name in html and "23,50 %" in html
     assert snapshot(a.district) == before  # the preview changes nothing
@@ -454,7 +454,7 @@ def test_xlsx_import_with_numbers_typed_as_numbers(client, world):
     workbook.save(buffer)
     preview = upload_import(client, a, 2026, buffer.getvalue(), "lokus.xlsx")
     plan = client.get(preview).context["plan"]
-    assert plan.errors == [] and len(plan.added) == 2
+    assert plan["errors"] == [] and len(plan["added"]) == 2
     assert client.post(preview).status_code == 302
     with scopes_disabled():
         entries = {e.village_id: e for e in FocusVillage.objects.filter(decree__year=2026)}
@@ -487,7 +487,7 @@ def test_import_with_errors_lists_every_bad_line_and_changes_nothing(client, wor
     before = snapshot(a.district)
     preview = upload_import(client, a, 2026, content)
     response = client.get(preview)
-    errors = response.context["plan"].errors
+    errors = response.context["plan"]["errors"]
     lines = [e.split(":", 1)[0] for e in errors]
     assert lines == [f"baris {n}" for n in (3, 4, 5, 6, 7, 8, 8, 9, 10)]
     assert "tidak ada dalam daftar wilayah" in errors[0]
