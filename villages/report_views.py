@@ -167,6 +167,38 @@ def _field_rows(kind, data, errors, posted=None):
     }
 
 
+# where a file's error is shown on the semester form: after these fields
+FILE_ERRORS_AFTER = {"perdes_date": "perdes_file", "rembuk_participants": "minutes_file"}
+
+
+def _error_summary(kind, errors: dict[str, str]) -> list[dict]:
+    """Every error of a refused form in the order of the form, with the field's name and the
+    id it links to, for the summary at the top of the long page."""
+    if not errors:
+        return []
+    names = {f.key: f.label for f in scorecard.fields_for(kind)}
+    order = [f.key for f in scorecard.fields_for(kind)]
+    if kind == ReportKind.SCORECARD:
+        for group in scorecard.GROUPS:
+            for indicator in group.indicators:
+                for answer, label in scorecard.ANSWERS:
+                    key = scorecard.answer_key(group, indicator, answer)
+                    names[key] = f"{group.label} · {indicator.label} ({label})"
+    else:
+        for after, key in FILE_ERRORS_AFTER.items():
+            order.insert(order.index(after) + 1, key)
+        names.update({f"{slot}_file": label for slot, label in scorecard.SEMESTER_FILES})
+    known = [k for k in order if k in errors] + [k for k in errors if k not in order]
+    return [
+        {
+            "anchor": f"e-{key}" if key.endswith("_file") else f"f-{key}",
+            "name": names.get(key, ""),
+            "message": errors[key],
+        }
+        for key in known
+    ]
+
+
 def _report_page(request, village, period, *, errors=None, posted=None):
     access = request.access
     all_versions = reports.versions(village, period)
@@ -203,6 +235,7 @@ def _report_page(request, village, period, *, errors=None, posted=None):
             "rows": _field_rows(period.kind, data, errors, posted),
             "computed": _computed(period.kind, data),
             "errors": errors,
+            "error_summary": _error_summary(period.kind, errors),
             "files": _files_by_slot(current) if current else {},
             "slots": scorecard.SEMESTER_FILES,
             "events": events,

@@ -12,10 +12,13 @@ per target group and in total.
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from lib.rupiah import format_rupiah as rupiah
+from lib.rupiah import parse_rupiah
 
 
 @dataclass(frozen=True)
@@ -161,10 +164,10 @@ def _parse(f: Field, raw: str):
     raw = (raw or "").strip()
     if raw == "":
         return None
-    if f.kind in ("count", "rupiah"):
+    if f.kind == "rupiah":
+        return parse_rupiah(raw)
+    if f.kind == "count":
         text = raw.replace(" ", "")
-        if f.kind == "rupiah":
-            text = text.removeprefix("Rp").removeprefix("rp").replace(".", "").replace(",", "")
         negative = text.startswith("-")
         if not text.lstrip("-").isdigit():
             raise ValueError(_("Isi dengan angka bulat, tanpa huruf."))
@@ -373,11 +376,3 @@ def spent_share(data: dict) -> Decimal | None:
     if budget <= 0:
         return None
     return (Decimal(_n(data, "fund_spent")) * 100 / budget).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def rupiah(value) -> str:
-    """12345678 → '12.345.678' (Indonesian thousands separator)."""
-    try:
-        return f"{int(value):,}".replace(",", ".")
-    except (TypeError, ValueError, InvalidOperation):
-        return ""
