@@ -42,7 +42,7 @@ def parse_rupiah(text: str | None) -> int | None:
         if not (cents.isdigit() and cents.isascii()):
             raise ValueError(_("Isi angka rupiah, mis. 400.000.000."))
         if cents.strip("0"):
-            raise ValueError(_("Rupiah tanpa sen: tulis tanpa angka di belakang koma."))
+            raise ValueError(_("Rupiah tidak memakai sen; hapus angka di belakang koma."))
     if GROUPED.fullmatch(typed):
         typed = typed.replace(".", "")
     elif "." in typed and PLAIN.fullmatch(typed.replace(".", "")):

@@ -37,8 +37,8 @@ def test_small_and_blank_amounts():
     ("typed", "message"),
     [
         # 400 thousand rupiah and 50 sen: rupiah budgets have no cents
-        ("400.000,50", "Rupiah tanpa sen"),
-        ("1.000,5", "Rupiah tanpa sen"),
+        ("400.000,50", "Rupiah tidak memakai sen"),
+        ("1.000,5", "Rupiah tidak memakai sen"),
         # English thousands, or 400 with three decimals: ambiguous
         ("400,000", "Pakai titik untuk memisahkan ribuan"),
         ("400,000,000", "Pakai titik untuk memisahkan ribuan"),

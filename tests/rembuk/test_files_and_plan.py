@@ -306,7 +306,7 @@ def test_plan_budget_is_read_like_every_rupiah_field(client, world):
     add = url("rembuk_plan_add", side, session_id=session.pk)
     base = {"activity": "PMT lokal", "in_rkpd": "unknown"}
     for typed, message in (
-        ("400.000,50", "Rupiah tanpa sen"),
+        ("400.000,50", "Rupiah tidak memakai sen"),
         ("400,000,000", "Pakai titik untuk memisahkan ribuan"),
         ("1.5", "Titik hanya untuk memisahkan ribuan"),
     ):

@@ -679,7 +679,7 @@ def test_rupiah_fields_take_indonesian_thousands(client, world):
     response = client.post(save, {**typed, "f_development": "400.000,50"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Rupiah tanpa sen" in body and 'value="400.000,50"' in body
+    assert "Rupiah tidak memakai sen" in body and 'value="400.000,50"' in body
     response = client.post(save, {**typed, "f_empowerment": "100,000,000"})
     assert "Pakai titik untuk memisahkan ribuan" in response.content.decode()
     with scopes_disabled():
