@@ -685,3 +685,81 @@ def test_rupiah_fields_take_indonesian_thousands(client, world):
     with scopes_disabled():
         report.refresh_from_db()
     assert report.data["f_development"] == 400_000_000  # nothing changed by the refused saves
+
+
+# --- a kelurahan speaks of a lurah and Dana Kelurahan, never of a kepala desa or Dana Desa --
+
+KELURAHAN = "32.11.02.1002"  # Pawenang, Jatinunggal: the 4-digit part starts with 1
+DESA_ONLY = ("dana desa", "kepala desa", "sekretaris desa", "perdes", "peraturan desa")
+
+
+def lurah_of(side, code=KELURAHAN):
+    from accounts.models import Role
+    from accounts.services import grant_membership
+    from tests.conftest import make_user
+
+    with scopes_disabled():
+        village = Village.objects.get(code=code)
+        user = make_user(f"lurah.{village.name.lower()}@sumedang.test", f"Lurah {village.name}")
+        grant_membership(user=user, role=Role.VILLAGE_HEAD, district=side.district, village=village)
+    return user, village
+
+
+def _visible_text(html: str) -> str:
+    import re
+
+    body = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).lower()
+
+
+def test_a_kelurahan_fills_its_reports_in_its_own_words(client, world):
+    a = world.a
+    user, village = lurah_of(a)
+    assert village.kind == "kelurahan" and a.village.kind == "desa"
+    all_periods = periods(a)
+    client.force_login(user)
+
+    home = client.get(
+        reverse("village_home", kwargs={"district_slug": a.district.slug}), follow=True
+    )
+    assert "Kelurahan saya" in home.content.decode() and "Desa saya" not in home.content.decode()
+
+    scorecard_page = client.get(page(client, a, village, all_periods[("scorecard", 1)]))
+    text = _visible_text(scorecard_page.content.decode())
+    for words in (
+        "5. penggunaan dana kelurahan untuk pencegahan stunting",
+        "bidang pembangunan sarana dan prasarana kelurahan",
+        "bidang pemberdayaan masyarakat kelurahan",
+        "nama sekretaris kelurahan",
+        "nama lurah",
+    ):
+        assert words in text, words
+    assert not [w for w in DESA_ONLY if w in text]
+
+    semester = all_periods[("semester", 1)]
+    save = reverse(
+        "village_report_save",
+        kwargs={
+            "district_slug": a.district.slug,
+            "village_id": village.pk,
+            "period_id": semester.pk,
+        },
+    )
+    refused = client.post(save, {"perdes_status": "enacted", "kirim": "1"})
+    text = _visible_text(refused.content.decode())
+    for words in (
+        "keputusan lurah tentang stunting",
+        "status keputusan lurah tentang stunting",
+        "anggaran dana kelurahan untuk stunting (rp)",
+        "realisasi belanja dana kelurahan untuk stunting (rp)",
+        "rembuk stunting kelurahan",
+        "keputusan lurah yang sudah ditetapkan harus bernomor.",
+        "isi tanggal penetapan keputusan lurah.",
+    ):
+        assert words in text, words
+    assert not [w for w in DESA_ONLY if w in text]
+
+    # a desa keeps its own words
+    client.force_login(a.users["village_head"])
+    text = _visible_text(client.get(page(client, a, a.village, semester)).content.decode())
+    assert "peraturan desa (perdes) tentang stunting" in text and "dana desa" in text
