@@ -2,9 +2,10 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint e2e bench clean
+.PHONY: install run demo reset-demo test lint e2e bench clean
 
 install: $(STAMP)
 
@@ -16,12 +17,24 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Embedded default: SQLite in var/, Celery tasks in-process, console email, no MFA enforcement.
-run: install
+# `make run PORT=8001` serves on another port.
+run: demo
+	@DEBUG=true MFA_REQUIRED=false CELERY_TASK_ALWAYS_EAGER=true SITE_URL=http://127.0.0.1:$(PORT) \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The database, the national region list and the demo accounts (each step skips what exists).
+demo: install
 	@DEBUG=true MFA_REQUIRED=false CELERY_TASK_ALWAYS_EAGER=true $(PY) manage.py migrate --noinput -v 0
 	@DEBUG=true $(PY) manage.py import_regions --if-empty
-	@echo "--- demo logins (http://127.0.0.1:8000/accounts/login/) ---"
+	@echo "--- demo logins (http://127.0.0.1:$(PORT)/accounts/login/) ---"
 	@DEBUG=true $(PY) manage.py seed_demo
-	@DEBUG=true MFA_REQUIRED=false CELERY_TASK_ALWAYS_EAGER=true $(PY) manage.py runserver 127.0.0.1:8000
+
+# Start the demo again from nothing: removes var/ (the SQLite database and uploaded files) and
+# seeds anew. Refuses when DATABASE_URL points elsewhere, which this would not reset.
+reset-demo:
+	@if [ -n "$$DATABASE_URL" ]; then echo "reset-demo resets the SQLite demo in var/; unset DATABASE_URL" >&2; exit 1; fi
+	rm -rf var
+	@$(MAKE) --no-print-directory demo PORT=$(PORT)
 
 # SQLite by default; PostgreSQL when DATABASE_URL is set. Tests that need PostgreSQL, Redis
 # or Chromium skip with their reason when those are absent (.ci/run provides all three).

@@ -13,4 +13,11 @@ def portal(request):
             or bool(national_roles(memberships))
             or any(m.province_id for m in memberships)
         )
+        # "Kelurahan saya" for a lurah: his own village here is a kelurahan
+        own = (
+            [m.village for m in memberships if m.village_id and m.district_id == district.id]
+            if district
+            else []
+        )
+        context["own_village_is_kelurahan"] = bool(own) and all(v.is_kelurahan for v in own)
     return context

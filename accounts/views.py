@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from villages.models import District
 
 from . import services
+from .audit import ACTION_LABELS
 from .forms import AcceptInvitationForm, InviteForm, RoleScopeForm
 from .models import AuditEvent, Invitation, Membership, Role
 from .once import submitted_once
@@ -197,28 +198,11 @@ def invitation_revoke(request, invitation_id):
     return redirect("members", district_slug=request.district.slug)
 
 
-AUDIT_ACTIONS = {
-    "login": _("masuk"),
-    "logout": _("keluar"),
-    "login_failed": _("gagal masuk"),
-    "invitation_sent": _("undangan dikirim"),
-    "invitation_accepted": _("undangan diterima"),
-    "invitation_revoked": _("undangan dibatalkan"),
-    "role_changed": _("peran diubah"),
-    "role_granted": _("peran diberikan"),
-    "membership_ended": _("peran dicabut"),
-    "mfa_added": _("MFA diaktifkan"),
-    "mfa_removed": _("MFA dinonaktifkan"),
-    "district_updated": _("profil daerah diubah"),
-    "regions_imported": _("daftar wilayah diimpor"),
-}
-
-
 @district_view("audit.view")
 def audit_log(request):
     events = AuditEvent.objects.filter(district=request.district).select_related("actor")
     action = request.GET.get("aksi", "")
-    if action in AUDIT_ACTIONS:
+    if action in ACTION_LABELS:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     counts = dict(
@@ -232,7 +216,9 @@ def audit_log(request):
         "accounts/audit_log.html",
         {
             "page": page,
-            "actions": AUDIT_ACTIONS,
+            "labels": ACTION_LABELS,
+            # the filter's choices in the reader's language, in alphabetical order
+            "actions": sorted(ACTION_LABELS.items(), key=lambda item: str(item[1]).lower()),
             "selected": action,
             "counts": counts,
         },

@@ -32,6 +32,20 @@ VILLAGE_POINTS = [
     "stunting kecamatan.",
 ]
 
+# A kelurahan has no Perdes and no Dana Desa: the lurah decides by keputusan, and its budget,
+# Dana Kelurahan included, is part of the district's.
+KELURAHAN_POINTS = [
+    "Menetapkan keputusan lurah tentang tim percepatan penurunan stunting kelurahan paling "
+    "lambat tahun {year}.",
+    "Mengusulkan kegiatan pencegahan stunting dalam anggaran kelurahan, termasuk Dana "
+    "Kelurahan, pada tahun {next_year}.",
+    "Melibatkan tokoh masyarakat, tokoh agama, PKK dan kader posyandu dalam pencegahan "
+    "stunting di kelurahan.",
+    "Mendukung program orang tua asuh bagi keluarga berisiko stunting.",
+    "Melaporkan scorecard konvergensi kelurahan setiap triwulan kepada tim percepatan "
+    "penurunan stunting kecamatan.",
+]
+
 
 def district_wording(district: District, year: int) -> dict:
     name = district.name
@@ -59,7 +73,10 @@ def village_wording(village: Village, year: int) -> dict:
             f"dan unsur masyarakat {name}, Kecamatan {village.kecamatan.name}, berkomitmen "
             "untuk:"
         ),
-        "points": [p.format(year=year, next_year=year + 1) for p in VILLAGE_POINTS],
+        "points": [
+            p.format(year=year, next_year=year + 1)
+            for p in (KELURAHAN_POINTS if village.is_kelurahan else VILLAGE_POINTS)
+        ],
         "closing": (
             "Komitmen ini kami tanda tangani bersama dan kami laporkan pelaksanaannya kepada "
             "camat dan pemerintah kabupaten/kota."

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
-FIELD_TYPES = {"integer", "decimal", "text", "date"}
+FIELD_TYPES = {"integer", "decimal", "rupiah", "text", "date"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

@@ -158,7 +158,13 @@ def _values(deliverable, district, today: date, *, partial=False) -> dict[str, s
         "tautan_publikasi": f"https://{district.slug}.go.id/berita/aksi-konvergensi-{year}",
         "tanggal_publikasi_terakhir": on(10, 28),
     }
-    by_type = {"integer": 10, "decimal": "12.5", "text": "Contoh isian", "date": on(6, 30)}
+    by_type = {
+        "integer": 10,
+        "decimal": "12.5",
+        "rupiah": 1_250_000_000,
+        "text": "Contoh isian",
+        "date": on(6, 30),
+    }
     fields = deliverable.template.fields[:1] if partial else deliverable.template.fields
     return {f["key"]: str(known.get(f["key"], by_type.get(f["type"], ""))) for f in fields}
 

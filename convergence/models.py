@@ -154,7 +154,7 @@ class DeliverableTemplate(FrameworkPart):
     description = models.TextField(_("keterangan"), blank=True)
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.DOCUMENT)
     due_month = models.PositiveSmallIntegerField(null=True, blank=True)
-    # [{"key": "jumlah_desa", "label": "…", "type": "integer|decimal|text|date"}]
+    # [{"key": "jumlah_desa", "label": "…", "type": "integer|decimal|rupiah|text|date"}]
     fields = models.JSONField(default=list, blank=True)
 
     class Meta:

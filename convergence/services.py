@@ -22,6 +22,7 @@ from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
 from lib.uploads import display_name, read_upload
@@ -327,6 +328,11 @@ def clean_field_value(field: dict, raw: str):
         if not number.is_finite() or number < 0:
             raise ValidationError(_("harus angka tidak negatif"))
         return str(number)
+    if kind == "rupiah":
+        try:
+            return str(parse_rupiah(raw))
+        except ValueError as exc:
+            raise ValidationError(exc.args[0]) from exc
     if kind == "date":
         value = parse_date(raw)
         if value is None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lib.rupiah import format_rupiah, parse_rupiah
 from villages.models import Agency, Village
 
 from . import services
@@ -262,7 +263,7 @@ class PlanItemForm(forms.Form):
             "activity": item.activity,
             "lead_agency": item.lead_agency_id,
             "villages": [v.pk for v in item.villages.all()],
-            "budget": "" if item.budget is None else f"{item.budget:,}".replace(",", "."),
+            "budget": "" if item.budget is None else format_rupiah(item.budget),
             "fund_source": item.fund_source,
             "target_indicator": item.target_indicator,
             "timeframe": item.timeframe,
@@ -271,9 +272,9 @@ class PlanItemForm(forms.Form):
 
     def clean_budget(self):
         try:
-            return services.parse_rupiah(self.cleaned_data["budget"])
+            return parse_rupiah(self.cleaned_data["budget"])
         except ValueError as exc:
-            raise ValidationError(_("Isi angka rupiah, mis. 150.000.000.")) from exc
+            raise ValidationError(exc.args[0]) from exc
 
     def plan_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in services.PLAN_FIELDS}

@@ -946,22 +946,3 @@ def plan_totals(items: list[PlanItem]) -> PlanTotals:
         unbudgeted=sum(1 for item in items if item.budget is None),
         in_rkpd=sum(item.budget or 0 for item in items if item.in_rkpd == RkpdStatus.YES),
     )
-
-
-def parse_rupiah(raw: str) -> int | None:
-    """ "Rp 1.500.000" or "1500000" → 1500000; blank → None; anything else → ValueError.
-    Dots and spaces group thousands (Indonesian style); a comma starts cents, which must be 0."""
-    text = raw.strip().removeprefix("Rp").removeprefix("rp").removeprefix("RP").strip()
-    if not text:
-        return None
-    if "," in text:
-        text, cents = text.split(",", 1)
-        if cents.strip("0"):
-            raise ValueError(raw)
-    text = text.replace(".", "").replace(" ", "")
-    if not text.isdigit() or not text.isascii():
-        raise ValueError(raw)
-    value = int(text)
-    if value >= MAX_BUDGET:
-        raise ValueError(raw)
-    return value

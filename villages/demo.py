@@ -179,8 +179,11 @@ def _post(data: dict) -> dict:
 
 
 def _scorecard(village, period, by, camat, seed, state, *, remark="", late_days=0):
-    head = f"Kepala Desa {village.name}"
-    data = scorecard_data(seed, head=head, secretary=f"Sekretaris Desa {village.name}")
+    if village.is_kelurahan:
+        head, secretary = f"Lurah {village.name}", f"Sekretaris Kelurahan {village.name}"
+    else:
+        head, secretary = f"Kepala Desa {village.name}", f"Sekretaris Desa {village.name}"
+    data = scorecard_data(seed, head=head, secretary=secretary)
     report = reports.save_draft(village=village, period=period, posted=_post(data), by=by)
     return _through(report, period, by, camat, state, remark=remark, late_days=late_days)
 
@@ -200,7 +203,8 @@ def _semester(village, period, by, camat, state):
     if state != "draft":
         from convergence.demo import demo_pdf
 
-        for slot, title in (("perdes", "Peraturan Desa"), ("minutes", "Berita Acara Rembuk")):
+        decision = "Keputusan Lurah" if village.is_kelurahan else "Peraturan Desa"
+        for slot, title in (("perdes", decision), ("minutes", "Berita Acara Rembuk")):
             body = demo_pdf(f"{title} {village.name}", f"Dokumen contoh {period.label}.")
             upload = SimpleUploadedFile(f"{slot}.pdf", body, content_type="application/pdf")
             reports.upload_file(report=report, slot=slot, upload=upload, by=by)

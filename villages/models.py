@@ -159,6 +159,11 @@ class Village(Area):
     def kind_label(self) -> str:
         return VillageKind(self.kind).label
 
+    @property
+    def is_kelurahan(self) -> bool:
+        """A kelurahan (urban village) has a lurah, a Dana Kelurahan and no Perdes."""
+        return self.kind == VillageKind.KELURAHAN
+
 
 class Agency(models.Model):
     """A district agency (OPD): Bappeda, Dinas Kesehatan, DPMD… Each district keeps its own list."""

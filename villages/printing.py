@@ -169,8 +169,8 @@ def _services(data: dict) -> list[ServiceGroup]:
     return groups
 
 
-def _rates(data: dict) -> tuple[list[Line], Line]:
-    rows, total = scorecard.scorecard_rates(data)
+def _rates(data: dict, kelurahan: bool) -> tuple[list[Line], Line]:
+    rows, total = scorecard.scorecard_rates(data, kelurahan=kelurahan)
     lines = [
         Line(
             str(i),
@@ -199,15 +199,15 @@ def _rates(data: dict) -> tuple[list[Line], Line]:
     return lines, last
 
 
-def _fund(data: dict) -> list[Line]:
+def _fund(data: dict, kelurahan: bool) -> list[Line]:
     def money(key):
         value = data.get(key)
         return f"Rp {scorecard.rupiah(value)}" if isinstance(value, int) else DASH
 
     both = _n(data, "f_development") + _n(data, "f_empowerment")
     return [
-        Line("1", str(scorecard.FUND[0].label), (money("f_development"),)),
-        Line("2", str(scorecard.FUND[1].label), (money("f_empowerment"),)),
+        Line("1", str(scorecard.FUND[0].label_for(kelurahan)), (money("f_development"),)),
+        Line("2", str(scorecard.FUND[1].label_for(kelurahan)), (money("f_empowerment"),)),
         Line("", _("Jumlah kedua bidang"), (f"Rp {scorecard.rupiah(both)}",)),
         Line("3", str(scorecard.FUND[2].label), (money("f_stunting"),)),
         Line(
@@ -223,7 +223,7 @@ def scorecard_context(report: VillageReport) -> dict:
     data = report.data or {}
     tz = district.tz
     growth, growth_total = _growth(data)
-    rates, rate_total = _rates(data)
+    rates, rate_total = _rates(data, village.is_kelurahan)
     return {
         "report": report,
         "district": district,
@@ -256,7 +256,7 @@ def scorecard_context(report: VillageReport) -> dict:
         "services": _services(data),
         "rates": rates,
         "rate_total": rate_total,
-        "fund": _fund(data),
+        "fund": _fund(data, village.is_kelurahan),
         "signed_on": long_date(_signed_on(report, tz)),
         "sign_head": data.get("sign_head") or "",
         "sign_secretary": data.get("sign_secretary") or "",

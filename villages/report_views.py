@@ -121,9 +121,9 @@ def _year(raw, default: int) -> int:
     return year if 2015 <= year <= 2100 else default
 
 
-def _field_rows(kind, data, errors, posted=None):
-    """What the form and the read-only view show: every field with its typed or stored value
-    and its error."""
+def _field_rows(kind, data, errors, posted=None, *, kelurahan=False):
+    """What the form and the read-only view show: every field with its name (in a kelurahan's
+    own words there), its typed or stored value and its error."""
     source = posted if posted is not None else data
 
     def value(key):
@@ -131,7 +131,12 @@ def _field_rows(kind, data, errors, posted=None):
         return "" if raw is None else raw
 
     def cell(f):
-        return {"field": f, "value": value(f.key), "error": errors.get(f.key, "")}
+        return {
+            "field": f,
+            "label": f.label_for(kelurahan),
+            "value": value(f.key),
+            "error": errors.get(f.key, ""),
+        }
 
     if kind == ReportKind.SCORECARD:
         groups = []
@@ -169,6 +174,38 @@ def _field_rows(kind, data, errors, posted=None):
     }
 
 
+# where a file's error is shown on the semester form: after these fields
+FILE_ERRORS_AFTER = {"perdes_date": "perdes_file", "rembuk_participants": "minutes_file"}
+
+
+def _error_summary(kind, errors: dict[str, str], *, kelurahan=False) -> list[dict]:
+    """Every error of a refused form in the order of the form, with the field's name and the
+    id it links to, for the summary at the top of the long page."""
+    if not errors:
+        return []
+    names = {f.key: f.label_for(kelurahan) for f in scorecard.fields_for(kind)}
+    order = [f.key for f in scorecard.fields_for(kind)]
+    if kind == ReportKind.SCORECARD:
+        for group in scorecard.GROUPS:
+            for indicator in group.indicators:
+                for answer, label in scorecard.ANSWERS:
+                    key = scorecard.answer_key(group, indicator, answer)
+                    names[key] = f"{group.label} · {indicator.label} ({label})"
+    else:
+        for after, key in FILE_ERRORS_AFTER.items():
+            order.insert(order.index(after) + 1, key)
+        names.update({f"{slot}_file": label for slot, label in scorecard.semester_files(kelurahan)})
+    known = [k for k in order if k in errors] + [k for k in errors if k not in order]
+    return [
+        {
+            "anchor": f"e-{key}" if key.endswith("_file") else f"f-{key}",
+            "name": names.get(key, ""),
+            "message": errors[key],
+        }
+        for key in known
+    ]
+
+
 def _report_page(request, village, period, *, errors=None, posted=None):
     access = request.access
     all_versions = reports.versions(village, period)
@@ -202,11 +239,12 @@ def _report_page(request, village, period, *, errors=None, posted=None):
             and current is not None
             and current.status == Status.SUBMITTED,
             "may_correct": may_fill and current is not None and current.status == Status.VERIFIED,
-            "rows": _field_rows(period.kind, data, errors, posted),
-            "computed": _computed(period.kind, data),
+            "rows": _field_rows(period.kind, data, errors, posted, kelurahan=village.is_kelurahan),
+            "computed": _computed(period.kind, data, kelurahan=village.is_kelurahan),
             "errors": errors,
+            "error_summary": _error_summary(period.kind, errors, kelurahan=village.is_kelurahan),
             "files": _files_by_slot(current) if current else {},
-            "slots": scorecard.SEMESTER_FILES,
+            "slots": scorecard.semester_files(village.is_kelurahan),
             "events": events,
             "late": current.is_late() if current else period.is_late(today),
             "today": today,
@@ -214,10 +252,10 @@ def _report_page(request, village, period, *, errors=None, posted=None):
     )
 
 
-def _computed(kind, data) -> dict:
+def _computed(kind, data, *, kelurahan=False) -> dict:
     """The figures computed from a report's stored data."""
     if kind == ReportKind.SCORECARD:
-        rates, total = scorecard.scorecard_rates(data)
+        rates, total = scorecard.scorecard_rates(data, kelurahan=kelurahan)
         return {"rates": rates, "total": total, "fund_share": scorecard.fund_share(data)}
     return {"spent_share": scorecard.spent_share(data)}
 
@@ -386,10 +424,10 @@ def report_version(request, report_id):
             "report": report,
             "village": report.village,
             "period": report.period,
-            "rows": _field_rows(report.kind, data, {}),
-            "computed": _computed(report.kind, data),
+            "rows": _field_rows(report.kind, data, {}, kelurahan=report.village.is_kelurahan),
+            "computed": _computed(report.kind, data, kelurahan=report.village.is_kelurahan),
             "files": _files_by_slot(report),
-            "slots": scorecard.SEMESTER_FILES,
+            "slots": scorecard.semester_files(report.village.is_kelurahan),
         },
     )
 

@@ -318,7 +318,9 @@ def remove_file(*, stored: ReportFile, by):
 
 def errors_for_submit(report: VillageReport, today: date) -> dict[str, str]:
     files = {f.slot for f in report.files.all()}
-    return scorecard.submit_errors(report.kind, report.data, files=files, today=today)
+    return scorecard.submit_errors(
+        report.kind, report.data, files=files, today=today, kelurahan=report.village.is_kelurahan
+    )
 
 
 REMARK_MAX = 2000  # characters: the camat's remark when he returns a report

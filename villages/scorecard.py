@@ -12,11 +12,13 @@ per target group and in total.
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lib.rupiah import format_rupiah as rupiah
+from lib.rupiah import parse_rupiah
 from lib.text import strip_bidi, too_long
 
 TEXT_MAX = 200  # a name or a number typed in the report (printed on the scorecard)
@@ -29,6 +31,12 @@ class Field:
     kind: str = "count"  # count | rupiah | date | text | choice
     choices: tuple = ()
     hint: str = ""
+    # what a kelurahan calls it, where that differs: a kelurahan has a lurah, a Dana Kelurahan
+    # and no Perdes (the lurah decides by keputusan)
+    kelurahan_label: str = ""
+
+    def label_for(self, kelurahan: bool) -> str:
+        return self.kelurahan_label if kelurahan and self.kelurahan_label else self.label
 
 
 @dataclass(frozen=True)
@@ -108,13 +116,28 @@ ANSWERS = (
 )
 # Tabel 5: village-fund use for stunting
 FUND = (
-    Field("f_development", _("Bidang pembangunan desa"), "rupiah"),
-    Field("f_empowerment", _("Bidang pemberdayaan masyarakat desa"), "rupiah"),
+    Field(
+        "f_development",
+        _("Bidang pembangunan desa"),
+        "rupiah",
+        kelurahan_label=_("Bidang pembangunan sarana dan prasarana kelurahan"),
+    ),
+    Field(
+        "f_empowerment",
+        _("Bidang pemberdayaan masyarakat desa"),
+        "rupiah",
+        kelurahan_label=_("Bidang pemberdayaan masyarakat kelurahan"),
+    ),
     Field("f_stunting", _("Dialokasikan untuk kegiatan pencegahan stunting"), "rupiah"),
 )
 SIGNERS = (
-    Field("sign_secretary", _("Nama sekretaris desa"), "text"),
-    Field("sign_head", _("Nama kepala desa"), "text"),
+    Field(
+        "sign_secretary",
+        _("Nama sekretaris desa"),
+        "text",
+        kelurahan_label=_("Nama sekretaris kelurahan"),
+    ),
+    Field("sign_head", _("Nama kepala desa"), "text", kelurahan_label=_("Nama lurah")),
 )
 
 
@@ -137,12 +160,38 @@ PERDES_STATUS = (
     ("enacted", _("sudah ditetapkan")),
 )
 SEMESTER = (
-    Field("perdes_status", _("Status Perdes tentang stunting"), "choice", PERDES_STATUS),
-    Field("perdes_number", _("Nomor Perdes"), "text"),
-    Field("perdes_date", _("Tanggal penetapan Perdes"), "date"),
-    Field("fund_budget", _("Anggaran Dana Desa untuk stunting (Rp)"), "rupiah"),
-    Field("fund_spent", _("Realisasi belanja Dana Desa untuk stunting (Rp)"), "rupiah"),
-    Field("rembuk_date", _("Tanggal rembuk stunting desa"), "date"),
+    Field(
+        "perdes_status",
+        _("Status Perdes tentang stunting"),
+        "choice",
+        PERDES_STATUS,
+        kelurahan_label=_("Status keputusan lurah tentang stunting"),
+    ),
+    Field("perdes_number", _("Nomor Perdes"), "text", kelurahan_label=_("Nomor keputusan lurah")),
+    Field(
+        "perdes_date",
+        _("Tanggal penetapan Perdes"),
+        "date",
+        kelurahan_label=_("Tanggal penetapan keputusan lurah"),
+    ),
+    Field(
+        "fund_budget",
+        _("Anggaran Dana Desa untuk stunting (Rp)"),
+        "rupiah",
+        kelurahan_label=_("Anggaran Dana Kelurahan untuk stunting (Rp)"),
+    ),
+    Field(
+        "fund_spent",
+        _("Realisasi belanja Dana Desa untuk stunting (Rp)"),
+        "rupiah",
+        kelurahan_label=_("Realisasi belanja Dana Kelurahan untuk stunting (Rp)"),
+    ),
+    Field(
+        "rembuk_date",
+        _("Tanggal rembuk stunting desa"),
+        "date",
+        kelurahan_label=_("Tanggal rembuk stunting kelurahan"),
+    ),
     Field("rembuk_participants", _("Jumlah peserta rembuk")),
 )
 # files a semester report can carry, by slot
@@ -150,6 +199,15 @@ SEMESTER_FILES = (
     ("perdes", _("Berkas Perdes")),
     ("minutes", _("Notulen / berita acara rembuk desa")),
 )
+KELURAHAN_FILES = {
+    "perdes": _("Berkas keputusan lurah"),
+    "minutes": _("Notulen / berita acara rembuk kelurahan"),
+}
+
+
+def semester_files(kelurahan: bool) -> list[tuple[str, str]]:
+    """(slot, label) of the files a semester report carries, in the village's own words."""
+    return [(slot, KELURAHAN_FILES[slot] if kelurahan else label) for slot, label in SEMESTER_FILES]
 
 
 def fields_for(kind: str) -> list[Field]:
@@ -165,10 +223,10 @@ def _parse(f: Field, raw: str):
     raw = strip_bidi(raw or "").strip()
     if raw == "":
         return None
-    if f.kind in ("count", "rupiah"):
+    if f.kind == "rupiah":
+        return parse_rupiah(raw)
+    if f.kind == "count":
         text = raw.replace(" ", "")
-        if f.kind == "rupiah":
-            text = text.removeprefix("Rp").removeprefix("rp").replace(".", "").replace(",", "")
         negative = text.startswith("-")
         if not text.lstrip("-").isdigit():
             raise ValueError(_("Isi dengan angka bulat, tanpa huruf."))
@@ -216,9 +274,13 @@ def _n(data, key) -> int:
     return value if isinstance(value, int) else 0
 
 
-def submit_errors(kind: str, data: dict, *, files: set[str], today: date) -> dict[str, str]:
+def submit_errors(
+    kind: str, data: dict, *, files: set[str], today: date, kelurahan: bool = False
+) -> dict[str, str]:
     """Field key → what is wrong, in plain Indonesian. Empty when the report can be sent."""
-    return _scorecard_errors(data) if kind == "scorecard" else _semester_errors(data, files, today)
+    if kind == "scorecard":
+        return _scorecard_errors(data)
+    return _semester_errors(data, files, today, kelurahan)
 
 
 def _required(data, fields, errors):
@@ -279,20 +341,34 @@ def _scorecard_errors(data: dict) -> dict[str, str]:
     return errors
 
 
-def _semester_errors(data: dict, files: set[str], today: date) -> dict[str, str]:
+def _semester_errors(data: dict, files: set[str], today: date, kelurahan: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     status = data.get("perdes_status")
     if not status:
-        errors["perdes_status"] = str(_("Pilih status Perdes."))
+        errors["perdes_status"] = str(
+            _("Pilih status keputusan lurah.") if kelurahan else _("Pilih status Perdes.")
+        )
     if status == "enacted":
         if not data.get("perdes_number"):
-            errors["perdes_number"] = str(_("Perdes yang sudah ditetapkan harus bernomor."))
+            errors["perdes_number"] = str(
+                _("Keputusan lurah yang sudah ditetapkan harus bernomor.")
+                if kelurahan
+                else _("Perdes yang sudah ditetapkan harus bernomor.")
+            )
         if not data.get("perdes_date"):
-            errors["perdes_date"] = str(_("Isi tanggal penetapan Perdes."))
+            errors["perdes_date"] = str(
+                _("Isi tanggal penetapan keputusan lurah.")
+                if kelurahan
+                else _("Isi tanggal penetapan Perdes.")
+            )
         elif data["perdes_date"] > today.isoformat():
             errors["perdes_date"] = str(_("Tanggal penetapan tidak boleh di masa depan."))
         if "perdes" not in files:
-            errors["perdes_file"] = str(_("Unggah berkas Perdes yang sudah ditetapkan."))
+            errors["perdes_file"] = str(
+                _("Unggah berkas keputusan lurah yang sudah ditetapkan.")
+                if kelurahan
+                else _("Unggah berkas Perdes yang sudah ditetapkan.")
+            )
     _required(data, [f for f in SEMESTER if f.key in ("fund_budget", "fund_spent")], errors)
     if "fund_spent" not in errors and _n(data, "fund_spent") > _n(data, "fund_budget"):
         errors["fund_spent"] = str(
@@ -339,7 +415,7 @@ class Rate:
         )
 
 
-def scorecard_rates(data: dict) -> tuple[list[Rate], Rate]:
+def scorecard_rates(data: dict, *, kelurahan: bool = False) -> tuple[list[Rate], Rate]:
     """The convergence rate of each target group and of the village."""
     rows = []
     for group in GROUPS:
@@ -349,7 +425,7 @@ def scorecard_rates(data: dict) -> tuple[list[Rate], Rate]:
         count = len(group.indicators)
         rows.append(Rate(str(group.label), yes, count * target - na, count, target))
     total = Rate(
-        str(_("Tingkat konvergensi desa")),
+        str(_("Tingkat konvergensi kelurahan") if kelurahan else _("Tingkat konvergensi desa")),
         sum(r.received for r in rows),
         sum(r.expected for r in rows),
         sum(r.indicators for r in rows),
@@ -379,11 +455,3 @@ def spent_share(data: dict) -> Decimal | None:
     if budget <= 0:
         return None
     return (Decimal(_n(data, "fund_spent")) * 100 / budget).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def rupiah(value) -> str:
-    """12345678 → '12.345.678' (Indonesian thousands separator)."""
-    try:
-        return f"{int(value):,}".replace(",", ".")
-    except (TypeError, ValueError, InvalidOperation):
-        return ""

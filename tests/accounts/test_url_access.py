@@ -77,10 +77,12 @@ def _objects(side, tag):
     }
 
 
-def url_kwargs(pattern, world, side, objects_side=None):
+def url_values(world, side, objects_side=None):
+    """Every URL argument's value: `side`'s district, the objects of `objects_side` (the
+    same district unless given)."""
     objects = _objects(objects_side or side, "b" if (objects_side or side) is world.b else "a")
     job, _ = RegionImport.objects.get_or_create(original_name="x.csv", defaults={"file": "x"})
-    values = {
+    return {
         "district_slug": side.district.slug,
         "membership_id": objects["membership_id"],
         "invitation_id": objects["invitation_id"],
@@ -90,6 +92,10 @@ def url_kwargs(pattern, world, side, objects_side=None):
         "fmt": "xlsx",
         **{k: v for k, v in objects.items() if k not in ("membership_id", "invitation_id")},
     }
+
+
+def url_kwargs(pattern, world, side, objects_side=None, values=None):
+    values = values if values is not None else url_values(world, side, objects_side)
     missing = pattern.converters - set(values)
     assert not missing, f"{pattern.name}: add a value for {missing} to url_kwargs()"
     return {name: values[name] for name in pattern.converters}

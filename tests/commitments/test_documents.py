@@ -517,3 +517,26 @@ def test_the_list_page_makes_the_same_number_of_queries_for_2_and_6_documents(wo
     assert len(six.captured_queries) == len(two.captured_queries), "\n".join(
         q["sql"] for q in six.captured_queries
     )
+
+
+def test_a_kelurahan_commitment_starts_without_dana_desa_or_perdes(world):
+    """A kelurahan has no Perdes and no Dana Desa: its starting wording speaks of the lurah's
+    decision and Dana Kelurahan."""
+    from commitments.wording import wording
+    from villages.models import Village
+
+    with scopes_disabled():
+        kelurahan = Village.objects.get(code="32.11.02.1002")
+        desa = Village.objects.get(code="32.11.01.2001")
+    text = " ".join(
+        [*wording("village", district=world.a.district, village=kelurahan, year=2026)["points"]]
+    )
+    assert "Dana Kelurahan" in text and "keputusan lurah" in text and "kelurahan" in text
+    for word in ("Dana Desa", "APBDes", "peraturan desa", "di desa", "konvergensi desa"):
+        assert word not in text, word
+    title = wording("village", district=world.a.district, village=kelurahan, year=2026)["title"]
+    assert title.startswith("KOMITMEN KELURAHAN PAWENANG")
+    desa_text = " ".join(
+        wording("village", district=world.a.district, village=desa, year=2026)["points"]
+    )
+    assert "Dana Desa" in desa_text and "peraturan desa" in desa_text

@@ -105,9 +105,12 @@ def test_submit_return_resubmit_verify_with_history(world, deliverable):
             with pytest.raises(ValidationError, match="Isian belum lengkap"):
                 services.submit_deliverable(deliverable=deliverable, by=staff)
             values = {
-                f["key"]: {"integer": "12", "decimal": "3,5", "date": "2026-02-20"}.get(
-                    f["type"], "teks"
-                )
+                f["key"]: {
+                    "integer": "12",
+                    "decimal": "3,5",
+                    "rupiah": "Rp 1.500.000",
+                    "date": "2026-02-20",
+                }.get(f["type"], "teks")
                 for f in deliverable.template.fields
             }
             services.save_data(deliverable=deliverable, values=values, note="", by=staff)
@@ -315,3 +318,79 @@ def test_returned_deliverable_shows_the_reason_to_its_agency(client, world, deli
     ):
         html = client.get(page).content.decode()
         assert "Cap dinas belum ada" in html and "Kirim ulang ke Bappeda" in html
+
+
+def test_budget_fields_read_rupiah_like_every_rupiah_input(client, world, year_a):
+    """The 2025 model's marked-budget total (Rp) goes through lib.rupiah: "1.500" is one
+    thousand five hundred rupiah (it used to be stored as 1,5), "Rp 1.250.000.000" is taken,
+    and cents are refused with the reason."""
+    with scopes_disabled():
+        deliverable = next(
+            d
+            for d in Deliverable.objects.filter(year_action__district_year=year_a)
+            .select_related("template")
+            .order_by("pk")
+            if any(f["key"] == "total_anggaran_ditandai" for f in d.template.fields)
+        )
+        others = {f["key"]: "1" for f in deliverable.template.fields}
+    save = url(world, "deliverable_data", deliverable_id=deliverable.pk)
+    client.force_login(world.a.users["district_admin"])
+
+    def typed(amount):
+        fields = {**others, "total_anggaran_ditandai": amount}
+        return client.post(save, {f"field_{k}": v for k, v in fields.items()}, follow=True)
+
+    typed("1.500")
+    with scopes_disabled():
+        deliverable.refresh_from_db()
+    assert deliverable.data["total_anggaran_ditandai"] == "1500"
+    page = typed("Rp 1.250.000.000").content.decode()
+    with scopes_disabled():
+        deliverable.refresh_from_db()
+    assert deliverable.data["total_anggaran_ditandai"] == "1250000000"
+    assert 'value="1.250.000.000"' in page  # shown again with its thousands dots
+    page = typed("1.250.000,50").content.decode()
+    assert "Rupiah tidak memakai sen" in page
+    with scopes_disabled():
+        deliverable.refresh_from_db()
+    assert deliverable.data["total_anggaran_ditandai"] == "1250000000"
+
+
+def test_shipped_budget_fields_are_rupiah():
+    from convergence.definitions import shipped_definition
+
+    types = {
+        f["key"]: f["type"]
+        for code in ("8-aksi-2018", "model-2025")
+        for action in shipped_definition(code)["actions"]
+        for template in action["deliverables"]
+        for f in template.get("fields", [])
+    }
+    assert types["total_anggaran"] == types["total_anggaran_ditandai"] == "rupiah"
+
+
+def test_migration_retypes_the_stored_budget_fields(year_a):
+    """Databases made before the rupiah type hold the budget fields as decimals."""
+    import importlib
+
+    from django.apps import apps
+
+    from convergence.models import DeliverableTemplate
+
+    migration = importlib.import_module("convergence.migrations.0006_rupiah_fields")
+    with scopes_disabled():
+        template = next(
+            t
+            for t in DeliverableTemplate.objects.filter(action__framework__code="model-2025")
+            if any(f["key"] == "total_anggaran_ditandai" for f in t.fields)
+        )
+        as_before = [
+            {**f, "type": "decimal"} if f["key"] == "total_anggaran_ditandai" else f
+            for f in template.fields
+        ]
+        DeliverableTemplate.objects.filter(pk=template.pk).update(fields=as_before)
+        migration.forwards(apps, None)
+        template.refresh_from_db()
+    kinds = {f["key"]: f["type"] for f in template.fields}
+    assert kinds["total_anggaran_ditandai"] == "rupiah"
+    assert [f["key"] for f in template.fields] == [f["key"] for f in as_before]

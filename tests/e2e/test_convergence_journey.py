@@ -68,7 +68,8 @@ def make_pdf(path, title, lines):
 def sample_value(spec):
     if spec["key"] in SAMPLE_VALUES:
         return SAMPLE_VALUES[spec["key"]]
-    return {"integer": "12", "decimal": "12,5", "date": "2026-03-17"}.get(spec["type"], "SK-1/2026")
+    typed = {"integer": "12", "decimal": "12,5", "rupiah": "1.250.000.000", "date": "2026-03-17"}
+    return typed.get(spec["type"], "SK-1/2026")
 
 
 def test_submit_return_resubmit_verify_and_executive_view(live_server, world, browser, tmp_path):

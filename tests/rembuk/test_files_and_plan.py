@@ -165,16 +165,6 @@ def test_file_of_a_hidden_session_is_404(client, world):
 # --- The plan ----------------------------------------------------------------------------------
 
 
-def test_parse_rupiah():
-    assert services.parse_rupiah("Rp 1.500.000") == 1_500_000
-    assert services.parse_rupiah("1500000") == 1_500_000
-    assert services.parse_rupiah("1 500 000,00") == 1_500_000
-    assert services.parse_rupiah("") is None
-    for bad in ("1,5 juta", "-100", "1.000,50", "abc", "9" * 16):
-        with pytest.raises(ValueError):
-            services.parse_rupiah(bad)
-
-
 def test_plan_items_with_budget_totals(client, world):
     side = world.a
     with scopes_disabled():
@@ -297,3 +287,32 @@ def test_edit_and_remove_plan_item(client, world):
     assert client.post(url("rembuk_plan_remove", side, plan_item_id=item.pk)).status_code == 302
     with scopes_disabled():
         assert not PlanItem.objects.filter(session=session).exists()
+
+
+def test_plan_budget_is_read_like_every_rupiah_field(client, world):
+    """The plan's budget goes through the one rupiah reader (lib.rupiah): Indonesian thousands
+    are taken, cents and English thousands are refused with the reason."""
+    side = world.a
+    with scopes_disabled():
+        session = services.create_session(
+            district=side.district,
+            level=Level.DISTRICT,
+            by=side.users["district_admin"],
+            title="Rembuk Kabupaten",
+            starts_at=village_session(side, 2026).starts_at,
+            venue="Pendopo",
+        )
+    client.force_login(side.users["district_admin"])
+    add = url("rembuk_plan_add", side, session_id=session.pk)
+    base = {"activity": "PMT lokal", "in_rkpd": "unknown"}
+    for typed, message in (
+        ("400.000,50", "Rupiah tidak memakai sen"),
+        ("400,000,000", "Pakai titik untuk memisahkan ribuan"),
+        ("1.5", "Titik hanya untuk memisahkan ribuan"),
+    ):
+        response = client.post(add, {**base, "budget": typed})
+        assert response.status_code == 200
+        assert message in response.content.decode(), typed
+    assert client.post(add, {**base, "budget": "Rp 400.000.000,-"}).status_code == 302
+    with scopes_disabled():
+        assert [i.budget for i in PlanItem.objects.filter(session=session)] == [400_000_000]

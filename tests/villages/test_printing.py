@@ -307,3 +307,24 @@ def test_semester_reports_as_xlsx(world):
     assert row["perdes_status"] == "sudah ditetapkan"
     assert row["perdes_number"] == "'@SUM(A1)"
     assert row["realisasi_%"] == pytest.approx(75.0)
+
+
+def test_a_kelurahan_scorecard_prints_lurah_and_dana_kelurahan(world, tmp_path):
+    from villages.models import Village
+
+    with scopes_disabled():
+        kelurahan = Village.objects.get(code="32.11.02.1002")  # Pawenang
+    report = make_report(world, full_data(), **VERIFIED)
+    with scopes_disabled():
+        VillageReport.objects.filter(pk=report.pk).update(village=kelurahan)
+        report.refresh_from_db()
+    text = pdf_text(printing.scorecard_pdf(report), tmp_path, "kelurahan")
+    flat = re.sub(r"\s+", " ", text)
+    assert "Tabel 4. Tingkat konvergensi kelurahan" in flat
+    assert "Tabel 5. Penggunaan Dana Kelurahan untuk pencegahan stunting" in flat
+    assert "Bidang pembangunan sarana dan prasarana kelurahan" in flat
+    assert "Bidang pemberdayaan masyarakat kelurahan" in flat
+    assert "Lurah Pawenang" in flat and "Sekretaris Kelurahan" in flat
+    assert "Tingkat konvergensi kelurahan" in flat
+    for desa_word in ("Dana Desa", "Kepala Desa", "Sekretaris Desa", "konvergensi desa"):
+        assert desa_word not in flat, desa_word

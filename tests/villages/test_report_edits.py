@@ -78,7 +78,7 @@ def test_the_kpms_stale_save_does_not_wipe_the_heads_budget(client, world):
     assert response.status_code == 200
     page = response.content.decode()
     assert "sudah diubah oleh" in page and head.full_name in page
-    assert 'value="1200000"' in page  # the KPM's typed figure is still on the page
+    assert 'value="1.200.000"' in page  # the KPM's typed figure is still on the page
     with scopes_disabled():
         report = VillageReport.objects.get(village=side.village, period=period)
     assert report.data["fund_budget"] == 1_000_000

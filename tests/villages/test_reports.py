@@ -588,3 +588,178 @@ def test_reminder_job_through_a_real_worker_sends_once(world, redis_url):
         celery_app.conf.result_backend = None
     # world.b's village has no period: only A's village head and KPM, once
     assert (first, second) == (1, 0)
+
+
+# --- the long form on a phone: errors summed up on top; rupiah as typed ----------------------
+
+
+def _save_url(side, period):
+    return reverse(
+        "village_report_save",
+        kwargs={
+            "district_slug": side.district.slug,
+            "village_id": side.village.pk,
+            "period_id": period.pk,
+        },
+    )
+
+
+def test_a_refused_send_lists_every_error_on_top_with_a_link_to_its_field(client, world):
+    import re
+
+    a = world.a
+    period = periods(a)[("scorecard", 1)]
+    client.force_login(a.users["kpm"])
+    data = post(full_data())
+    data["s_pregnant_anc_no"] = "5"  # 9 + 5 + 0 ≠ 10 pregnant women
+    data["f_stunting"] = ""  # required
+    data["sign_secretary"] = ""
+    response = client.post(_save_url(a, period), {**data, "kirim": "1"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    summary = body[body.index('class="card error-summary"') :]
+    summary = summary[: summary.index("</section>")]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    # in the order of the form, each with its field's name
+    assert [anchor for anchor, _text in links] == [
+        "f-s_pregnant_anc_no",
+        "f-f_stunting",
+        "f-sign_secretary",
+    ]
+    assert links[0][1].startswith(
+        "Ibu hamil · Pemeriksaan kehamilan minimal 4 kali (tidak): Ya + tidak + tidak berlaku (14)"
+    )
+    assert links[1][1].startswith("Dialokasikan untuk kegiatan pencegahan stunting: Wajib diisi")
+    assert "3 isian perlu diperbaiki" in summary
+    # the summary comes before the form, and every link lands on an input of the form
+    assert body.index("error-summary") < body.index('<form method="post" action="/')
+    for anchor, _text in links:
+        assert re.search(rf'<input [^>]*id="{anchor}"', body), anchor
+    # what was typed stays on the page
+    assert 'name="s_pregnant_anc_no" value="5"' in body
+
+
+def test_semester_summary_links_a_missing_file_to_its_message(client, world):
+    a = world.a
+    period = periods(a)[("semester", 1)]
+    client.force_login(a.users["village_head"])
+    save = _save_url(a, period)
+    data = {
+        "perdes_status": "enacted",
+        "perdes_number": "5/2026",
+        "perdes_date": "2026-02-01",
+        "fund_budget": "Rp 400.000.000",
+        "fund_spent": "100.000.000",
+    }
+    body = client.post(save, {**data, "kirim": "1"}).content.decode()
+    assert '<a href="#e-perdes_file">Berkas Perdes: Unggah berkas Perdes' in body
+    assert 'id="e-perdes_file"' in body
+
+
+def test_rupiah_fields_take_indonesian_thousands(client, world):
+    """Typed as a village secretary types them; cents and ambiguous amounts are refused at the
+    field, and what was typed stays."""
+    a = world.a
+    period = periods(a)[("scorecard", 1)]
+    client.force_login(a.users["kpm"])
+    save = _save_url(a, period)
+    typed = {
+        "f_development": "400.000.000",
+        "f_empowerment": "Rp 100.000.000",
+        "f_stunting": "75000000",
+    }
+    assert client.post(save, typed).status_code == 302
+    with scopes_disabled():
+        report = VillageReport.objects.get(village=a.village, period=period)
+    assert {k: report.data[k] for k in typed} == {
+        "f_development": 400_000_000,
+        "f_empowerment": 100_000_000,
+        "f_stunting": 75_000_000,
+    }
+    response = client.post(save, {**typed, "f_development": "400.000,50"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Rupiah tidak memakai sen" in body and 'value="400.000,50"' in body
+    response = client.post(save, {**typed, "f_empowerment": "100,000,000"})
+    assert "Pakai titik untuk memisahkan ribuan" in response.content.decode()
+    with scopes_disabled():
+        report.refresh_from_db()
+    assert report.data["f_development"] == 400_000_000  # nothing changed by the refused saves
+
+
+# --- a kelurahan speaks of a lurah and Dana Kelurahan, never of a kepala desa or Dana Desa --
+
+KELURAHAN = "32.11.02.1002"  # Pawenang, Jatinunggal: the 4-digit part starts with 1
+DESA_ONLY = ("dana desa", "kepala desa", "sekretaris desa", "perdes", "peraturan desa")
+
+
+def lurah_of(side, code=KELURAHAN):
+    from accounts.models import Role
+    from accounts.services import grant_membership
+    from tests.conftest import make_user
+
+    with scopes_disabled():
+        village = Village.objects.get(code=code)
+        user = make_user(f"lurah.{village.name.lower()}@sumedang.test", f"Lurah {village.name}")
+        grant_membership(user=user, role=Role.VILLAGE_HEAD, district=side.district, village=village)
+    return user, village
+
+
+def _visible_text(html: str) -> str:
+    import re
+
+    body = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).lower()
+
+
+def test_a_kelurahan_fills_its_reports_in_its_own_words(client, world):
+    a = world.a
+    user, village = lurah_of(a)
+    assert village.kind == "kelurahan" and a.village.kind == "desa"
+    all_periods = periods(a)
+    client.force_login(user)
+
+    home = client.get(
+        reverse("village_home", kwargs={"district_slug": a.district.slug}), follow=True
+    )
+    assert "Kelurahan saya" in home.content.decode() and "Desa saya" not in home.content.decode()
+
+    scorecard_page = client.get(page(client, a, village, all_periods[("scorecard", 1)]))
+    text = _visible_text(scorecard_page.content.decode())
+    for words in (
+        "5. penggunaan dana kelurahan untuk pencegahan stunting",
+        "bidang pembangunan sarana dan prasarana kelurahan",
+        "bidang pemberdayaan masyarakat kelurahan",
+        "nama sekretaris kelurahan",
+        "nama lurah",
+    ):
+        assert words in text, words
+    assert not [w for w in DESA_ONLY if w in text]
+
+    semester = all_periods[("semester", 1)]
+    save = reverse(
+        "village_report_save",
+        kwargs={
+            "district_slug": a.district.slug,
+            "village_id": village.pk,
+            "period_id": semester.pk,
+        },
+    )
+    refused = client.post(save, {"perdes_status": "enacted", "kirim": "1"})
+    text = _visible_text(refused.content.decode())
+    for words in (
+        "keputusan lurah tentang stunting",
+        "status keputusan lurah tentang stunting",
+        "anggaran dana kelurahan untuk stunting (rp)",
+        "realisasi belanja dana kelurahan untuk stunting (rp)",
+        "rembuk stunting kelurahan",
+        "keputusan lurah yang sudah ditetapkan harus bernomor.",
+        "isi tanggal penetapan keputusan lurah.",
+    ):
+        assert words in text, words
+    assert not [w for w in DESA_ONLY if w in text]
+
+    # a desa keeps its own words
+    client.force_login(a.users["village_head"])
+    text = _visible_text(client.get(page(client, a, a.village, semester)).content.decode())
+    assert "peraturan desa (perdes) tentang stunting" in text and "dana desa" in text

@@ -21,7 +21,9 @@ from villages.models import District
 
 pytestmark = pytest.mark.django_db
 
-LINE = re.compile(r"^(?P<role>[a-z_]+) (?P<slug>[a-z0-9-]+|-) (?P<email>\S+@\S+)$")
+HEADING = re.compile(r"^(?P<name>\S.*) — /(?P<slug>[a-z0-9-]+)/$")
+LOGIN = re.compile(r"^  (?P<email>\S+@\S+) +(?P<role>[^·]+?)(?: · (?P<scope>.+))?$")
+ROLE_BY_NAME = {str(role.label): role.value for role in Role}
 
 
 def seed(password):
@@ -30,10 +32,26 @@ def seed(password):
     return out.getvalue().strip().splitlines()
 
 
+def logins(lines):
+    """[{role, slug, email, scope}] from the printed logins, "-" for no district."""
+    accounts, slug = [], None
+    for line in lines[:-1]:
+        if heading := HEADING.match(line):
+            slug = heading["slug"]
+        elif line == "Provinsi dan nasional":
+            slug = "-"
+        else:
+            login = LOGIN.match(line)
+            assert login and slug, line
+            role = ROLE_BY_NAME[login["role"]]  # the name the interface shows, not a code
+            accounts.append({**login.groupdict(), "role": role, "slug": slug})
+    return accounts
+
+
 def test_demo_has_every_role_in_two_time_zones_and_every_account_logs_in(client, regions):
     lines = seed("demo-password-123")
-    assert lines[-1] == "password: demo-password-123"
-    accounts = [LINE.match(line).groupdict() for line in lines[:-1]]
+    assert lines[-1] == "Kata sandi semua akun: demo-password-123"
+    accounts = logins(lines)
     by_district = {}
     for a in accounts:
         by_district.setdefault(a["slug"], set()).add(a["role"])
@@ -59,6 +77,25 @@ def test_demo_has_every_role_in_two_time_zones_and_every_account_logs_in(client,
         if a["slug"] != "-":
             # village heads and KPM land on their village
             assert client.get(f"/{a['slug']}/", follow=True).status_code == 200, a
+
+
+def test_printed_logins_name_roles_as_the_interface_does(regions):
+    """Who logs in as what, in the words of the role list on the users page, never a code."""
+    text = "\n".join(seed("demo-password-123"))
+    assert "Kabupaten Sumedang — /kab-sumedang/" in text
+    assert re.search(
+        r"district\.admin\.sumedang@demo\.konvergensi\.id +Admin kabupaten/kota "
+        r"\(Sekretariat Bappeda\)",
+        text,
+    )
+    assert "Staf perangkat daerah (OPD) · BAPPEDA" in text  # the sender the secretariat verifies
+    assert "Staf perangkat daerah (OPD) · DINKES" in text
+    assert "Camat · Kecamatan Wado" in text
+    assert "Kepala desa/lurah · Desa Cimungkal" in text
+    assert "Pemantau provinsi · Jawa Barat" in text
+    # "camat" and "kpm" are words of the emails too; the other codes cannot hide there
+    codes = [role.value for role in Role if "_" in role.value]
+    assert not [code for code in codes if code in text], text
 
 
 def _counts():

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from accounts.models import Role, User
@@ -70,6 +71,19 @@ PERSON_NAMES = {
 }
 
 
+def _scope_of(membership) -> str:
+    """The part of the country a demo login covers, when narrower than its district."""
+    if membership.village_id:
+        return f"{membership.village.kind_label} {membership.village.name}"
+    if membership.kecamatan_id:
+        return _("Kecamatan %(name)s") % {"name": membership.kecamatan.name}
+    if membership.agency_id:
+        return membership.agency.short_name
+    if membership.province_id:
+        return membership.province.name
+    return ""
+
+
 def _head_title(village) -> str:
     return f"Lurah {village.name}" if village.kind == "kelurahan" else f"Kepala Desa {village.name}"
 
@@ -95,24 +109,42 @@ class Command(BaseCommand):
             for code, email, name in PROVINCE_VIEWERS:
                 user = self._user(email, name, password)
                 province = Province.objects.get(code=code)
-                grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
+                lines.append(
+                    grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
+                )
                 viewers[province.pk] = user
-                lines.append((Role.PROVINCE_VIEWER, "-", user.email))
             for role, email, name in (
                 (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
                 (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
             ):
                 user = self._user(email, name, password)
-                grant_membership(user=user, role=role)
-                lines.append((role, "-", user.email))
+                lines.append(grant_membership(user=user, role=role))
             for district, users in districts:
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
                 seed_convergence(district, users)
                 seed_villages(district, users, *users.pop("villages"))
                 seed_commitments(district, users, password=password)
-        for role, slug, email in lines:
-            self.stdout.write(f"{role} {slug} {email}")
-        self.stdout.write(f"password: {password}")
+        self._print_logins(lines, password)
+
+    def _print_logins(self, memberships, password):
+        """The demo logins by district, each with the role's name as the interface shows it
+        and the part it covers: `  <email>  <role>[ · <scope>]`."""
+        groups: dict = {}
+        for m in memberships:
+            groups.setdefault(m.district, []).append(m)
+        width = max(len(m.user.email) for m in memberships) + 2
+        for district, members in groups.items():
+            if district is None:
+                self.stdout.write(_("Provinsi dan nasional"))
+            else:
+                self.stdout.write(f"{district.name} — /{district.slug}/")
+            for m in members:
+                role = m.get_role_display()
+                scope = _scope_of(m)
+                self.stdout.write(
+                    f"  {m.user.email:<{width}}{role}{f' · {scope}' if scope else ''}"
+                )
+        self.stdout.write(_("Kata sandi semua akun: %(password)s") % {"password": password})
 
     def _user(self, email, full_name, password):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
@@ -167,22 +199,26 @@ class Command(BaseCommand):
         users = {}
         for role, name, position, scope in people:
             user = self._user(_email(role, short), name, password)
-            grant_membership(user=user, role=role, district=district, position=position, **scope)
-            lines.append((role, district.slug, user.email))
+            lines.append(
+                grant_membership(
+                    user=user, role=role, district=district, position=position, **scope
+                )
+            )
             users[role] = user
         # Bappeda staff fill in the actions the secretariat verifies: a verifier is another
         # person than the sender (the district's setting, on by default)
         user = self._user(
             f"opd.staff.bappeda.{short}@demo.konvergensi.id", "Staf Bappeda", password
         )
-        grant_membership(
-            user=user,
-            role=Role.OPD_STAFF,
-            district=district,
-            position="Staf Bidang Pemerintahan dan Pembangunan Manusia Bappeda",
-            agency=bappeda,
+        lines.append(
+            grant_membership(
+                user=user,
+                role=Role.OPD_STAFF,
+                district=district,
+                position="Staf Bidang Pemerintahan dan Pembangunan Manusia Bappeda",
+                agency=bappeda,
+            )
         )
-        lines.append((Role.OPD_STAFF, district.slug, user.email))
         users["bappeda_staff"] = user
         # a second village (not a focus village) with its own head and KPM
         village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
@@ -191,10 +227,11 @@ class Command(BaseCommand):
             (Role.KPM, "kpm", names["kpm"][1], f"KPM {villages[1].name}"),
         ):
             user = self._user(_email(role, f"2.{short}"), name, password)
-            grant_membership(
-                user=user, role=role, district=district, position=position, village=villages[1]
+            lines.append(
+                grant_membership(
+                    user=user, role=role, district=district, position=position, village=villages[1]
+                )
             )
-            lines.append((role, district.slug, user.email))
             village_users[1][key] = user
         users["villages"] = (villages, village_users)
         return district, lines, users
