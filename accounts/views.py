@@ -203,6 +203,7 @@ AUDIT_ACTIONS = {
     "mfa_added": _("MFA diaktifkan"),
     "mfa_removed": _("MFA dinonaktifkan"),
     "district_updated": _("profil daerah diubah"),
+    "village_profile_updated": _("profil desa diubah"),
     "regions_imported": _("daftar wilayah diimpor"),
 }
 

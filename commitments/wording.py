@@ -4,8 +4,6 @@ only a start; the organiser edits every line before anyone signs."""
 
 from villages.models import District, Village
 
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-
 DISTRICT_POINTS = [
     "Menjadikan percepatan penurunan stunting sebagai prioritas pembangunan daerah dan "
     "memuatnya dalam RKPD serta Renja perangkat daerah tahun {next_year}.",

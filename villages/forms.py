@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lib.tabular import TableError, sniff_format
 
-from .models import District
+from .models import District, VillageProfile
 
 EMBLEM_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 
@@ -42,6 +42,12 @@ class DistrictProfileForm(forms.ModelForm):
         if nip and (len(nip) != 18 or not nip.isdigit()):
             raise forms.ValidationError(_("NIP terdiri dari 18 angka."))
         return nip
+
+
+class VillageProfileForm(forms.ModelForm):
+    class Meta:
+        model = VillageProfile
+        fields = ["office_address", "head_name", "secretary_name"]
 
 
 class RegionImportForm(forms.Form):
