@@ -199,7 +199,12 @@ def _report_page(request, village, period, *, errors=None, posted=None):
     editable = may_fill and (current is None or current.is_editable)
     data = current.data if current else {}
     if current is None and may_fill and period.kind == ReportKind.SCORECARD:
-        data = {"sign_head": request.user.full_name} if access.has_role(Role.VILLAGE_HEAD) else {}
+        # a new scorecard starts with the names of the village profile
+        profile = services.village_profile(village)
+        head = profile.head_name
+        if not head and access.has_role(Role.VILLAGE_HEAD):
+            head = request.user.full_name
+        data = {"sign_head": head, "sign_secretary": profile.secretary_name}
     errors = errors or {}
     events = []
     if shown:
