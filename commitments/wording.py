@@ -2,7 +2,7 @@
 a district's joint commitment after its rembuk stunting, and a village's commitment. Both are
 only a start; the organiser edits every line before anyone signs."""
 
-from villages.models import District, Village
+from villages.models import District, Village, VillageKind
 
 DISTRICT_POINTS = [
     "Menjadikan percepatan penurunan stunting sebagai prioritas pembangunan daerah dan "
@@ -29,6 +29,18 @@ VILLAGE_POINTS = [
     "Melaporkan scorecard konvergensi desa setiap triwulan kepada tim percepatan penurunan "
     "stunting kecamatan.",
 ]
+# A kelurahan has no village regulation, budget or fund of its own: it proposes its work to
+# the kelurahan planning meeting (musrenbang) and spends the kelurahan fund of the district.
+KELURAHAN_POINTS = [
+    "Mengusulkan kegiatan pencegahan stunting dalam musyawarah perencanaan pembangunan "
+    "kelurahan untuk tahun {next_year}.",
+    "Memanfaatkan dana kelurahan tahun {next_year} untuk kegiatan pencegahan stunting.",
+    "Melibatkan tokoh masyarakat, tokoh agama, PKK dan kader posyandu dalam pencegahan "
+    "stunting di kelurahan.",
+    "Mendukung program orang tua asuh bagi keluarga berisiko stunting.",
+    "Melaporkan scorecard konvergensi kelurahan setiap triwulan kepada tim percepatan "
+    "penurunan stunting kecamatan.",
+]
 
 
 def district_wording(district: District, year: int) -> dict:
@@ -50,6 +62,7 @@ def district_wording(district: District, year: int) -> dict:
 
 def village_wording(village: Village, year: int) -> dict:
     name = f"{village.kind_label} {village.name}"
+    points = KELURAHAN_POINTS if village.kind == VillageKind.KELURAHAN else VILLAGE_POINTS
     return {
         "title": f"KOMITMEN {name.upper()} DALAM PENCEGAHAN STUNTING TAHUN {year}",
         "preamble": (
@@ -57,7 +70,7 @@ def village_wording(village: Village, year: int) -> dict:
             f"dan unsur masyarakat {name}, Kecamatan {village.kecamatan.name}, berkomitmen "
             "untuk:"
         ),
-        "points": [p.format(year=year, next_year=year + 1) for p in VILLAGE_POINTS],
+        "points": [p.format(year=year, next_year=year + 1) for p in points],
         "closing": (
             "Komitmen ini kami tanda tangani bersama dan kami laporkan pelaksanaannya kepada "
             "camat dan pemerintah kabupaten/kota."

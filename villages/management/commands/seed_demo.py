@@ -1,12 +1,18 @@
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from accounts.models import Role, User
 from accounts.services import grant_membership
 from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
-from villages.demo import seed_villages
+from lib.clock import in_the_past, local, replaying
+from villages.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 
@@ -70,10 +76,6 @@ PERSON_NAMES = {
 }
 
 
-def _head_title(village) -> str:
-    return f"Lurah {village.name}" if village.kind == "kelurahan" else f"Kepala Desa {village.name}"
-
-
 class Command(BaseCommand):
     help = "Create the demo districts and one user in every role (idempotent); print the logins."
 
@@ -84,35 +86,46 @@ class Command(BaseCommand):
     def handle(self, *args, password, **options):
         if not Province.objects.exists():
             raise CommandError("Load the regions first: python manage.py import_regions")
-        lines = []
-        with transaction.atomic():
-            districts = []
-            for spec in DEMO_DISTRICTS:
-                district, district_lines, users = self._district(spec, password)
-                districts.append((district, users))
-                lines += district_lines
-            viewers = {}
-            for code, email, name in PROVINCE_VIEWERS:
-                user = self._user(email, name, password)
-                province = Province.objects.get(code=code)
-                grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
-                viewers[province.pk] = user
-                lines.append((Role.PROVINCE_VIEWER, "-", user.email))
-            for role, email, name in (
-                (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
-                (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
-            ):
-                user = self._user(email, name, password)
-                grant_membership(user=user, role=role)
-                lines.append((role, "-", user.email))
+        # the accounts exist since early last year: the demo's history starts then
+        wib = zoneinfo.ZoneInfo(TimeZone.WIB)
+        joined = in_the_past(local(date(timezone.now().year - 1, 1, 2), 8, 0, wib))
+        # positions and titles are stored as documents print them: in Indonesian
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            with replaying(joined):
+                districts, lines, viewers = self._accounts(password)
             for district, users in districts:
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
-                seed_convergence(district, users)
+                # the focus decrees first: the convergence deliverables report them
                 seed_villages(district, users, *users.pop("villages"))
+                seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
         for role, slug, email in lines:
             self.stdout.write(f"{role} {slug} {email}")
         self.stdout.write(f"password: {password}")
+
+    def _accounts(self, password):
+        """The demo districts' set-up and every demo account, with their logins."""
+        lines = []
+        districts = []
+        for spec in DEMO_DISTRICTS:
+            district, district_lines, users = self._district(spec, password)
+            districts.append((district, users))
+            lines += district_lines
+        viewers = {}
+        for code, email, name in PROVINCE_VIEWERS:
+            user = self._user(email, name, password)
+            province = Province.objects.get(code=code)
+            grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
+            viewers[province.pk] = user
+            lines.append((Role.PROVINCE_VIEWER, "-", user.email))
+        for role, email, name in (
+            (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
+            (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
+        ):
+            user = self._user(email, name, password)
+            grant_membership(user=user, role=role)
+            lines.append((role, "-", user.email))
+        return districts, lines, viewers
 
     def _user(self, email, full_name, password):
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
@@ -135,6 +148,7 @@ class Command(BaseCommand):
             setattr(district, field, spec[field])
         district.letterhead_name = district.default_letterhead_name()
         district.save()
+        ensure_emblem(district)
         ensure_default_agencies(district)
         kecamatan = (
             district.kecamatan.get(code=spec["kecamatan"])
@@ -157,7 +171,7 @@ class Command(BaseCommand):
             (
                 Role.VILLAGE_HEAD,
                 names["heads"][0],
-                _head_title(villages[0]),
+                villages[0].head_title,
                 {"village": villages[0]},
             ),
             (Role.KPM, names["kpm"][0], f"KPM {villages[0].name}", {"village": villages[0]}),
@@ -172,7 +186,7 @@ class Command(BaseCommand):
         # a second village (not a focus village) with its own head and KPM
         village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
         for role, key, name, position in (
-            (Role.VILLAGE_HEAD, "head", names["heads"][1], _head_title(villages[1])),
+            (Role.VILLAGE_HEAD, "head", names["heads"][1], villages[1].head_title),
             (Role.KPM, "kpm", names["kpm"][1], f"KPM {villages[1].name}"),
         ):
             user = self._user(_email(role, f"2.{short}"), name, password)
