@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "mfa_removed": _("MFA dinonaktifkan"),
     # regions, district, agencies
     "district_updated": _("profil daerah diubah"),
+    "village_profile_updated": _("profil desa diubah"),
     "regions_imported": _("daftar wilayah diimpor"),
     "agency_added": _("OPD ditambahkan"),
     "agency_changed": _("OPD diubah"),

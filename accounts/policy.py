@@ -58,6 +58,9 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "villages.verify": frozenset({Role.CAMAT}),
     "villages.completeness": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
     "villages.periods": frozenset({Role.DISTRICT_ADMIN}),
+    # the village profile printed on its documents (office address, head, secretary): the
+    # village head keeps his own village's, the district admin any village's
+    "villages.profile": frozenset({Role.DISTRICT_ADMIN, Role.VILLAGE_HEAD}),
     # rembuk sessions and commitment documents. Object checks narrow these by level: a camat
     # keeps his kecamatan's (and its villages') sessions, a village head his village's; the
     # district's own sessions are read by everyone in the district.

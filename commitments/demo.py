@@ -4,6 +4,11 @@ seed_villages; idempotent: a district that has any commitment document is left a
 Made through the real services (rembuk.services, commitments.services), so that the hash chain,
 audit log, stored paper pages and the final PDF are genuine:
 
+Each step is replayed at the moment it would have happened (lib.clock): the documents are
+drafted before their rembuk, signed in the portal at its close and on paper in the days
+after, and the final PDF is rendered when the last paper page is in; nothing is dated after
+today.
+
 - the district rembuk stunting of this year (held some months ago): agenda, fourteen
   participants (the two demo village heads linked to their accounts and checked in themselves,
   most others ticked present by the organisers, two absent), minutes and five lines of the
@@ -20,16 +25,19 @@ audit log, stored paper pages and the final PDF are genuine:
   PKK chair (paper) have not.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership, Role
 from convergence.demo import demo_pdf
+from lib.clock import in_the_past, local, replaying
 from rembuk import services as rembuk
 from rembuk.models import Attendance, FundSource, Level, Participant, RkpdStatus
+from villages.demo import village_rembuk_day
 from villages.models import Agency, FocusVillage, Village, VillageKind
+from villages.services import village_profile
 
 from . import services, wording
 from .models import CommitmentDocument, FollowUpStatus, RenderJob, Signatory
@@ -251,13 +259,6 @@ def _is_kelurahan(village) -> bool:
     return village.kind == VillageKind.KELURAHAN
 
 
-def _head_position(village) -> str:
-    """ "Lurah X" for a kelurahan (a civil servant), "Kepala Desa X" for a village."""
-    if _is_kelurahan(village):
-        return f"Lurah {village.name}"
-    return f"Kepala {village.kind_label} {village.name}"
-
-
 def _council(village) -> tuple[str, str]:
     """The village council's chair (long, short): a kelurahan has an LPM instead of a BPD."""
     if _is_kelurahan(village):
@@ -265,14 +266,15 @@ def _council(village) -> tuple[str, str]:
     return "Ketua Badan Permusyawaratan Desa", "Ketua BPD"
 
 
-def _at(day: date, hour: int, minute: int, district) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=district.tz)
+def _at(day: date, hour: int, minute: int, district):
+    """hh:mm on `day` in the district, or just before now if that lies ahead."""
+    return in_the_past(local(day, hour, minute, district.tz))
 
 
 def _attend(session, participants, *, absent=(), self_checkin=(), by):
-    """Tick participants present the way the organisers do, then date the ticks on the day of
-    the session (arrivals over the first half hour); `self_checkin` (by name) checked in
-    themselves with the QR code, `absent` stayed away."""
+    """Participants arriving over the half hour before the start: the organisers tick them
+    present as they come in; `self_checkin` (by name) checked in themselves with the QR code,
+    `absent` stayed away."""
     for n, p in enumerate(participants):
         if p.name in absent:
             continue
@@ -282,8 +284,8 @@ def _attend(session, participants, *, absent=(), self_checkin=(), by):
                 attended_at=arrived, attendance=Attendance.SELF
             )
             continue
-        rembuk.mark_attendance(p, present=True, by=by)
-        Participant.objects.filter(pk=p.pk).update(attended_at=arrived)
+        with replaying(in_the_past(arrived)):
+            rembuk.mark_attendance(p, present=True, by=by)
 
 
 def _link(session, name: str, user) -> None:
@@ -291,12 +293,17 @@ def _link(session, name: str, user) -> None:
     Participant.objects.filter(session=session, name=name).update(user=user)
 
 
-def _sign(document, admin, password: str) -> None:
-    """Sign everyone: portal users with their password, the rest on a scanned paper page
-    uploaded by the admin."""
+def _sign(document, admin, password: str, day: date) -> None:
+    """Sign everyone: the portal users at the close of the rembuk on `day`, one after the
+    other; the others on paper, their scanned pages uploaded by the admin over the next three
+    mornings. The final PDF is rendered when the last page is in."""
+    district = document.district
     version = document.current_version
-    for signatory in list(version.signatories.order_by("order")):
-        if signatory.user_id is not None:
+    signatories = list(version.signatories.order_by("order"))
+    portal = [s for s in signatories if s.user_id is not None]
+    paper = [s for s in signatories if s.user_id is None]
+    for n, signatory in enumerate(portal):
+        with replaying(in_the_past(local(day, 12, 10, district.tz) + timedelta(minutes=2 * n))):
             services.sign_in_portal(
                 document,
                 signatory=signatory,
@@ -304,13 +311,17 @@ def _sign(document, admin, password: str) -> None:
                 password=password,
                 content_sha256=version.content_sha256(),
             )
-        else:
-            upload = _pdf(
-                f"ttd-{signatory.order:02d}.pdf",
-                f"Lembar tanda tangan {signatory.name}",
-                f"{signatory.position} — {version.title}",
-            )
+    for n, signatory in enumerate(paper):
+        upload = _pdf(
+            f"ttd-{signatory.order:02d}.pdf",
+            f"Lembar tanda tangan {signatory.name}",
+            f"{signatory.position} — {version.title}",
+        )
+        morning = local(day + timedelta(days=1 + n * 3 // len(paper)), 9, 15, district.tz)
+        with replaying(in_the_past(morning + timedelta(minutes=6 * n))):
             services.sign_on_paper(document, signatory=signatory, upload=upload, by=admin)
+            if signatory is paper[-1]:
+                _render(document)
 
 
 def _render(document) -> None:
@@ -337,52 +348,53 @@ def _district_rembuk(district, users, people, heads, today):
         .values_list("kecamatan__name", flat=True)
         .first()
     )
-    session = rembuk.create_session(
-        district=district,
-        level=Level.DISTRICT,
-        by=admin,
-        title=f"Rembuk Stunting {district.name} Tahun {day.year}",
-        starts_at=_at(day, 8, 30, district),
-        venue=venue,
-        chair=chair,
-        agenda="\n".join(AGENDA),
-        minutes=(
-            f"Rembuk dibuka oleh {head_title} pukul 08.45. Kepala Bappeda memaparkan hasil "
-            "analisis situasi: prevalensi stunting turun, tetapi masih di atas target di desa "
-            "lokus; cakupan PMT lokal dan akses air minum layak menjadi masalah utama.\n"
-            "Kepala Dinas Kesehatan menyampaikan program prioritas tahun ini dan rencana tahun "
-            "depan. Peserta menyepakati lima kegiatan prioritas beserta OPD penanggung jawab, "
-            "lokasi dan anggarannya (lihat rencana kegiatan).\n"
-            "Kepala desa meminta pendampingan penyusunan peraturan desa tentang pencegahan "
-            "stunting; DPMD menyanggupi bimbingan teknis pada triwulan berikutnya.\n"
-            "Rembuk ditutup dengan penandatanganan komitmen bersama pukul 12.10."
-        ),
-        checkin_open=False,
-    )
-    name = lambda key: people[key][0]  # noqa: E731
-    lines = [
-        (chair, head_title, f"Pemerintah {district.name}"),
-        (district.sekda_name or "Sekretaris Daerah", "Sekretaris Daerah", district.name),
-        (name("dprd"), f"Ketua DPRD {district.name}", "DPRD"),
-        (name("bappeda"), "Kepala Bappeda", "Bappeda"),
-        (name("dinkes"), "Kepala Dinas Kesehatan", "Dinas Kesehatan"),
-        (name("dpmd"), "Kepala Dinas Pemberdayaan Masyarakat dan Desa", "DPMD"),
-        (name("dinsos"), "Kepala Dinas Sosial", "Dinas Sosial"),
-        (camat.full_name, f"Camat {camat_area}", f"Kecamatan {camat_area}"),
-        (name("pkk"), f"Ketua TP PKK {district.name}", "TP PKK"),
-        (name("kemenag"), "Kepala Kantor Kementerian Agama", "Kementerian Agama"),
-        (name("puskesmas"), "Kepala Puskesmas", "Dinas Kesehatan"),
-        ("Sekretariat TPPS", "Sekretariat Tim Percepatan Penurunan Stunting", "Bappeda"),
-    ]
-    rembuk.add_participants(
-        session,
-        lines=[rembuk.ParticipantLine(n, p, o) for n, p, o in lines],
-        by=admin,
-    )
-    _link(session, district.sekda_name or "Sekretaris Daerah", users[Role.EXECUTIVE])
-    _link(session, camat.full_name, camat)
-    _link(session, "Sekretariat TPPS", admin)
-    rembuk.add_village_heads(session, by=admin)
+    with replaying(_at(day - timedelta(days=14), 10, 0, district)):  # planned ahead
+        session = rembuk.create_session(
+            district=district,
+            level=Level.DISTRICT,
+            by=admin,
+            title=f"Rembuk Stunting {district.name} Tahun {day.year}",
+            starts_at=_at(day, 8, 30, district),
+            venue=venue,
+            chair=chair,
+            agenda="\n".join(AGENDA),
+            minutes=(
+                f"Rembuk dibuka oleh {head_title} pukul 08.45. Kepala Bappeda memaparkan hasil "
+                "analisis situasi: prevalensi stunting turun, tetapi masih di atas target di desa "
+                "lokus; cakupan PMT lokal dan akses air minum layak menjadi masalah utama.\n"
+                "Kepala Dinas Kesehatan menyampaikan program prioritas tahun ini dan rencana tahun "
+                "depan. Peserta menyepakati lima kegiatan prioritas beserta OPD penanggung jawab, "
+                "lokasi dan anggarannya (lihat rencana kegiatan).\n"
+                "Kepala desa meminta pendampingan penyusunan peraturan desa tentang pencegahan "
+                "stunting; DPMD menyanggupi bimbingan teknis pada triwulan berikutnya.\n"
+                "Rembuk ditutup dengan penandatanganan komitmen bersama pukul 12.10."
+            ),
+            checkin_open=False,
+        )
+        name = lambda key: people[key][0]  # noqa: E731
+        lines = [
+            (chair, head_title, f"Pemerintah {district.name}"),
+            (district.sekda_name or "Sekretaris Daerah", "Sekretaris Daerah", district.name),
+            (name("dprd"), f"Ketua DPRD {district.name}", "DPRD"),
+            (name("bappeda"), "Kepala Bappeda", "Bappeda"),
+            (name("dinkes"), "Kepala Dinas Kesehatan", "Dinas Kesehatan"),
+            (name("dpmd"), "Kepala Dinas Pemberdayaan Masyarakat dan Desa", "DPMD"),
+            (name("dinsos"), "Kepala Dinas Sosial", "Dinas Sosial"),
+            (camat.full_name, f"Camat {camat_area}", f"Kecamatan {camat_area}"),
+            (name("pkk"), f"Ketua TP PKK {district.name}", "TP PKK"),
+            (name("kemenag"), "Kepala Kantor Kementerian Agama", "Kementerian Agama"),
+            (name("puskesmas"), "Kepala Puskesmas", "Dinas Kesehatan"),
+            ("Sekretariat TPPS", "Sekretariat Tim Percepatan Penurunan Stunting", "Bappeda"),
+        ]
+        rembuk.add_participants(
+            session,
+            lines=[rembuk.ParticipantLine(n, p, o) for n, p, o in lines],
+            by=admin,
+        )
+        _link(session, district.sekda_name or "Sekretaris Daerah", users[Role.EXECUTIVE])
+        _link(session, camat.full_name, camat)
+        _link(session, "Sekretariat TPPS", admin)
+        rembuk.add_village_heads(session, by=admin)
     participants = list(session.participants.order_by("order"))
     _attend(
         session,
@@ -400,20 +412,23 @@ def _district_rembuk(district, users, people, heads, today):
         ).order_by("code")
     )
     agencies = {a.short_name: a for a in Agency.objects.filter(district=district)}
-    for n, (activity, lead, count, budget, source, target, when, rkpd) in enumerate(DISTRICT_PLAN):
-        chosen = focus[n : n + count] if len(focus) > count else focus
-        rembuk.add_plan_item(
-            session,
-            by=admin,
-            activity=activity,
-            lead_agency=agencies.get(lead),
-            villages=chosen,
-            budget=budget,
-            fund_source=source,
-            target_indicator=target,
-            timeframe=when.format(next_year=day.year + 1),
-            in_rkpd=rkpd,
-        )
+    with replaying(_at(day, 14, 0, district)):  # the plan agreed at the rembuk
+        for n, (activity, lead, count, budget, source, target, when, rkpd) in enumerate(
+            DISTRICT_PLAN
+        ):
+            chosen = focus[n : n + count] if len(focus) > count else focus
+            rembuk.add_plan_item(
+                session,
+                by=admin,
+                activity=activity,
+                lead_agency=agencies.get(lead),
+                villages=chosen,
+                budget=budget,
+                fund_source=source,
+                target_indicator=target,
+                timeframe=when.format(next_year=day.year + 1),
+                in_rkpd=rkpd,
+            )
     return session
 
 
@@ -422,20 +437,22 @@ def _district_document(district, users, people, heads, session, password):
     day = session.starts_at.astimezone(district.tz).date()
     place = people["place"] or _bare(district)
     text = wording.wording("district", district=district, village=None, year=day.year)
-    document = services.create_document(
-        district=district,
-        template="district",
-        level=Level.DISTRICT,
-        rembuk=session,
-        year=day.year,
-        title=text["title"],
-        preamble=text["preamble"],
-        points=[*text["points"], EXTRA_POINT],
-        closing=text["closing"],
-        place=place,
-        signed_on=day,
-        by=admin,
-    )
+    drafted = _at(day - timedelta(days=3), 10, 0, district)  # prepared ahead of the rembuk
+    with replaying(drafted):
+        document = services.create_document(
+            district=district,
+            template="district",
+            level=Level.DISTRICT,
+            rembuk=session,
+            year=day.year,
+            title=text["title"],
+            preamble=text["preamble"],
+            points=[*text["points"], EXTRA_POINT],
+            closing=text["closing"],
+            place=place,
+            signed_on=day,
+            by=admin,
+        )
 
     def official(key, position, organisation):
         name, rank, nip = people[key]
@@ -473,26 +490,29 @@ def _district_document(district, users, people, heads, session, password):
     for user, village in heads:
         rows.append(
             {
-                "position": _head_position(village),
+                "position": village.head_title,
                 "name": user.full_name,
                 "organisation": f"Kecamatan {village.kecamatan.name}",
                 "user": user,
             }
         )
-    services.add_signatories(document, rows=rows, by=admin)
-    services.open_signing(document, by=admin)
-    _sign(document, admin, password)
-    _render(document)
+    with replaying(drafted + timedelta(minutes=40)):
+        services.add_signatories(document, rows=rows, by=admin)
+    with replaying(_at(day - timedelta(days=1), 15, 0, district)):
+        services.open_signing(document, by=admin)
+    _sign(document, admin, password, day)
     document.refresh_from_db()
     return document
 
 
 def _follow_ups(document, users, heads, today):
-    """Four points followed up: BAPPEDA done with evidence (waiting for the admin's
-    verification), DINKES and the first demo village in progress, DISKOMINFO overdue and not
-    started."""
+    """Four points followed up, a week after the signing: BAPPEDA done with evidence (waiting
+    for the admin's verification), DINKES and the first demo village in progress (reported in
+    the last fortnight), DISKOMINFO overdue and not started."""
     if document.status != CommitmentDocument.Status.SIGNED:
         return  # the PDF failed; the page offers a retry, follow-up waits for it
+    district = document.district
+    created = _at(document.current_version.signed_on + timedelta(days=7), 9, 0, district)
     admin = users[Role.DISTRICT_ADMIN]
     agencies = {a.short_name: a for a in Agency.objects.filter(district=document.district)}
     village_user, village = heads[0]
@@ -528,29 +548,39 @@ def _follow_ups(document, users, heads, today):
             max(38, (date(today.year, 12, 31) - today).days),
             FollowUpStatus.IN_PROGRESS,
             village_user,
-            "Kegiatan PMT dan insentif kader dianggarkan dalam rancangan APBDes; menunggu "
-            "evaluasi camat.",
+            (
+                "Kegiatan PMT dan insentif kader diusulkan untuk dana kelurahan tahun depan; "
+                "menunggu pembahasan di kecamatan."
+                if _is_kelurahan(village)
+                else "Kegiatan PMT dan insentif kader dianggarkan dalam rancangan APBDes; "
+                "menunggu evaluasi camat."
+            ),
             None,
         ),
         (5, agencies.get("DISKOMINFO"), None, -14, FollowUpStatus.NOT_STARTED, None, "", None),
     ]
-    for point, agency, owner_village, days, status, by, note, evidence in plan:
+    for n, (point, agency, owner_village, days, status, by, note, evidence) in enumerate(plan):
         if agency is None and owner_village is None:
             continue
-        follow_up = services.create_follow_up(
-            document,
-            point=point,
-            owner_agency=agency,
-            owner_village=owner_village,
-            due_on=today + timedelta(days=days),
-            by=admin,
-        )
+        with replaying(created + timedelta(minutes=5 * n)):
+            follow_up = services.create_follow_up(
+                document,
+                point=point,
+                owner_agency=agency,
+                owner_village=owner_village,
+                due_on=today + timedelta(days=days),
+                by=admin,
+            )
         if status == FollowUpStatus.NOT_STARTED:
             continue
         upload = None
         if evidence:
-            upload = _pdf(evidence[0], evidence[1], f"{document.district.name}, tahun {year}")
-        services.report_progress(follow_up, status=status, note=note, upload=upload, by=by)
+            upload = _pdf(evidence[0], evidence[1], f"{district.name}, tahun {year}")
+        # done a few days before its due date; progress on the others lately
+        reported = today + timedelta(days=days - 3) if status == FollowUpStatus.DONE else None
+        reported = max(reported or today - timedelta(days=9 - n), created.date() + timedelta(1))
+        with replaying(_at(reported, 10, 30, district)):
+            services.report_progress(follow_up, status=status, note=note, upload=upload, by=by)
 
 
 # --- the village ------------------------------------------------------------------------------
@@ -559,64 +589,75 @@ def _follow_ups(document, users, heads, today):
 def _village_rembuk(district, users, people, head, today):
     user, village = head
     folk = people["village"]
-    day = today - timedelta(days=12)
+    day = village_rembuk_day(district)  # the village's semester report counts it too
     desa = f"{village.kind_label} {village.name}"
-    session = rembuk.create_session(
-        district=district,
-        level=Level.VILLAGE,
-        village=village,
-        by=user,
-        title=f"Rembuk Stunting {desa} Tahun {day.year}",
-        starts_at=_at(day, 9, 0, district),
-        venue=f"Balai {desa}",
-        chair=user.full_name,
-        agenda="\n".join(
-            [
-                "Pemaparan hasil pemetaan sosial dan scorecard desa oleh KPM",
-                f"Usulan kegiatan pencegahan stunting untuk RKPDes {day.year + 1}",
-                "Penandatanganan komitmen desa",
-            ]
-        ),
-        minutes=(
-            "KPM memaparkan scorecard desa: cakupan penimbangan baik, kunjungan rumah bagi "
-            "keluarga berisiko belum lengkap. Peserta menyepakati dua kegiatan yang diusulkan "
-            f"masuk RKPDes dan APBDes {day.year + 1}, serta komitmen desa yang ditandatangani "
-            "kepala desa dan unsur masyarakat."
-        ),
-        checkin_open=False,
-    )
-    lines = [
-        (folk["sekdes"], f"Sekretaris {village.kind_label}", desa),
-        (folk["bpd"], _council(village)[1], desa),
-        (users[Role.KPM].full_name, "Kader Pembangunan Manusia", desa),
-        (folk["bidan"], "Bidan Desa", "Puskesmas"),
-        (folk["kader"], "Kader Posyandu", desa),
-        (folk["pkk"], f"Ketua TP PKK {village.kind_label}", desa),
-        (folk["pendamping"], "Pendamping Desa", "P3MD"),
-    ]
-    rembuk.add_village_heads(session, by=user)
-    rembuk.add_participants(
-        session,
-        lines=[rembuk.ParticipantLine(n, p, o) for n, p, o in lines],
-        by=user,
-    )
-    _link(session, users[Role.KPM].full_name, users[Role.KPM])
+    kelurahan = _is_kelurahan(village)
+    # a kelurahan has no village plan or budget of its own: it proposes to the musrenbang
+    plans = "usulan musrenbang kelurahan" if kelurahan else "RKPDes dan APBDes"
+    secretary = village_profile(village).secretary_name or folk["sekdes"]
+    with replaying(_at(day - timedelta(days=7), 10, 0, district)):
+        session = rembuk.create_session(
+            district=district,
+            level=Level.VILLAGE,
+            village=village,
+            by=user,
+            title=f"Rembuk Stunting {desa} Tahun {day.year}",
+            starts_at=_at(day, 9, 0, district),
+            venue=f"Balai {desa}",
+            chair=user.full_name,
+            agenda="\n".join(
+                [
+                    f"Pemaparan hasil pemetaan sosial dan scorecard {desa} oleh KPM",
+                    f"Usulan kegiatan pencegahan stunting untuk {plans} {day.year + 1}",
+                    f"Penandatanganan komitmen {village.kind_label.lower()}",
+                ]
+            ),
+            minutes=(
+                f"KPM memaparkan scorecard {desa}: cakupan penimbangan baik, kunjungan rumah "
+                "bagi keluarga berisiko belum lengkap. Peserta menyepakati dua kegiatan yang "
+                f"diusulkan masuk {plans} {day.year + 1}, serta komitmen yang ditandatangani "
+                f"{village.head_title} dan unsur masyarakat."
+            ),
+            checkin_open=False,
+        )
+        companion = (
+            ("Pendamping Keluarga", "Tim Pendamping Keluarga")
+            if kelurahan
+            else ("Pendamping Desa", "P3MD")
+        )
+        lines = [
+            (secretary, f"Sekretaris {village.kind_label}", desa),
+            (folk["bpd"], _council(village)[1], desa),
+            (users[Role.KPM].full_name, "Kader Pembangunan Manusia", desa),
+            (folk["bidan"], f"Bidan {village.kind_label}", "Puskesmas"),
+            (folk["kader"], "Kader Posyandu", desa),
+            (folk["pkk"], f"Ketua TP PKK {village.kind_label}", desa),
+            (folk["pendamping"], *companion),
+        ]
+        rembuk.add_village_heads(session, by=user)
+        rembuk.add_participants(
+            session,
+            lines=[rembuk.ParticipantLine(n, p, o) for n, p, o in lines],
+            by=user,
+        )
+        _link(session, users[Role.KPM].full_name, users[Role.KPM])
     _attend(
         session,
         list(session.participants.order_by("order")),
         absent={folk["pendamping"]},
         by=user,
     )
-    for activity, budget, target, when in VILLAGE_PLAN:
-        rembuk.add_plan_item(
-            session,
-            by=user,
-            activity=activity,
-            budget=budget,
-            fund_source=FundSource.APBD if _is_kelurahan(village) else FundSource.APBDES,
-            target_indicator=target,
-            timeframe=when.format(next_year=day.year + 1),
-        )
+    with replaying(_at(day, 12, 0, district)):
+        for activity, budget, target, when in VILLAGE_PLAN:
+            rembuk.add_plan_item(
+                session,
+                by=user,
+                activity=activity,
+                budget=budget,
+                fund_source=FundSource.APBD if kelurahan else FundSource.APBDES,
+                target_indicator=target,
+                timeframe=when.format(next_year=day.year + 1),
+            )
     return session
 
 
@@ -628,25 +669,56 @@ def _village_document(district, users, people, head, session, password):
     camat = users[Role.CAMAT]
     day = session.starts_at.astimezone(district.tz).date()
     text = wording.wording("village", district=district, village=village, year=day.year)
-    document = services.create_document(
-        district=district,
-        template="village",
-        level=Level.VILLAGE,
-        village=village,
-        rembuk=session,
-        year=day.year,
-        title=text["title"],
-        preamble=text["preamble"],
-        points=text["points"],
-        closing=text["closing"],
-        place=village.name,
-        signed_on=day,
-        by=user,
-    )
+    drafted = _at(day - timedelta(days=1), 14, 0, district)
+    with replaying(drafted):
+        document = services.create_document(
+            district=district,
+            template="village",
+            level=Level.VILLAGE,
+            village=village,
+            rembuk=session,
+            year=day.year,
+            title=text["title"],
+            preamble=text["preamble"],
+            points=text["points"],
+            closing=text["closing"],
+            place=village.name,
+            signed_on=day,
+            by=user,
+        )
+    with replaying(drafted + timedelta(minutes=20)):
+        _village_signatories(document, user, village, folk, camat)
+    with replaying(drafted + timedelta(minutes=40)):
+        services.open_signing(document, by=user)
+    version = document.current_version
+    signatories = {s.order: s for s in Signatory.objects.filter(version=version)}
+    with replaying(_at(day, 11, 45, district)):  # at the close of the rembuk
+        services.sign_in_portal(
+            document,
+            signatory=signatories[1],
+            user=user,
+            password=password,
+            content_sha256=version.content_sha256(),
+        )
+    with replaying(_at(day + timedelta(days=1), 9, 30, district)):
+        services.sign_on_paper(
+            document,
+            signatory=signatories[2],
+            upload=_pdf(
+                "ttd-2.pdf",
+                f"Lembar tanda tangan {folk['bpd']}",
+                f"{_council(village)[1]} — {version.title}",
+            ),
+            by=user,
+        )
+    return document
+
+
+def _village_signatories(document, user, village, folk, camat):
     services.add_signatories(
         document,
         rows=[
-            {"position": _head_position(village), "name": user.full_name, "user": user},
+            {"position": village.head_title, "name": user.full_name, "user": user},
             {"position": _council(village)[0], "name": folk["bpd"]},
             {"position": f"Ketua TP PKK {village.kind_label}", "name": folk["pkk"]},
             {
@@ -657,24 +729,3 @@ def _village_document(district, users, people, head, session, password):
         ],
         by=user,
     )
-    services.open_signing(document, by=user)
-    version = document.current_version
-    signatories = {s.order: s for s in Signatory.objects.filter(version=version)}
-    services.sign_in_portal(
-        document,
-        signatory=signatories[1],
-        user=user,
-        password=password,
-        content_sha256=version.content_sha256(),
-    )
-    services.sign_on_paper(
-        document,
-        signatory=signatories[2],
-        upload=_pdf(
-            "ttd-2.pdf",
-            f"Lembar tanda tangan {folk['bpd']}",
-            f"{_council(village)[1]} — {version.title}",
-        ),
-        by=user,
-    )
-    return document

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from lib import dates
 from lib import text as limits
 from rembuk.models import Level, LevelQuerySet, level_matches_area
 from villages.models import Agency, District, Kecamatan, Village
@@ -166,19 +167,27 @@ class DocumentVersion(models.Model):
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def content_code(self, signatories=None) -> str:
+        """The first 16 hex digits of `content_sha256`: printed on the draft and the final
+        PDF and shown on the verification page, under the same label, so that a paper page
+        can be matched to the wording it signed."""
+        return self.content_sha256(signatories)[:16]
+
     @property
     def preamble_text(self) -> str:
         """The preamble with {hari}, {tanggal} and {tempat} filled in from the signing date and
-        place, so that moving the date does not leave an old day in the text."""
-        from django.utils import formats
-
-        from .wording import DAYS
-
+        place, so that moving the date does not leave an old day in the text. In Indonesian
+        whatever the reader's language: it is the document's own text."""
         return (
-            self.preamble.replace("{hari}", DAYS[self.signed_on.weekday()])
-            .replace("{tanggal}", formats.date_format(self.signed_on, "j F Y"))
+            self.preamble.replace("{hari}", dates.day_name(self.signed_on))
+            .replace("{tanggal}", dates.long_date(self.signed_on))
             .replace("{tempat}", self.place)
         )
+
+    @property
+    def date_line(self) -> str:
+        """ "Sumedang, 18 Maret 2026": the place and date above the signatures."""
+        return f"{self.place}, {dates.long_date(self.signed_on)}"
 
     @property
     def is_void(self) -> bool:

@@ -5,9 +5,12 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
+from villages.printing import district_letterhead, village_letterhead
+from villages.services import village_profile
 
 from .models import DocumentVersion, Signature
 
@@ -47,29 +50,28 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
             }
         )
     url = verify_url(version)
-    area = ""
     if document.village_id:
-        area = f"{document.village.kind_label} {document.village.name}, " + (
-            f"Kecamatan {document.kecamatan.name}"
-        )
+        letterhead = village_letterhead(document.village, village_profile(document.village))
     elif document.kecamatan_id:
-        area = f"Kecamatan {document.kecamatan.name}"
+        area = _("KECAMATAN %(name)s") % {"name": document.kecamatan.name.upper()}
+        letterhead = district_letterhead(district, area=area)
+    else:
+        letterhead = district_letterhead(district)
     return {
         "version": version,
         "document": document,
         "district": district,
-        "area": area,
+        "letterhead": letterhead,
         "page_css": paper_css(district.paper_size, margin="18mm"),
         "emblem": stored_image_data_uri(district.emblem),
-        "letterhead_name": district.letterhead_name or district.default_letterhead_name(),
-        "letterhead_address": district.letterhead_address,
-        "date_line": f"{version.place}, {formats.date_format(version.signed_on, 'j F Y')}",
         "blocks": blocks,
         "paper_pages": paper_pages,
         "draft": draft,
         "verify_url": url,
-        "qr": None if draft else segno.make(url, error="m").svg_data_uri(scale=4, border=2),
-        "content_sha256": version.content_sha256(signatories),
+        # printed 32 mm wide with its 4-module quiet zone: a phone reads it from a photo of
+        # the printed page, and it decodes from a 72 dpi scan
+        "qr": None if draft else segno.make(url, error="m").svg_data_uri(scale=1, border=4),
+        "content_code": version.content_code(signatories),
     }
 
 

@@ -1009,6 +1009,7 @@ def commitment_verify(request, token):
                 "name": s.name,
                 "method": signature.get_method_display() if signature else "",
                 "at": local_time(signature.signed_at, district) if signature else "",
+                "paper_sha256": signature.paper_sha256 if signature else "",
             }
         )
     return render(
@@ -1017,6 +1018,7 @@ def commitment_verify(request, token):
         {
             "version": version,
             "district": district,
+            "content_code": version.content_code(signatories),
             "rows": rows,
             "form": form,
             "result": result,

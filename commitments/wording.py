@@ -4,8 +4,6 @@ only a start; the organiser edits every line before anyone signs."""
 
 from villages.models import District, Village
 
-DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-
 DISTRICT_POINTS = [
     "Menjadikan percepatan penurunan stunting sebagai prioritas pembangunan daerah dan "
     "memuatnya dalam RKPD serta Renja perangkat daerah tahun {next_year}.",
@@ -31,7 +29,6 @@ VILLAGE_POINTS = [
     "Melaporkan scorecard konvergensi desa setiap triwulan kepada tim percepatan penurunan "
     "stunting kecamatan.",
 ]
-
 # A kelurahan has no Perdes and no Dana Desa: the lurah decides by keputusan, and its budget,
 # Dana Kelurahan included, is part of the district's.
 KELURAHAN_POINTS = [

@@ -8,6 +8,12 @@ audit log and evidence files are genuine:
 
 Idempotent: a current year that exists is left alone; a previous year is completed from
 whatever state it is in (so last year's demo year is closed when the calendar turns).
+
+Each step is replayed at the moment it would have happened (lib.clock): a deliverable is
+prepared and sent some days before its due date and verified (or returned) a few days later,
+the previous year is graded and locked in January, the province grades it in February;
+nothing is dated after today. The focus-village deliverable reports the focus decree of its
+year (villages.demo seeds it first): one decree number, date and count everywhere.
 """
 
 import functools
@@ -15,8 +21,12 @@ import logging
 from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 from django.utils.html import escape
 from django.utils.text import slugify
+
+from lib.clock import in_the_past, local, real_now, replaying
+from villages.models import FocusDecree
 
 from . import services
 from .models import Deliverable, DeliverableTemplate, DistrictYear, Grade, Indicator, Status
@@ -126,24 +136,31 @@ def _due(today: date, days: int) -> date:
 
 
 def _values(deliverable, district, today: date, *, partial=False) -> dict[str, str]:
-    """Plausible values for a data deliverable's fields (only the first one when partial)."""
+    """Plausible values for a data deliverable's fields (only the first one when partial),
+    as known on `today`, the day they are entered: no date after it."""
     year = deliverable.year_action.district_year.year
     kecamatan = district.kecamatan.active().count() or 1
     targets = kecamatan * 2_950
     measured = round(targets * 0.93)
-    rate = STUNTING_RATE.get(district.code, 0.2) + (0.015 if year < today.year else 0)
+    this_year = real_now().astimezone(district.tz).year
+    rate = STUNTING_RATE.get(district.code, 0.2) + (0.015 if year < this_year else 0)
     if "agustus" in deliverable.template.title.lower():
         measured = round(targets * 0.96)
 
     def on(month, day):
         return min(date(year, month, day), today).isoformat()
 
+    decree = (
+        FocusDecree.objects.filter(district=district, year=year)
+        .annotate(villages=Count("entries"))
+        .first()
+    )
     known = {
         "jumlah_kecamatan": kecamatan,
         "jumlah_kecamatan_terverifikasi": kecamatan,
-        "jumlah_desa_lokus": 10 + kecamatan % 7,
-        "nomor_sk": f"100.3.3.2/Kep.{40 + kecamatan}-Bappeda/{year}",
-        "tanggal_sk": on(2, 14),
+        "jumlah_desa_lokus": decree.villages if decree else 0,
+        "nomor_sk": decree.number if decree else "",
+        "tanggal_sk": decree.signed_on.isoformat() if decree and decree.signed_on else "",
         "jumlah_perangkat_daerah": 14,
         "jumlah_subkegiatan_ditandai": 63,
         "total_anggaran_ditandai": "48750000000",
@@ -222,39 +239,61 @@ def _prepare(deliverable, district, today, by, *, partial=False):
 # --- the previous year: closed and scored ---------------------------------------------------
 
 
+def _at(day: date, hour: int, minute: int, district, *, margin=timedelta(minutes=10)):
+    """hh:mm on `day` in the district, or a little before now if that lies ahead."""
+    return in_the_past(local(day, hour, minute, district.tz), margin=margin)
+
+
 def _previous_year(district, users, year, today):
+    """Opened in the first week of the year; every deliverable prepared and sent the week
+    before its due date and verified two days before it (one sent back once on the way);
+    self-assessed and locked in January of this year, graded by the province in February."""
     admin = users["district_admin"]
     district_year = DistrictYear.objects.filter(district=district, year=year).first()
     fresh = district_year is None
     if fresh:
-        district_year = services.open_year(district=district, year=year, by=admin)
-        _set_up(district_year, users, {})
+        with replaying(_at(date(year, 1, 6), 9, 0, district)):
+            district_year = services.open_year(district=district, year=year, by=admin)
+            _set_up(district_year, users, {})
     if not district_year.is_locked:
         deliverables = _deliverables(district_year)
         for index, deliverable in enumerate(deliverables):
             worker = _worker(deliverable, users)
+            due = deliverable.due_date
             if deliverable.status in (Status.DRAFT, Status.RETURNED):
-                if not deliverable.evidence.exists():  # data deliverables get a source file
-                    services.upload_evidence(
-                        deliverable=deliverable, upload=_pdf(deliverable, district), by=worker
-                    )
-                if deliverable.template.kind == DeliverableTemplate.Kind.DATA:
-                    _prepare(deliverable, district, today, worker)
-                deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
-                if fresh and index == 1:  # one round trip in the history
-                    deliverable = services.return_deliverable(
-                        deliverable=deliverable,
-                        reason=RETURN_REASONS[deliverable.template.kind],
-                        by=admin,
-                    )
+                with replaying(_at(due - timedelta(days=6), 10, 0, district)):
+                    if not deliverable.evidence.exists():  # data deliverables get a source file
+                        services.upload_evidence(
+                            deliverable=deliverable, upload=_pdf(deliverable, district), by=worker
+                        )
+                    if deliverable.template.kind == DeliverableTemplate.Kind.DATA:
+                        _prepare(deliverable, district, due - timedelta(days=6), worker)
+                with replaying(_at(due - timedelta(days=5), 10, 30, district)):
                     deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
+                if fresh and index == 1:  # one round trip in the history
+                    with replaying(_at(due - timedelta(days=4), 14, 0, district)):
+                        deliverable = services.return_deliverable(
+                            deliverable=deliverable,
+                            reason=RETURN_REASONS[deliverable.template.kind],
+                            by=admin,
+                        )
+                    with replaying(_at(due - timedelta(days=3), 11, 0, district)):
+                        deliverable = services.submit_deliverable(
+                            deliverable=deliverable, by=worker
+                        )
             if deliverable.status == Status.SUBMITTED:
-                services.verify_deliverable(deliverable=deliverable, by=admin)
-        _grade(district_year, district, Grade.Source.SELF, admin)
-        services.lock_year(district_year=district_year, by=admin)
+                with replaying(_at(due - timedelta(days=2), 14, 0, district)):
+                    services.verify_deliverable(deliverable=deliverable, by=admin)
+        with replaying(_at(date(year + 1, 1, 14), 10, 0, district, margin=timedelta(hours=3))):
+            _grade(district_year, district, Grade.Source.SELF, admin)
+        with replaying(_at(date(year + 1, 1, 20), 15, 0, district, margin=timedelta(hours=2))):
+            services.lock_year(district_year=district_year, by=admin)
     if district_year.province_closed_at is None:
-        _grade(district_year, district, Grade.Source.PROVINCE, users["province_viewer"])
-        services.close_province_grading(district_year=district_year, by=users["province_viewer"])
+        with replaying(_at(date(year + 1, 2, 10), 10, 0, district, margin=timedelta(hours=1))):
+            _grade(district_year, district, Grade.Source.PROVINCE, users["province_viewer"])
+            services.close_province_grading(
+                district_year=district_year, by=users["province_viewer"]
+            )
 
 
 def _grade(district_year, district, source, by):
@@ -314,33 +353,58 @@ def _grade(district_year, district, source, by):
 
 # --- the current year: in progress ----------------------------------------------------------
 
+# per state: days before the due date that the deliverable was prepared, sent, and decided
+# (verified or returned; None: not yet)
+TIMING = {
+    VERIFIED: (6, 5, 3),
+    SUBMITTED: (4, 3, None),
+    RETURNED: (6, 5, 2),
+    DRAFT_STARTED: (4, None, None),
+}
+
 
 def _current_year(district, users, today):
     year = today.year
     if DistrictYear.objects.filter(district=district, year=year).exists():
         return  # the demo's (or someone's) year in progress: left as it is
     admin = users["district_admin"]
-    district_year = services.open_year(district=district, year=year, by=admin)
+    with replaying(_at(date(year, 1, 5), 9, 0, district)):
+        district_year = services.open_year(district=district, year=year, by=admin)
     deliverables = _deliverables(district_year)
     plan = [CURRENT_PLAN[i % len(CURRENT_PLAN)] for i in range(len(deliverables))]
     due = {d.pk: _due(today, days) for d, (_state, days) in zip(deliverables, plan, strict=True)}
-    _set_up(district_year, users, due)
+    with replaying(_at(date(year, 1, 5), 9, 30, district)):
+        _set_up(district_year, users, due)
     by_state = {}
+    decided_at = {}
     for deliverable, (state, _days) in zip(deliverables, plan, strict=True):
         by_state.setdefault(state, []).append(deliverable)
         if state == DRAFT:
             continue
         worker = _worker(deliverable, users)
-        _prepare(deliverable, district, today, worker, partial=state == DRAFT_STARTED)
-        if state == DRAFT_STARTED:
+        prepared, sent, decided = TIMING[state]
+        day = due[deliverable.pk]
+        # a deliverable due later is being worked on now
+        prepared_on = min(day - timedelta(days=prepared), today - timedelta(days=2))
+        with replaying(_at(prepared_on, 10, 0, district)):
+            _prepare(deliverable, district, prepared_on, worker, partial=state == DRAFT_STARTED)
+        if sent is None:
             continue
-        deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
-        if state == VERIFIED:
-            services.verify_deliverable(deliverable=deliverable, by=admin)
-        elif state == RETURNED:
-            services.return_deliverable(
-                deliverable=deliverable, reason=RETURN_REASONS[deliverable.template.kind], by=admin
-            )
+        with replaying(_at(day - timedelta(days=sent), 10, 30, district)):
+            deliverable = services.submit_deliverable(deliverable=deliverable, by=worker)
+        if decided is None:
+            decided_at[deliverable.pk] = day - timedelta(days=sent)
+            continue
+        decided_at[deliverable.pk] = day - timedelta(days=decided)
+        with replaying(_at(decided_at[deliverable.pk], 14, 0, district)):
+            if state == VERIFIED:
+                services.verify_deliverable(deliverable=deliverable, by=admin)
+            else:
+                services.return_deliverable(
+                    deliverable=deliverable,
+                    reason=RETURN_REASONS[deliverable.template.kind],
+                    by=admin,
+                )
     overdue = [d for d in by_state.get(DRAFT, []) if due[d.pk] < today]
     comments = [
         (by_state.get(SUBMITTED, [])[:1], admin, "Sudah kami terima; sedang diperiksa tim TPPS."),
@@ -357,6 +421,9 @@ def _current_year(district, users, today):
     ]
     for chosen, author, text in comments:
         for deliverable in chosen:
-            services.add_comment(
-                deliverable=deliverable, text=text, by=author or _worker(deliverable, users)
-            )
+            # the day after what it answers: the sending, the return, or the missed due date
+            after = decided_at.get(deliverable.pk, due[deliverable.pk])
+            with replaying(_at(after + timedelta(days=1), 9, 0, district)):
+                services.add_comment(
+                    deliverable=deliverable, text=text, by=author or _worker(deliverable, users)
+                )

@@ -71,6 +71,10 @@ def _test_settings(settings, tmp_path):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+    # a request with the English interface leaves English active in this thread
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from lib.tabular import TableError, sniff_format
 from lib.text import strip_form_text
 from lib.uploads import check_image
 
-from .models import District
+from .models import District, VillageProfile
 
 EMBLEM_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 # The emblem prints about 2.5 cm wide on every document: 2,000 pixels is 2,000 dpi there.
@@ -52,6 +52,12 @@ class DistrictProfileForm(forms.ModelForm):
         if nip and (len(nip) != 18 or not nip.isdigit()):
             raise forms.ValidationError(_("NIP terdiri dari 18 angka."))
         return nip
+
+
+class VillageProfileForm(forms.ModelForm):
+    class Meta:
+        model = VillageProfile
+        fields = ["office_address", "head_name", "secretary_name"]
 
 
 class RegionImportForm(forms.Form):

@@ -164,6 +164,56 @@ class Village(Area):
         """A kelurahan (urban village) has a lurah, a Dana Kelurahan and no Perdes."""
         return self.kind == VillageKind.KELURAHAN
 
+    @property
+    def head_title(self) -> str:
+        """The village head's position as documents write it: "Lurah Sarijadi",
+        "Kepala Desa Cimungkal"."""
+        if self.kind == VillageKind.KELURAHAN:
+            return _("Lurah %(name)s") % {"name": self.name}
+        if self.kind == VillageKind.DESA_ADAT:
+            return _("Kepala Desa Adat %(name)s") % {"name": self.name}
+        return _("Kepala Desa %(name)s") % {"name": self.name}
+
+    @property
+    def secretary_title(self) -> str:
+        if self.kind == VillageKind.KELURAHAN:
+            return _("Sekretaris Kelurahan %(name)s") % {"name": self.name}
+        if self.kind == VillageKind.DESA_ADAT:
+            return _("Sekretaris Desa Adat %(name)s") % {"name": self.name}
+        return _("Sekretaris Desa %(name)s") % {"name": self.name}
+
+
+class VillageProfile(models.Model):
+    """What a village's own documents print: the office address and the names of the village
+    head and secretary. Kept by the village head (or the district admin). A village without
+    an address prints without one, never with the district's."""
+
+    village = models.OneToOneField(Village, on_delete=models.CASCADE, related_name="profile")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    office_address = models.CharField(
+        _("alamat kantor desa/kelurahan"),
+        max_length=300,
+        blank=True,
+        help_text=_("Dicetak pada kop surat dokumen desa. Misalnya: Jalan Raya Wado Nomor 12"),
+    )
+    head_name = models.CharField(_("nama kepala desa/lurah"), max_length=150, blank=True)
+    secretary_name = models.CharField(
+        _("nama sekretaris desa/kelurahan"), max_length=150, blank=True
+    )
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(district="district", kecamatan="village__kecamatan", village="village")
+
+    class Meta:
+        verbose_name = _("profil desa/kelurahan")
+        verbose_name_plural = _("profil desa/kelurahan")
+
+    def __str__(self):
+        return str(self.village)
+
 
 class Agency(models.Model):
     """A district agency (OPD): Bappeda, Dinas Kesehatan, DPMD… Each district keeps its own list."""

@@ -13,37 +13,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from convergence.exports import safe_cell
+from lib.dates import long_date
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
 
 from . import scorecard
-from .models import ReportKind, ReportStatus, VillageReport
+from .models import ReportKind, ReportStatus, VillageKind, VillageReport
+from .services import village_profile
 
-MONTHS = (
-    gettext_lazy("Januari"),
-    gettext_lazy("Februari"),
-    gettext_lazy("Maret"),
-    gettext_lazy("April"),
-    gettext_lazy("Mei"),
-    gettext_lazy("Juni"),
-    gettext_lazy("Juli"),
-    gettext_lazy("Agustus"),
-    gettext_lazy("September"),
-    gettext_lazy("Oktober"),
-    gettext_lazy("November"),
-    gettext_lazy("Desember"),
-)
 DASH = "–"
 SUB_TARGETS = {"t_pregnant_risk", "t_children_poor"}  # "of which" rows of Tabel 1
-
-
-def long_date(day: date) -> str:
-    """date(2026, 11, 22) → '22 November 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def decimal_text(value: Decimal | None) -> str:
@@ -74,6 +56,47 @@ def _n(data: dict, key: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Letterheads
+
+
+@dataclass
+class Letterhead:
+    """The lines of a document's kop surat, the main one (`main_line`) printed larger, and the
+    address under them."""
+
+    lines: list[str]
+    main_line: int = 0
+    address: str = ""
+
+
+def district_letterhead(district, *, area: str = "") -> Letterhead:
+    """The district's own letterhead; `area` (e.g. "KECAMATAN WADO") under its name."""
+    name = district.letterhead_name or district.default_letterhead_name()
+    return Letterhead([name, *([area] if area else [])], 0, district.letterhead_address)
+
+
+def village_letterhead(village, profile) -> Letterhead:
+    """A village's own letterhead: PEMERINTAH DESA CIMUNGKAL / KECAMATAN WADO / KABUPATEN
+    SUMEDANG, and the village office's address from its profile (none when the village has
+    not given one: never the district's). A kelurahan is an office of the kota or kabupaten,
+    so its letterhead starts with that government: PEMERINTAH KOTA BANDUNG / KECAMATAN
+    SUKASARI / KELURAHAN SARIJADI."""
+    district = village.district
+    name = village.name.upper()
+    kecamatan = _("KECAMATAN %(name)s") % {"name": village.kecamatan.name.upper()}
+    address = profile.office_address if profile else ""
+    if village.kind == VillageKind.KELURAHAN:
+        government = district.letterhead_name or district.default_letterhead_name()
+        lines = [government, kecamatan, _("KELURAHAN %(name)s") % {"name": name}]
+        return Letterhead(lines, 2, address)
+    if village.kind == VillageKind.DESA_ADAT:
+        own = _("PEMERINTAH DESA ADAT %(name)s") % {"name": name}
+    else:
+        own = _("PEMERINTAH DESA %(name)s") % {"name": name}
+    return Letterhead([own, kecamatan, district.name.upper()], 0, address)
+
+
+# ---------------------------------------------------------------------------------------------
 # The printed scorecard
 
 
@@ -88,15 +111,13 @@ class Line:
 
 
 def _signed_on(report: VillageReport, tz) -> date:
-    """The date printed above the secretary's signature: when the camat verified it, when it
-    was sent while it waits, and today for a draft."""
-    if report.status == ReportStatus.VERIFIED and report.decided_at:
-        moment = report.decided_at
-    elif report.status == ReportStatus.SUBMITTED and report.submitted_at:
-        moment = report.submitted_at
-    else:
-        moment = timezone.now()
-    return moment.astimezone(tz).date()
+    """The date printed above the secretary's signature: the report's own date, when this
+    version was sent (in the district's time zone), and for one not sent yet the end of its
+    period; never the day it happens to be printed."""
+    sent = report.submitted_at or report.first_submitted_at
+    if sent:
+        return sent.astimezone(tz).date()
+    return report.period.ends_on
 
 
 def _watermark(report: VillageReport) -> str:
@@ -224,6 +245,7 @@ def scorecard_context(report: VillageReport) -> dict:
     tz = district.tz
     growth, growth_total = _growth(data)
     rates, rate_total = _rates(data, village.is_kelurahan)
+    profile = village_profile(village)
     return {
         "report": report,
         "district": district,
@@ -232,8 +254,7 @@ def scorecard_context(report: VillageReport) -> dict:
         "period": period,
         "page_css": paper_css(district.paper_size),
         "emblem": stored_image_data_uri(district.emblem),
-        "letterhead_name": district.letterhead_name or district.default_letterhead_name(),
-        "letterhead_address": district.letterhead_address,
+        "letterhead": village_letterhead(village, profile),
         "title": _("DATA SCORECARD KONVERGENSI KUARTAL %(n)s TAHUN %(year)s")
         % {"n": period.number, "year": period.year},
         "period_span": f"{long_date(period.starts_on)} – {long_date(period.ends_on)}",
@@ -258,8 +279,9 @@ def scorecard_context(report: VillageReport) -> dict:
         "rate_total": rate_total,
         "fund": _fund(data, village.is_kelurahan),
         "signed_on": long_date(_signed_on(report, tz)),
-        "sign_head": data.get("sign_head") or "",
-        "sign_secretary": data.get("sign_secretary") or "",
+        # the names typed on the report, else those of the village profile
+        "sign_head": data.get("sign_head") or profile.head_name,
+        "sign_secretary": data.get("sign_secretary") or profile.secretary_name,
         "printed_at": district.local_now().strftime("%d-%m-%Y %H:%M ") + district.time_zone_short,
     }
 

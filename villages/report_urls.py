@@ -7,6 +7,7 @@ from . import report_views as views
 urlpatterns = [
     path("desa/", views.village_home, name="village_home"),
     path("desa/<int:village_id>/", views.village_page, name="village_page"),
+    path("desa/<int:village_id>/profil/", views.village_profile_edit, name="village_profile_edit"),
     path(
         "desa/<int:village_id>/laporan/<int:period_id>/",
         views.village_report,

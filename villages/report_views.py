@@ -17,7 +17,8 @@ from accounts.policy import district_view
 from lib import stale
 from lib.uploads import private_file_response
 
-from . import reports, scorecard
+from . import reports, scorecard, services
+from .forms import VillageProfileForm
 from .models import ReportEvent, ReportFile, ReportKind, ReportPeriod, VillageReport
 
 Status = reports.Status
@@ -92,9 +93,31 @@ def village_page(request, village_id):
             "focus_years": focus_history([village]).get(village.pk, []),
             "today": today,
             "may_fill": reports.may_fill(request.access, village),
+            "profile": services.village_profile(village),
+            "may_edit_profile": request.access.can("villages.profile")
+            and reports.may_edit_profile(request.access, village),
             **_commitments_of(request, village, today),
         },
     )
+
+
+@district_view("villages.profile", methods=("GET", "HEAD", "POST"))
+def village_profile_edit(request, village_id):
+    """The office address and the names printed on the village's documents."""
+    village = reports.village_for(request.access, request.district, village_id)
+    if not reports.may_edit_profile(request.access, village):
+        raise PermissionDenied
+    profile = services.village_profile(village)
+    form = VillageProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        services.update_village_profile(
+            village=village,
+            by=request.user,
+            **{k: form.cleaned_data[k] for k in services.PROFILE_FIELDS},
+        )
+        messages.success(request, _("Profil desa disimpan."))
+        return redirect("village_page", district_slug=request.district.slug, village_id=village.pk)
+    return render(request, "villages/village_profile.html", {"village": village, "form": form})
 
 
 def _commitments_of(request, village, today) -> dict:
@@ -215,7 +238,12 @@ def _report_page(request, village, period, *, errors=None, posted=None):
     editable = may_fill and (current is None or current.is_editable)
     data = current.data if current else {}
     if current is None and may_fill and period.kind == ReportKind.SCORECARD:
-        data = {"sign_head": request.user.full_name} if access.has_role(Role.VILLAGE_HEAD) else {}
+        # a new scorecard starts with the names of the village profile
+        profile = services.village_profile(village)
+        head = profile.head_name
+        if not head and access.has_role(Role.VILLAGE_HEAD):
+            head = request.user.full_name
+        data = {"sign_head": head, "sign_secretary": profile.secretary_name}
     errors = errors or {}
     events = []
     if shown:

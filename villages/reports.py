@@ -198,6 +198,13 @@ def may_verify(access, village: Village) -> bool:
     return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
 
 
+def may_edit_profile(access, village: Village) -> bool:
+    """The village head of this very village, or the district admin."""
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
+
+
 def visible(access, report: VillageReport) -> bool:
     """Drafts belong to the village until they are sent."""
     return report.status != Status.DRAFT or report.village_id in access.village_ids

@@ -1,4 +1,4 @@
-"""Region import and district set-up.
+"""Region import, district set-up and village profiles.
 
 `import_regions` takes the complete national list (or, with `partial`, a part of it) and makes
 the database match it in one transaction: adds new areas, renames changed ones, retires areas
@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
+from accounts.audit import record
 from lib import regioncodes
 from lib.regioncodes import Level
 from lib.tabular import TableError, read_rows
 
-from .models import Agency, District, Kecamatan, Province, Village
+from .models import Agency, District, Kecamatan, Province, Village, VillageProfile
 
 LEVEL_MODELS = {
     Level.PROVINCE: Province,
@@ -297,3 +298,42 @@ def kecamatan_with_village_counts(district: District):
         .annotate(n_villages=Count("villages", distinct=True))
         .order_by("code")
     )
+
+
+# --- Village profiles ---------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("office_address", "head_name", "secretary_name")
+
+
+def village_profile(village: Village) -> VillageProfile:
+    """The village's profile, or an empty unsaved one: a village that never filled it in
+    prints without an address and with blank name lines. Read through the village, which the
+    caller has already checked (a report's or a document's village)."""
+    try:
+        return village.profile
+    except VillageProfile.DoesNotExist:
+        return VillageProfile(village=village, district_id=village.district_id)
+
+
+@transaction.atomic
+def update_village_profile(*, village: Village, by, **values) -> VillageProfile:
+    """Store the office address and the head's and secretary's names (`PROFILE_FIELDS`, text
+    already cleaned by the form); records which fields changed."""
+    profile = VillageProfile.objects.select_for_update().filter(
+        village=village
+    ).first() or VillageProfile(village=village, district_id=village.district_id)
+    changed = sorted(k for k in PROFILE_FIELDS if getattr(profile, k) != values.get(k, ""))
+    if not changed and profile.pk:
+        return profile
+    for key in PROFILE_FIELDS:
+        setattr(profile, key, values.get(key, ""))
+    profile.updated_by = by
+    profile.save()
+    record(
+        "village_profile_updated",
+        actor=by,
+        district=village.district,
+        target=str(village),
+        fields=changed,
+    )
+    return profile

@@ -143,10 +143,12 @@ LANDING_PAGES = {"district_home", "village_home"}
 
 def test_district_views_answer_each_role_as_declared(client, world):
     checked = 0
+    walked = set()
     for p in own_patterns():
         rule = p.callback.access_rule
         if rule.kind != "district":
             continue
+        walked.add(p.name)
         url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
         for label, user in [("anonymous", None), *world.everyone()]:
             for method in ("GET", "POST"):
@@ -167,6 +169,7 @@ def test_district_views_answer_each_role_as_declared(client, world):
                     assert response["Location"].startswith(reverse("account_login"))
                 checked += 1
     assert checked > 100
+    assert "village_profile_edit" in walked  # the village profile (village head, admin)
 
 
 def _holder_of(permission, world):

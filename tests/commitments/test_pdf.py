@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import time
+from datetime import date
 
 import pytest
 from django.conf import settings
@@ -28,6 +29,8 @@ from commitments.printing import format_nip
 from tests.commitments.factories import NIP, POINTS, add_people, make_document
 from tests.conftest import PASSWORD, png_bytes
 from tests.convergence.objects import PDF
+from villages.models import Village
+from villages.services import update_village_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -396,3 +399,190 @@ def test_the_draft_pdf_is_marked_and_not_verifiable(world, client, tmp_path):
         version = document.versions.get()
         assert document.status == "draft" and not version.pdf and not version.pdf_sha256
         assert not RenderJob.objects.exists()
+
+
+def qr_at(pdf: bytes, tmp_path, dpi: int):
+    """The QR codes found on page 1 rendered at `dpi` by pdftoppm (zxing results, with their
+    corners and version), and the page as a greyscale image."""
+    import zxingcpp
+    from PIL import Image
+
+    prefix = tmp_path / f"qr{dpi}"
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile"]
+        + [str(write(pdf, tmp_path, f"qr{dpi}")), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
+    image = Image.open(f"{prefix}.png").convert("L")
+    return zxingcpp.read_barcodes(image), image
+
+
+def test_the_qr_code_reads_from_a_72_dpi_rendering_and_is_25_mm_wide(
+    world, tmp_path, django_capture_on_commit_callbacks
+):
+    """A phone photo of a printed page holds about as much detail as a 72 dpi rendering: the
+    code must decode there, be at least 25 mm wide on paper and keep its quiet zone (four
+    white modules all round)."""
+    document, version = fully_signed(world.a, django_capture_on_commit_callbacks, paper=1)
+    with scopes_disabled():
+        pdf = version.pdf.read()
+    verify = settings.SITE_URL + reverse(
+        "commitment_verify", kwargs={"token": version.verify_token}
+    )
+
+    results, _image = qr_at(pdf, tmp_path, 72)
+    assert [r.text for r in results] == [verify]
+
+    [result], page = qr_at(pdf, tmp_path, 300)
+    corners = result.position
+    left = min(corners.top_left.x, corners.bottom_left.x)
+    right = max(corners.top_right.x, corners.bottom_right.x)
+    top = min(corners.top_left.y, corners.top_right.y)
+    bottom = max(corners.bottom_left.y, corners.bottom_right.y)
+    width_mm = (right - left) * 25.4 / 300
+    height_mm = (bottom - top) * 25.4 / 300
+    assert width_mm >= 25 and height_mm >= 25, (width_mm, height_mm)
+    modules = 17 + 4 * int(result.extra["Version"])  # a version-v symbol is 17 + 4v wide
+    quiet = round(4 * (right - left) / modules) - 2  # four modules, less anti-aliased edges
+    for area in (
+        (left - quiet, top - quiet, right + quiet, top - 2),  # above
+        (left - quiet, bottom + 2, right + quiet, bottom + quiet),  # below
+        (left - quiet, top, left - 2, bottom),  # left
+        (right + 2, top, right + quiet, bottom),  # right
+    ):
+        assert page.crop(area).getextrema()[0] > 200, area  # nothing dark in the quiet zone
+
+
+def test_every_fingerprint_printed_is_on_the_verification_page_under_the_same_label(
+    world, client, tmp_path, django_capture_on_commit_callbacks
+):
+    """A reader compares what the paper says with what the verification page says: each code
+    printed in the PDF must be shown there under the very same label and value. The PDF's own
+    SHA-256 cannot be printed inside it, and is not."""
+    side = world.a
+    document, version = fully_signed(side, django_capture_on_commit_callbacks, paper=2)
+    with scopes_disabled():
+        pdf = version.pdf.read()
+        paper_hashes = sorted(
+            Signature.objects.filter(signatory__version=version, method="paper").values_list(
+                "paper_sha256", flat=True
+            )
+        )
+    verify_path = reverse("commitment_verify", kwargs={"token": version.verify_token})
+    text = flat(pdf_text(pdf, tmp_path))
+    page = client.get(verify_path).content.decode()
+    shown = " ".join(re.sub(r"<[^>]+>", " ", page).split())  # the page's text
+
+    # every run of hex digits the PDF prints, outside the verification URL
+    printed = set(re.findall(r"\b[0-9a-f]{16,64}\b", text.replace(version.verify_token, "")))
+    assert printed, text
+    assert version.pdf_sha256 not in printed
+    for digest in printed:
+        assert digest in shown, digest
+    [code] = set(re.findall(r"Kode isi: ([0-9a-f]{16})\b", text))  # on every page
+    assert f"Kode isi {code}" in shown
+    assert set(re.findall(r"\b[0-9a-f]{64}\b", text)) == set(paper_hashes)
+    assert "SHA-256 pindaian lembar" in text
+    for digest in paper_hashes:
+        assert f"SHA-256 pindaian lembar: {digest}" in shown
+    assert printed == {code, *paper_hashes}
+    # the page names its own SHA-256 as the file's, which only an upload can check
+    assert f"SHA-256 berkas PDF {version.pdf_sha256}" in shown
+
+
+def test_documents_are_written_in_indonesian_for_an_english_interface(
+    world, client, tmp_path, django_capture_on_commit_callbacks
+):
+    """The reader's interface language changes the pages around a document, never the
+    document: its day and date ({hari}, {tanggal}, the date line) stay Indonesian on the
+    signing page, in the draft and in the final PDF."""
+    side = world.a
+    with scopes_disabled():
+        document = services.create_document(
+            district=side.district,
+            template="district",
+            level="district",
+            year=2026,
+            title="Komitmen Bersama Percepatan Penurunan Stunting",
+            preamble="Pada hari ini {hari}, tanggal {tanggal}, bertempat di {tempat}, kami:",
+            points=list(POINTS),
+            closing="Demikian komitmen ini dibuat.",
+            place="Sumedang",
+            signed_on=date(2026, 3, 18),  # a Wednesday
+            by=side.users["district_admin"],
+        )
+        add_people(document, side, users=["opd_staff"], paper=1)
+        services.open_signing(document, by=side.users["district_admin"])
+        version = document.current_version
+        paper = version.signatories.get(user=None)
+        services.sign_on_paper(
+            document,
+            signatory=paper,
+            upload=SimpleUploadedFile("lembar.pdf", PDF),
+            by=side.users["district_admin"],
+        )
+        digest = version.content_sha256()
+    preamble = "Pada hari ini Rabu, tanggal 18 Maret 2026, bertempat di Sumedang, kami:"
+    client.force_login(side.users["opd_staff"])
+    client.cookies["django_language"] = "en"
+
+    page = client.get(url("commitment_sign", side, document_id=document.pk)).content.decode()
+    assert "Sign document" in page  # the interface is English
+    assert preamble in page and "Sumedang, 18 Maret 2026" in page
+    assert "March" not in page
+    draft = client.get(url("commitment_draft_pdf", side, document_id=document.pk)).content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("commitment_sign", side, document_id=document.pk),
+            {"content_sha256": digest, "password": PASSWORD, "agree": "on"},
+        )
+    assert response.status_code == 302
+    with scopes_disabled():
+        final = document.versions.get().pdf.read()
+
+    for pdf in (draft, final):
+        text = flat(pdf_text(pdf, tmp_path))
+        assert preamble in text
+        assert "Sumedang, 18 Maret 2026" in text and "Halaman 1 dari" in text
+        assert "March" not in text and "Wednesday" not in text and "Page" not in text
+
+
+def test_a_village_document_prints_the_village_letterhead_and_address(world, client, tmp_path):
+    side = world.a
+    with scopes_disabled():
+        side.district.letterhead_address = "Jalan Prabu Geusan Ulun Nomor 36, Sumedang"
+        side.district.save(update_fields=["letterhead_address"])
+        update_village_profile(
+            village=side.village,
+            office_address="Jalan Raya Wado Nomor 12, Cimungkal 45373",
+            head_name="Asep Saepudin",
+            secretary_name="Ujang Suherman",
+            by=side.users["village_head"],
+        )
+        desa = make_document(side, level="village", template="village")
+        pawenang = Village.objects.get(code="32.11.02.1002")  # a kelurahan, no profile
+        kelurahan = make_document(side, level="village", village=pawenang, template="village")
+        district_wide = make_document(side)
+        for document in (desa, kelurahan, district_wide):
+            add_people(document, side, paper=1)
+    client.force_login(side.users["district_admin"])
+
+    def draft_text(document):
+        response = client.get(url("commitment_draft_pdf", side, document_id=document.pk))
+        return flat(pdf_text(response.content, tmp_path))
+
+    text = draft_text(desa)
+    assert (
+        "PEMERINTAH DESA CIMUNGKAL KECAMATAN WADO KABUPATEN SUMEDANG "
+        "Jalan Raya Wado Nomor 12, Cimungkal 45373"
+    ) in text
+    assert "PEMERINTAH KABUPATEN SUMEDANG" not in text and "Prabu Geusan Ulun" not in text
+
+    text = draft_text(kelurahan)
+    assert "PEMERINTAH KABUPATEN SUMEDANG KECAMATAN JATINUNGGAL KELURAHAN PAWENANG " in text
+    assert "Prabu Geusan Ulun" not in text  # no address of its own: none at all
+    assert "Jalan" not in text.split("KELURAHAN PAWENANG", 1)[1].split("Komitmen", 1)[0]
+
+    text = draft_text(district_wide)
+    assert "PEMERINTAH KABUPATEN SUMEDANG Jalan Prabu Geusan Ulun Nomor 36, Sumedang" in text

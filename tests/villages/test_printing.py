@@ -17,7 +17,7 @@ from accounts.policy import access_for
 from lib.pdf import image_data_uri, paper_css, render_pdf
 from tests.conftest import png_bytes
 from villages import printing, scorecard
-from villages.models import ReportPeriod, VillageReport
+from villages.models import ReportPeriod, Village, VillageReport
 from villages.reports import completeness
 
 pytestmark = pytest.mark.django_db
@@ -143,17 +143,18 @@ def test_scorecard_prints_on_the_district_paper(world, tmp_path, paper, size):
     assert (round(width, 1), round(height, 1)) == size
     text = pdf_text(pdf, tmp_path)
     assert "DATA SCORECARD KONVERGENSI KUARTAL 3 TAHUN 2026" in text
-    assert "PEMERINTAH KABUPATEN SUMEDANG" in text  # the default letterhead name
-    assert "Jalan Prabu Geusan Ulun Nomor 36" in text
+    # the village's own letterhead; the district's street address is not the village's
+    assert "PEMERINTAH DESA CIMUNGKAL\nKECAMATAN WADO\nKABUPATEN SUMEDANG\n" in text
+    assert "Jalan Prabu Geusan Ulun Nomor 36" not in text
     assert "Cimungkal" in text and "Wado" in text
     assert "82,50 %" in text  # the village's convergence rate
     assert "84,00 %" in text and "81,58 %" in text and "86,67 %" in text
     assert "231" in text and "280" in text
     assert "Rp 450.000.000" in text and "Rp 600.000.000" in text and "14,00 %" in text
     assert "95,00 % dari 20 anak" in text  # measured on the growth mat
-    assert "Kepala Desa Cimungkal" in text and "Sekretaris Desa" in text
+    assert "Kepala Desa Cimungkal" in text and "Sekretaris Desa Cimungkal" in text
     assert "Hj. Nining Kurniasih" in text and "Dedi Suhendar" in text
-    assert "Cimungkal, 6 Oktober 2026" in text  # verified on, in the district's zone
+    assert "Cimungkal, 3 Oktober 2026" in text  # sent on, in the district's zone
     assert re.search(r"Halaman 1 dari \d", text)
     assert "DRAF" not in text and "Menunggu verifikasi" not in text
     assert image_count(pdf, tmp_path) == 1  # the emblem, embedded
@@ -328,3 +329,158 @@ def test_a_kelurahan_scorecard_prints_lurah_and_dana_kelurahan(world, tmp_path):
     assert "Tingkat konvergensi kelurahan" in flat
     for desa_word in ("Dana Desa", "Kepala Desa", "Sekretaris Desa", "konvergensi desa"):
         assert desa_word not in flat, desa_word
+
+
+def _profile(world, village, **values):
+    from villages.services import update_village_profile
+
+    with scopes_disabled():
+        return update_village_profile(village=village, by=world.a.users["village_head"], **values)
+
+
+def _report_of(world, village, data, **fields):
+    with scopes_disabled():
+        period = ReportPeriod.objects.filter(district=world.a.district, kind="scorecard").first()
+        return VillageReport.objects.create(
+            district=world.a.district,
+            village=village,
+            period=period or make_period(world.a.district),
+            data=data,
+            created_by=world.a.users["village_head"],
+            **fields,
+        )
+
+
+def test_scorecard_prints_the_village_letterhead_names_and_the_report_date(world, tmp_path):
+    """The village's own kop surat and address; under the signatures the names typed on the
+    report, else those of the village profile, else a line to write one; the date of the
+    report (when it was sent, else the end of its period), never the day it is printed."""
+    district = world.a.district
+    district.letterhead_address = "Jalan Prabu Geusan Ulun Nomor 36, Sumedang"
+    district.save()
+    _profile(
+        world,
+        world.a.village,
+        office_address="Jalan Raya Wado Nomor 12, Cimungkal 45373",
+        head_name="Asep Saepudin",
+        secretary_name="Ujang Suherman",
+    )
+    data = full_data() | {"sign_head": "", "sign_secretary": ""}
+    draft = _report_of(world, world.a.village, data, status="draft")
+
+    text = pdf_text(printing.scorecard_pdf(draft), tmp_path, "draft")
+    assert (
+        "PEMERINTAH DESA CIMUNGKAL\nKECAMATAN WADO\nKABUPATEN SUMEDANG\n"
+        "Jalan Raya Wado Nomor 12, Cimungkal 45373\n"
+    ) in text
+    assert "Prabu Geusan Ulun" not in text and "PEMERINTAH KABUPATEN" not in text
+    assert "Cimungkal, 30 September 2026" in text  # not sent: the end of the quarter
+    assert "Asep Saepudin" in text and "Ujang Suherman" in text
+    assert "(....." not in text
+
+    # sent at 01:30 on 3 October in Sumedang (WIB), still 2 October in UTC; typed names win
+    sent = full_data() | {"sign_head": "H. Dadan Ramdani", "sign_secretary": "Ujang Suherman"}
+    with scopes_disabled():
+        VillageReport.objects.filter(pk=draft.pk).update(
+            status="submitted",
+            data=sent,
+            submitted_at=datetime(2026, 10, 2, 18, 30, tzinfo=UTC),
+            first_submitted_at=datetime(2026, 10, 2, 18, 30, tzinfo=UTC),
+        )
+        draft.refresh_from_db()
+    text = pdf_text(printing.scorecard_pdf(draft), tmp_path, "sent")
+    assert "Cimungkal, 3 Oktober 2026" in text
+    assert "H. Dadan Ramdani" in text and "Asep Saepudin" not in text
+
+    # a kelurahan without a profile: its own form of letterhead, no address, blank name lines
+    with scopes_disabled():
+        pawenang = Village.objects.get(code="32.11.02.1002")
+    report = _report_of(world, pawenang, data, status="draft")
+    text = pdf_text(printing.scorecard_pdf(report), tmp_path, "kelurahan")
+    heading = "PEMERINTAH KABUPATEN SUMEDANG KECAMATAN JATINUNGGAL KELURAHAN PAWENANG DATA"
+    assert heading in " ".join(text.split())  # and no address between it and the title
+    assert "Prabu Geusan Ulun" not in text
+    assert "Lurah Pawenang" in text and "Sekretaris Kelurahan Pawenang" in text
+    assert "Kepala Desa" not in text and "Sekretaris Desa" not in text
+    assert text.count("(..............................)") == 2
+
+
+# the first indicator row of each group of Tabel 3
+FIRST_ROWS = {
+    "Ibu hamil — jumlah sasaran": "Pemeriksaan kehamilan minimal 4 kali",
+    "Anak 0–23 bulan — jumlah sasaran": "Imunisasi dasar lengkap",
+    "Anak 2–6 tahun — jumlah sasaran": "Terdaftar dan aktif di PAUD",
+}
+
+
+def _pages(pdf: bytes, tmp_path) -> list[list[str]]:
+    """Each page's lines as laid out (pdftotext -layout), stripped, blank lines left out."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    return [
+        [line.strip() for line in page.splitlines() if line.strip()] for page in out.split("\f")
+    ]
+
+
+def test_a_group_heading_is_never_left_alone_at_the_bottom_of_a_page(world, tmp_path):
+    """Tabel 3 breaks across pages. Wherever the break falls (the letterhead grows with the
+    address, the paper may be A4 or F4, a draft carries a banner), each group's heading row
+    stays on the page of its first row; in some of these layouts the break falls right at a
+    heading, which then opens the next page."""
+    district = world.a.district
+    addresses = [
+        "",
+        "Jalan Raya Wado Nomor 12, Cimungkal",
+        "Jalan Raya Wado Nomor 12, Dusun Cikaret RT 002 RW 005, Desa Cimungkal, Kecamatan "
+        "Wado, Kabupaten Sumedang, Jawa Barat 45373. Telepon (0261) 123456, pos-el "
+        "desa.cimungkal@sumedangkab.go.id, laman cimungkal.desa.id",
+    ]
+    at_top = 0
+    layouts = 0
+    for paper in ("A4", "F4"):
+        district.paper_size = paper
+        district.save()
+        for address in addresses:
+            _profile(world, world.a.village, office_address=address)
+            for status in ("verified", "draft"):
+                with scopes_disabled():
+                    VillageReport.objects.filter(village=world.a.village).delete()
+                report = make_report(world, full_data(), status=status, **VERIFIED)
+                with scopes_disabled():  # as a request would: the village and its profile anew
+                    report = VillageReport.objects.select_related("village").get(pk=report.pk)
+                pages = _pages(printing.scorecard_pdf(report), tmp_path)
+                layouts += 1
+                for heading, first_row in FIRST_ROWS.items():
+                    [(page, index)] = [
+                        (p, i)
+                        for p, lines in enumerate(pages)
+                        for i, line in enumerate(lines)
+                        if heading in line
+                    ]
+                    where = (paper, len(address), status, heading)
+                    assert any(first_row in line for line in pages[page][index + 1 :]), where
+                    before = pages[page][index - 1]
+                    at_top += "berlaku" in before or "Indikator layanan" in before
+    assert layouts == 12
+    assert at_top >= 1  # the case in question did occur: a heading opened a page
+
+
+def test_the_scorecard_is_in_indonesian_for_an_english_interface(world, client, tmp_path):
+    report = make_report(world, full_data(), **VERIFIED)
+    client.force_login(world.a.users["village_head"])
+    client.cookies["django_language"] = "en"
+    path = f"/{world.a.district.slug}/laporan/{report.pk}/cetak/"
+
+    text = " ".join(pdf_text(client.get(path).content, tmp_path).split())
+
+    assert "Periode 1 Juli 2026 – 30 September 2026" in text
+    assert "Batas kirim : 10 Oktober 2026" in text and "Cimungkal, 3 Oktober 2026" in text
+    assert "Halaman 1 dari 2" in text and "Mengetahui, Kepala Desa Cimungkal" in text
+    for english in ("July", "October", "Page", "Village head", "Due"):
+        assert english not in text

@@ -1,9 +1,11 @@
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.models import AuditEvent, Membership, Role, User
@@ -257,3 +259,130 @@ def test_demo_villages_have_focus_years_and_reports_in_every_state(regions):
         }
         assert reports.filter(version=2).exists()  # a correction
         assert all(r.remark for r in reports.filter(status="returned"))
+
+
+KEP = re.compile(r"[\d.]+/Kep\.[\w.-]+/\d{4}")  # a decree number as the demo writes one
+
+
+@scopes_disabled()
+def test_demo_history_is_plausible_and_agrees_with_itself(client, regions):
+    """Documents are signed on their own date or in the days after, reports are sent after
+    their period and decided soon after, nothing happened in the future; each district-year
+    has one focus decree (number, date, villages) wherever it is shown; each demo district
+    has an emblem on its letterhead and its villages' scorecards print people's names."""
+    from commitments.chain import verify_chain
+    from commitments.models import CommitmentDocument, Signature
+    from rembuk.models import RembukSession
+    from villages.models import FocusDecree, VillageProfile, VillageReport
+
+    seed("demo-password-123")
+    now = timezone.now()
+    for code in ("32.11", "53.02"):
+        district = District.objects.get(code=code)
+        tz = district.tz
+        local = lambda moment: moment.astimezone(tz).date()  # noqa: B023, E731
+        this_year = district.local_now().year
+
+        # the district's joint commitment (nine signatures) and the village's (two so far)
+        signatures = Signature.objects.filter(district=district).select_related(
+            "signatory__version"
+        )
+        assert signatures.count() == 11
+        for signature in signatures:
+            day = signature.signatory.version.signed_on
+            assert day <= local(signature.signed_at) <= day + timedelta(days=3), signature
+            assert signature.signed_at <= now
+        for document in CommitmentDocument.objects.filter(district=district):
+            assert verify_chain(document) == []
+            version = document.current_version
+            signed = [s.signed_at for s in signatures if s.signatory.version_id == version.pk]
+            assert document.created_at < min(signed)
+            if version.pdf_rendered_at:
+                assert max(signed) <= version.pdf_rendered_at <= now
+        for session in RembukSession.objects.filter(district=district):
+            assert session.created_at < session.starts_at <= now
+
+        # village reports: sent after the period ended and at most nine days late (the demo's
+        # one late village), decided within three days; a correction after the verification
+        reports = VillageReport.objects.filter(district=district).select_related("period")
+        decided = {(r.village_id, r.period_id, r.version): r.decided_at for r in reports}
+        for report in reports.exclude(status="draft"):
+            sent = report.submitted_at
+            assert report.created_at <= sent <= now
+            if report.version == 1:
+                period = report.period
+                assert period.ends_on < local(sent) <= period.due_on + timedelta(days=9), report
+            else:
+                assert sent > decided[(report.village_id, report.period_id, 1)]
+            if report.decided_at:
+                assert sent < report.decided_at <= min(now, sent + timedelta(days=3))
+        for report in reports.filter(period__kind="scorecard"):
+            for key in ("sign_head", "sign_secretary"):
+                name = report.data[key]
+                assert name and not name.startswith(("Kepala", "Lurah", "Sekretaris")), name
+
+        # convergence: sent by the due date, verified after being sent, graded after the year
+        deliverables = Deliverable.objects.filter(district=district)
+        for d in deliverables.exclude(submitted_at=None):
+            assert local(d.submitted_at) <= d.due_date and d.submitted_at <= now, d
+            if d.verified_at:
+                assert d.submitted_at < d.verified_at <= now
+        assert not Transition.objects.filter(deliverable__district=district, at__gt=now).exists()
+        assert not Evidence.objects.filter(deliverable__district=district, uploaded_at__gt=now)
+        for grade in Grade.objects.filter(district_year__district=district):
+            assert local(grade.graded_at).year > grade.district_year.year
+            assert grade.graded_at <= now
+        assert not AuditEvent.objects.filter(district=district, at__gt=now).exists()
+
+        # one decree per district-year: the same number, date and villages everywhere
+        admin = User.objects.get(email__startswith="district.admin", memberships__district=district)
+        client.force_login(admin)
+        # with the test's four villages per district: the first demo village and the two
+        # others that are not the second demo village last year, and one of those this year
+        for year, villages in ((this_year - 1, 3), (this_year, 2)):
+            decree = FocusDecree.objects.get(district=district, year=year)
+            assert decree.entries.count() == villages
+            assert decree.signed_on == date(year, 1, 20)
+            [reported] = deliverables.filter(
+                year_action__district_year__year=year, data__has_key="nomor_sk"
+            )
+            assert reported.data["nomor_sk"] == decree.number
+            assert reported.data["tanggal_sk"] == f"{year}-01-20"
+            assert reported.data["jumlah_desa_lokus"] == str(villages)
+            focus_page = client.get(f"/{district.slug}/lokus/{year}/").content.decode()
+            deliverable_page = client.get(
+                f"/{district.slug}/keluaran/{reported.pk}/"
+            ).content.decode()
+            assert f"{villages} desa lokus" in focus_page
+            shown = set(KEP.findall(focus_page)) | set(KEP.findall(deliverable_page))
+            assert shown == {decree.number}, shown
+
+        # the emblem (a PNG) and the demo villages' profiles, printed on their documents
+        with district.emblem.open("rb") as emblem:
+            assert emblem.read(8) == b"\x89PNG\r\n\x1a\n"
+        profiles = VillageProfile.objects.filter(district=district).select_related("village")
+        assert profiles.count() == 2
+        heads = {
+            m.village_id: m.user.full_name
+            for m in Membership.objects.filter(district=district, role=Role.VILLAGE_HEAD)
+        }
+        for profile in profiles:
+            assert profile.office_address and profile.secretary_name
+            assert profile.head_name == heads[profile.village_id]
+
+
+def test_the_demo_clock_moves_django_time_inside_its_block_only(db):
+    from datetime import UTC, datetime
+
+    from lib.clock import in_the_past, replaying
+
+    moment = datetime(2025, 3, 18, 5, 10, tzinfo=UTC)
+    with replaying(moment):
+        replayed = timezone.now()
+        joined = User.objects.create_user(email="jam@contoh.test", password="x" * 12)
+    assert timedelta(0) <= replayed - moment < timedelta(seconds=5)
+    assert timedelta(0) <= joined.date_joined - moment < timedelta(seconds=5)
+    assert timezone.now() - datetime.now(UTC) < timedelta(seconds=1)
+    future = datetime.now(UTC) + timedelta(days=3)
+    assert in_the_past(future) < datetime.now(UTC)
+    assert in_the_past(moment) == moment

@@ -1,5 +1,10 @@
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -7,7 +12,8 @@ from accounts.models import Role, User
 from accounts.services import grant_membership
 from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
-from villages.demo import seed_villages
+from lib.clock import in_the_past, local, replaying
+from villages.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 
@@ -84,10 +90,6 @@ def _scope_of(membership) -> str:
     return ""
 
 
-def _head_title(village) -> str:
-    return f"Lurah {village.name}" if village.kind == "kelurahan" else f"Kepala Desa {village.name}"
-
-
 class Command(BaseCommand):
     help = "Create the demo districts and one user in every role (idempotent); print the logins."
 
@@ -98,33 +100,42 @@ class Command(BaseCommand):
     def handle(self, *args, password, **options):
         if not Province.objects.exists():
             raise CommandError("Load the regions first: python manage.py import_regions")
-        lines = []
-        with transaction.atomic():
-            districts = []
-            for spec in DEMO_DISTRICTS:
-                district, district_lines, users = self._district(spec, password)
-                districts.append((district, users))
-                lines += district_lines
-            viewers = {}
-            for code, email, name in PROVINCE_VIEWERS:
-                user = self._user(email, name, password)
-                province = Province.objects.get(code=code)
-                lines.append(
-                    grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province)
-                )
-                viewers[province.pk] = user
-            for role, email, name in (
-                (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
-                (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
-            ):
-                user = self._user(email, name, password)
-                lines.append(grant_membership(user=user, role=role))
+        # the accounts exist since early last year: the demo's history starts then
+        wib = zoneinfo.ZoneInfo(TimeZone.WIB)
+        joined = in_the_past(local(date(timezone.now().year - 1, 1, 2), 8, 0, wib))
+        # positions and titles are stored as documents print them: in Indonesian
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            with replaying(joined):
+                districts, lines, viewers = self._accounts(password)
             for district, users in districts:
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
-                seed_convergence(district, users)
+                # the focus decrees first: the convergence deliverables report them
                 seed_villages(district, users, *users.pop("villages"))
+                seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
         self._print_logins(lines, password)
+
+    def _accounts(self, password):
+        """The demo districts' set-up and every demo account, with their memberships."""
+        lines = []
+        districts = []
+        for spec in DEMO_DISTRICTS:
+            district, district_lines, users = self._district(spec, password)
+            districts.append((district, users))
+            lines += district_lines
+        viewers = {}
+        for code, email, name in PROVINCE_VIEWERS:
+            user = self._user(email, name, password)
+            province = Province.objects.get(code=code)
+            lines.append(grant_membership(user=user, role=Role.PROVINCE_VIEWER, province=province))
+            viewers[province.pk] = user
+        for role, email, name in (
+            (Role.NATIONAL_VIEWER, "nasional@demo.konvergensi.id", "Pemantau Nasional"),
+            (Role.NATIONAL_ADMIN, "admin.nasional@demo.konvergensi.id", "Admin Nasional"),
+        ):
+            user = self._user(email, name, password)
+            lines.append(grant_membership(user=user, role=role))
+        return districts, lines, viewers
 
     def _print_logins(self, memberships, password):
         """The demo logins by district, each with the role's name as the interface shows it
@@ -168,6 +179,7 @@ class Command(BaseCommand):
         district.letterhead_name = district.default_letterhead_name()
         district.save()
         ensure_default_agencies(district)
+        ensure_emblem(district)
         kecamatan = (
             district.kecamatan.get(code=spec["kecamatan"])
             if spec["kecamatan"]
@@ -190,7 +202,7 @@ class Command(BaseCommand):
             (
                 Role.VILLAGE_HEAD,
                 names["heads"][0],
-                _head_title(villages[0]),
+                villages[0].head_title,
                 {"village": villages[0]},
             ),
             (Role.KPM, names["kpm"][0], f"KPM {villages[0].name}", {"village": villages[0]}),
@@ -223,7 +235,7 @@ class Command(BaseCommand):
         # a second village (not a focus village) with its own head and KPM
         village_users = [{"head": users[Role.VILLAGE_HEAD], "kpm": users[Role.KPM]}, {}]
         for role, key, name, position in (
-            (Role.VILLAGE_HEAD, "head", names["heads"][1], _head_title(villages[1])),
+            (Role.VILLAGE_HEAD, "head", names["heads"][1], villages[1].head_title),
             (Role.KPM, "kpm", names["kpm"][1], f"KPM {villages[1].name}"),
         ):
             user = self._user(_email(role, f"2.{short}"), name, password)
