@@ -51,7 +51,7 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     # focus villages: the district and the camat read the lists; the admin keeps them
     "focus.view": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
     "focus.manage": frozenset({Role.DISTRICT_ADMIN}),
-    # village reports. Object checks (villages.reports.village_for) narrow every one of these
+    # village reports. Object checks (village_reports.reports.village_for) narrow every one of these
     # to the user's own village (village head, KPM) or kecamatan (camat).
     "villages.view": ALL_DISTRICT_ROLES,
     "villages.fill": frozenset({Role.VILLAGE_HEAD, Role.KPM}),

@@ -61,21 +61,19 @@ from django_scopes import scopes_disabled  # noqa: E402
 
 from accounts.models import Membership, Role, User  # noqa: E402
 from accounts.services import grant_membership  # noqa: E402
-from villages import reports  # noqa: E402
-from villages.demo import scorecard_data  # noqa: E402
-from villages.models import (  # noqa: E402
-    District,
+from village_reports import reports  # noqa: E402
+from village_reports.demo import scorecard_data  # noqa: E402
+from village_reports.models import (  # noqa: E402
     FocusDecree,
     FocusVillage,
-    Kecamatan,
     ReportEvent,
     ReportKind,
     ReportPeriod,
     ReportStatus,
-    Village,
     VillageReminder,
     VillageReport,
 )
+from villages.models import District, Kecamatan, Village  # noqa: E402
 
 YEAR = 2026
 SUMEDANG = "32.11"

@@ -35,8 +35,9 @@ from convergence.demo import demo_pdf
 from lib.clock import in_the_past, local, replaying
 from rembuk import services as rembuk
 from rembuk.models import Attendance, FundSource, Level, Participant, RkpdStatus
-from villages.demo import village_rembuk_day
-from villages.models import Agency, FocusVillage, Village, VillageKind
+from village_reports.demo import village_rembuk_day
+from village_reports.models import FocusVillage
+from villages.models import Agency, Village, VillageKind
 from villages.services import village_profile
 
 from . import services, wording

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
-from villages.printing import district_letterhead, village_letterhead
+from villages.letterheads import district_letterhead, village_letterhead
 from villages.services import village_profile
 
 from .models import DocumentVersion, Signature

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "convergence",
     "rembuk",
     "commitments",
+    "village_reports",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -317,7 +319,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # 23:10 UTC is early morning in every Indonesian zone (06:10 WIB … 08:10 WIT)
     "village-report-reminders": {
-        "task": "villages.tasks.village_report_reminders",
+        "task": "village_reports.tasks.village_report_reminders",
         "schedule": crontab(hour=23, minute=10),
     },
 }

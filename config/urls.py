@@ -3,10 +3,11 @@ from django.views.i18n import set_language
 
 from accounts import views as accounts_views
 from convergence import views as convergence_views
+from reports import views as reports_views
 from villages import views as villages_views
 
 district_patterns = [
-    path("", villages_views.district_home, name="district_home"),
+    path("", reports_views.district_home, name="district_home"),
     path("profil/", villages_views.district_profile, name="district_profile"),
     path("lambang/", villages_views.district_emblem, name="district_emblem"),
     path("wilayah/", villages_views.district_areas, name="district_areas"),
@@ -105,10 +106,10 @@ district_patterns = [
         convergence_views.evidence_remove,
         name="evidence_remove",
     ),
-    path("lokus/", include("villages.focus_urls")),
+    path("lokus/", include("village_reports.focus_urls")),
     path("rembuk/", include("rembuk.urls")),
     path("komitmen/", include("commitments.urls")),
-    path("", include("villages.report_urls")),
+    path("", include("village_reports.report_urls")),
 ]
 
 urlpatterns = [

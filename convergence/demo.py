@@ -13,7 +13,7 @@ Each step is replayed at the moment it would have happened (lib.clock): a delive
 prepared and sent some days before its due date and verified (or returned) a few days later,
 the previous year is graded and locked in January, the province grades it in February;
 nothing is dated after today. The focus-village deliverable reports the focus decree of its
-year (villages.demo seeds it first): one decree number, date and count everywhere.
+year (village_reports.demo seeds it first): one decree number, date and count everywhere.
 """
 
 import functools
@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.text import slugify
 
 from lib.clock import in_the_past, local, real_now, replaying
-from villages.models import FocusDecree
+from village_reports.models import FocusDecree
 
 from . import services
 from .models import Deliverable, DeliverableTemplate, DistrictYear, Grade, Indicator, Status

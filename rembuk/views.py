@@ -511,7 +511,7 @@ def rembuk_participant_remove(request, participant_id):
 
 def _plan_page(request, session, form, item=None):
     """The plan form, with the locations grouped by kecamatan and focus villages marked."""
-    from villages.focus import focus_village_ids
+    from village_reports.focus import focus_village_ids
 
     chosen = {str(v) for v in (form["villages"].value() or [])}
     focus = focus_village_ids(session.district, session.year) | focus_village_ids(

@@ -1,71 +1,17 @@
 from django.contrib import messages
-from django.db import models
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
 from accounts.audit import record
-from accounts.models import Membership
-from accounts.policy import district_view, memberships_of, national_view
+from accounts.policy import district_view, national_view
 from lib.tabular import MAX_LISTED_ERRORS
 
 from . import services
 from .forms import DistrictProfileForm, RegionImportForm
-from .models import Kecamatan, RegionImport, Village
+from .models import RegionImport, Village
 from .tasks import run_region_import
-
-
-@district_view("district.view")
-def district_home(request):
-    district = request.district
-    access = request.access
-    if access.village_ids and not access.district_wide and not access.kecamatan_ids:
-        # a village head or KPM lands on his village
-        return redirect("village_home", district_slug=district.slug)
-    own = [m for m in memberships_of(request) if m.district_id == district.id]
-    counts = {
-        "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
-        "villages": Village.objects.active().filter(district=district).count(),
-        "members": Membership.objects.active().filter(district=district).count(),
-    }
-    current_year = None
-    if access.can("convergence.view"):
-        from convergence.models import DistrictYear
-        from convergence.services import year_progress
-
-        current_year = DistrictYear.objects.filter(district=district).first()
-        if current_year:
-            current_year.progress = year_progress(current_year, district.local_now().date())
-    from commitments.models import CommitmentDocument, FollowUp
-
-    # the district's latest commitment document (signed ones first), and its late follow-ups
-    commitment = (
-        CommitmentDocument.objects.filter(district=district, level="district")
-        .order_by(models.Case(models.When(status="signed", then=0), default=1), "-created_at")
-        .first()
-    )
-    today = district.local_now().date()
-    follow_late = (
-        FollowUp.objects.filter(district=district, due_on__lt=today)
-        .exclude(status__in=["done", "verified"])
-        .count()
-        if access.district_wide
-        else 0
-    )
-    return render(
-        request,
-        "villages/district_home.html",
-        {
-            "commitment": commitment,
-            "follow_late": follow_late,
-            "current_year": current_year,
-            "counts": counts,
-            "own_memberships": own,
-            "access": access,
-            "local_now": district.local_now(),
-        },
-    )
 
 
 @district_view("district.edit", methods=("GET", "HEAD", "POST"))

@@ -29,12 +29,12 @@ def test_audit_log_is_for_district_admins(client, world):
 def _fstring_values():
     from convergence import services as convergence_services
     from convergence.models import Grade
-    from villages import reports
+    from village_reports import reports
 
     return {
         ("convergence/services.py", "step"): set(convergence_services.TRANSITIONS),
         ("convergence/services.py", "source"): set(Grade.Source.values),
-        ("villages/reports.py", "step"): set(reports.TRANSITIONS),
+        ("village_reports/reports.py", "step"): set(reports.TRANSITIONS),
     }
 
 
@@ -130,9 +130,9 @@ def test_audit_log_shows_words_not_codes(client, world):
     and the filter offers the same words."""
     from django_scopes import scopes_disabled
 
-    from tests.villages.report_objects import report_objects
-    from villages import reports
-    from villages.models import VillageReport
+    from tests.village_reports.report_objects import report_objects
+    from village_reports import reports
+    from village_reports.models import VillageReport
 
     a = world.a
     with scopes_disabled():

@@ -47,8 +47,8 @@ def _objects(side, tag):
     from tests.commitments.objects import commitment_objects
     from tests.convergence.objects import convergence_objects
     from tests.rembuk.objects import rembuk_objects
-    from tests.villages.focus_objects import focus_objects
-    from tests.villages.report_objects import report_objects
+    from tests.village_reports.focus_objects import focus_objects
+    from tests.village_reports.report_objects import report_objects
 
     year = 2026 if tag == "a" else 2025
     with scopes_disabled():

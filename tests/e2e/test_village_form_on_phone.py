@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOTS, shot
 from tests.e2e.test_convergence_journey import login
-from tests.villages.test_reports import full_data, lurah_of, periods
+from tests.village_reports.test_reports import full_data, lurah_of, periods
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

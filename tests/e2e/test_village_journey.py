@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
 from tests.e2e.test_convergence_journey import login, sideways
-from tests.villages.test_reports import full_data, periods
-from villages.models import ReportEvent, VillageReport
+from tests.village_reports.test_reports import full_data, periods
+from village_reports.models import ReportEvent, VillageReport
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 
 from convergence.models import BoardImport
 from tests.convergence.objects import year_for
-from tests.villages.test_focus import decree_for
-from villages.models import FocusImport
+from tests.village_reports.test_focus import decree_for
+from village_reports.models import FocusImport
 from villages.services import RegionImportError, parse_region_file
 
 MAX_REGION_ROWS = 150_000  # lines of a region list (villages.services.MAX_REGION_ROWS)

@@ -21,8 +21,8 @@ from tests.commitments.factories import make_document
 from tests.commitments.test_documents import create_post
 from tests.convergence.objects import own_deliverable, year_for
 from tests.rembuk.objects import village_session
-from tests.villages.report_objects import report_objects
-from villages.models import VillageReport
+from tests.village_reports.report_objects import report_objects
+from village_reports.models import VillageReport
 
 pytestmark = pytest.mark.django_db
 

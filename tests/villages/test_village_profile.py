@@ -6,7 +6,8 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from accounts.models import AuditEvent
-from villages.models import ReportPeriod, VillageProfile
+from village_reports.models import ReportPeriod
+from villages.models import VillageProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_a_new_scorecard_starts_with_the_profile_names(client, world):
     client.force_login(side.users["district_admin"])
     client.post(profile_url(side, side.village), FIELDS)
     with scopes_disabled():
-        from villages import reports
+        from village_reports import reports
 
         reports.create_periods(district=side.district, year=2026, by=side.users["district_admin"])
         period = ReportPeriod.objects.get(

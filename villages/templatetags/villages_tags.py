@@ -1,6 +1,6 @@
 from django import template
 
-from villages.scorecard import rupiah as _rupiah
+from lib.rupiah import format_rupiah as _rupiah
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 The scorecard is the form the village secretary signs and the village head acknowledges
 (DOMAIN.md §7); village-fund reporting depends on it, so it prints the figures exactly as
-`villages.scorecard` computes them, in Indonesian number and date formats that do not depend
+`village_reports.scorecard` computes them, in Indonesian number and date formats that do not depend
 on the server's locale.
 """
 
@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from convergence.exports import safe_cell
 from lib.dates import long_date
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
+from villages.letterheads import village_letterhead
+from villages.services import village_profile
 
 from . import scorecard
-from .models import ReportKind, ReportStatus, VillageKind, VillageReport
-from .services import village_profile
+from .models import ReportKind, ReportStatus, VillageReport
 
 DASH = "–"
 SUB_TARGETS = {"t_pregnant_risk", "t_children_poor"}  # "of which" rows of Tabel 1
@@ -53,47 +54,6 @@ def _share(part: int, whole: int) -> Decimal | None:
 def _n(data: dict, key: str) -> int:
     value = data.get(key)
     return value if isinstance(value, int) else 0
-
-
-# ---------------------------------------------------------------------------------------------
-# Letterheads
-
-
-@dataclass
-class Letterhead:
-    """The lines of a document's kop surat, the main one (`main_line`) printed larger, and the
-    address under them."""
-
-    lines: list[str]
-    main_line: int = 0
-    address: str = ""
-
-
-def district_letterhead(district, *, area: str = "") -> Letterhead:
-    """The district's own letterhead; `area` (e.g. "KECAMATAN WADO") under its name."""
-    name = district.letterhead_name or district.default_letterhead_name()
-    return Letterhead([name, *([area] if area else [])], 0, district.letterhead_address)
-
-
-def village_letterhead(village, profile) -> Letterhead:
-    """A village's own letterhead: PEMERINTAH DESA CIMUNGKAL / KECAMATAN WADO / KABUPATEN
-    SUMEDANG, and the village office's address from its profile (none when the village has
-    not given one: never the district's). A kelurahan is an office of the kota or kabupaten,
-    so its letterhead starts with that government: PEMERINTAH KOTA BANDUNG / KECAMATAN
-    SUKASARI / KELURAHAN SARIJADI."""
-    district = village.district
-    name = village.name.upper()
-    kecamatan = _("KECAMATAN %(name)s") % {"name": village.kecamatan.name.upper()}
-    address = profile.office_address if profile else ""
-    if village.kind == VillageKind.KELURAHAN:
-        government = district.letterhead_name or district.default_letterhead_name()
-        lines = [government, kecamatan, _("KELURAHAN %(name)s") % {"name": name}]
-        return Letterhead(lines, 2, address)
-    if village.kind == VillageKind.DESA_ADAT:
-        own = _("PEMERINTAH DESA ADAT %(name)s") % {"name": name}
-    else:
-        own = _("PEMERINTAH DESA %(name)s") % {"name": name}
-    return Letterhead([own, kecamatan, district.name.upper()], 0, address)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +250,7 @@ def scorecard_pdf(report: VillageReport) -> bytes:
     """The scorecard on the district's paper, in Indonesian whatever the reader's language:
     it is the official form the village signs."""
     with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string("villages/print/scorecard.html", scorecard_context(report))
+        html = render_to_string("village_reports/print/scorecard.html", scorecard_context(report))
     return render_pdf(html)
 
 

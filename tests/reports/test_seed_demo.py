@@ -233,7 +233,7 @@ def test_grant_role_command(regions):
 
 @scopes_disabled()
 def test_demo_villages_have_focus_years_and_reports_in_every_state(regions):
-    from villages.models import FocusVillage, VillageReport
+    from village_reports.models import FocusVillage, VillageReport
 
     seed("demo-password-123")
     for code in ("32.11", "53.02"):
@@ -273,7 +273,8 @@ def test_demo_history_is_plausible_and_agrees_with_itself(client, regions):
     from commitments.chain import verify_chain
     from commitments.models import CommitmentDocument, Signature
     from rembuk.models import RembukSession
-    from villages.models import FocusDecree, VillageProfile, VillageReport
+    from village_reports.models import FocusDecree, VillageReport
+    from villages.models import VillageProfile
 
     seed("demo-password-123")
     now = timezone.now()

@@ -1,5 +1,5 @@
 """Village reporting pages: the village head's portal (mobile first), the camat's verification
-and the district's completeness view. Object checks live in villages.reports (village_for,
+and the district's completeness view. Object checks live in village_reports.reports (village_for,
 may_fill, may_verify, visible): a village head reaches only his village, a camat only his
 kecamatan, and a draft stays with the village until it is sent."""
 
@@ -16,9 +16,10 @@ from accounts.once import submitted_once
 from accounts.policy import district_view
 from lib import stale
 from lib.uploads import private_file_response
+from villages import services
+from villages.forms import VillageProfileForm
 
-from . import reports, scorecard, services
-from .forms import VillageProfileForm
+from . import reports, scorecard
 from .models import ReportEvent, ReportFile, ReportKind, ReportPeriod, VillageReport
 
 Status = reports.Status
@@ -82,7 +83,7 @@ def village_page(request, village_id):
     ]
     return render(
         request,
-        "villages/village_page.html",
+        "village_reports/village_page.html",
         {
             "village": village,
             "year": year,
@@ -117,7 +118,9 @@ def village_profile_edit(request, village_id):
         )
         messages.success(request, _("Profil desa disimpan."))
         return redirect("village_page", district_slug=request.district.slug, village_id=village.pk)
-    return render(request, "villages/village_profile.html", {"village": village, "form": form})
+    return render(
+        request, "village_reports/village_profile.html", {"village": village, "form": form}
+    )
 
 
 def _commitments_of(request, village, today) -> dict:
@@ -255,7 +258,7 @@ def _report_page(request, village, period, *, errors=None, posted=None):
     today = request.district.local_now().date()
     return render(
         request,
-        "villages/report.html",
+        "village_reports/report.html",
         {
             "village": village,
             "period": period,
@@ -447,7 +450,7 @@ def report_version(request, report_id):
     data = report.data
     return render(
         request,
-        "villages/report_version.html",
+        "village_reports/report_version.html",
         {
             "report": report,
             "village": report.village,
@@ -531,7 +534,7 @@ def period_list(request):
     current = next((p for p in periods if p.due_on >= today), periods[-1] if periods else None)
     return render(
         request,
-        "villages/period_list.html",
+        "village_reports/period_list.html",
         {
             "periods": periods,
             "year": year,
@@ -576,7 +579,7 @@ def period_setup(request):
         period.opens_typed = typed.get(f"opens_{period.pk}", period.opens_on.isoformat())
     return render(
         request,
-        "villages/period_setup.html",
+        "village_reports/period_setup.html",
         {"periods": periods, "year": year, "years": [year - 1, year, year + 1]},
     )
 
@@ -603,7 +606,7 @@ def completeness(request, period_id):
     )
     return render(
         request,
-        "villages/completeness.html",
+        "village_reports/completeness.html",
         {
             "period": period,
             "view": view,

@@ -18,8 +18,9 @@ from openpyxl import Workbook
 
 from accounts.models import AuditEvent
 from tests.conftest import png_bytes
-from villages import focus
-from villages.models import FocusDecree, FocusImport, FocusVillage, Village
+from village_reports import focus
+from village_reports.models import FocusDecree, FocusImport, FocusVillage
+from villages.models import Village
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,10 @@ from accounts.models import Membership
 from accounts.policy import access_for
 from lib.pdf import image_data_uri, paper_css, render_pdf
 from tests.conftest import png_bytes
-from villages import printing, scorecard
-from villages.models import ReportPeriod, Village, VillageReport
-from villages.reports import completeness
+from village_reports import printing, scorecard
+from village_reports.models import ReportPeriod, VillageReport
+from village_reports.reports import completeness
+from villages.models import Village
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from accounts.services import grant_membership
 from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
 from lib.clock import in_the_past, local, replaying
-from villages.demo import ensure_emblem, seed_villages
+from village_reports.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
 

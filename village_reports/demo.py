@@ -7,7 +7,7 @@ camat, returned with a remark, a draft, a correction (version 2), late and missi
 other villages of the kecamatan have sent reports too, so that the completeness view has
 something to count.
 
-Everything goes through the real workflow (villages.reports), replayed at the moment it would
+Everything goes through the real workflow (village_reports.reports), replayed at the moment it would
 have happened (lib.clock): a quarter's scorecard is sent a few days before its due date and
 decided two days later, and nothing is dated after today. Which of this year's quarters have
 reports depends on which ones have ended.
@@ -23,19 +23,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Role
 from lib.clock import in_the_past, local, replaying
+from villages.models import Village, VillageKind, VillageProfile
+from villages.services import update_village_profile
 
 from . import reports, scorecard
-from .models import (
-    FocusDecree,
-    FocusVillage,
-    ReportKind,
-    ReportPeriod,
-    Village,
-    VillageKind,
-    VillageProfile,
-    VillageReport,
-)
-from .services import update_village_profile
+from .models import FocusDecree, FocusVillage, ReportKind, ReportPeriod, VillageReport
 
 # The villages in each focus decree: the first demo village and ten others.
 FOCUS_OTHERS = 10

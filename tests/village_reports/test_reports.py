@@ -13,16 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from villages import reports, scorecard
-from villages.demo import scorecard_data
-from villages.models import (
+from village_reports import reports, scorecard
+from village_reports.demo import scorecard_data
+from village_reports.models import (
     ReportEvent,
     ReportKind,
     ReportPeriod,
-    Village,
     VillageReminder,
     VillageReport,
 )
+from villages.models import Village
 
 pytestmark = pytest.mark.django_db
 
@@ -436,7 +436,7 @@ def test_completeness_counts_and_focus_first_in_bounded_queries(client, world):
             )
             if i % 2:
                 reports.submit_report(report=report, by=None, today=period.due_on)
-        from villages.models import FocusDecree, FocusVillage
+        from village_reports.models import FocusDecree, FocusVillage
 
         decree = FocusDecree.objects.create(district=a.district, year=2026, number="1")
         FocusVillage.objects.create(decree=decree, district=a.district, village=villages[-1])
@@ -553,7 +553,7 @@ def test_reminder_job_through_a_real_worker_sends_once(world, redis_url):
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app as celery_app
-    from villages.tasks import village_report_reminders
+    from village_reports.tasks import village_report_reminders
 
     side = world.a
     with scopes_disabled():

@@ -30,19 +30,17 @@ from accounts.models import Membership, Role
 from lib.stale import check_fresh
 from lib.text import clean_one
 from lib.uploads import display_name, read_upload
+from villages.models import District, Kecamatan, Village
 
 from . import scorecard
 from .models import (
     SENDING_OPENS_BEFORE_END,
-    District,
     FocusVillage,
-    Kecamatan,
     ReportEvent,
     ReportFile,
     ReportKind,
     ReportPeriod,
     ReportStatus,
-    Village,
     VillageReminder,
     VillageReport,
 )
@@ -713,6 +711,8 @@ def _send_reminder(district, village, period, threshold, recipients):
         "link": link,
     }
     with translation.override("id"):
-        subject = render_to_string("villages/email/report_reminder_subject.txt", context).strip()
-        body = render_to_string("villages/email/report_reminder_body.txt", context)
+        subject = render_to_string(
+            "village_reports/email/report_reminder_subject.txt", context
+        ).strip()
+        body = render_to_string("village_reports/email/report_reminder_body.txt", context)
     send_mail(subject, body, None, recipients)

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
 from tests.convergence.objects import PDF
-from villages.models import FocusDecree, FocusImport, FocusVillage
+from village_reports.models import FocusDecree, FocusImport, FocusVillage
 
 
 def focus_objects(side, year):

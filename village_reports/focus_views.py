@@ -14,9 +14,10 @@ from django.views.decorators.cache import cache_control
 
 from accounts.policy import district_view
 from lib.uploads import private_file_response, sniff_kind
+from villages.models import Village
 
 from . import focus
-from .models import FocusDecree, FocusImport, FocusVillage, Village
+from .models import FocusDecree, FocusImport, FocusVillage
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -125,7 +126,7 @@ def _years_page(request, form=None, status=200):
         form = DecreeCreateForm(initial={"year": district.local_now().year})
     return render(
         request,
-        "villages/focus_years.html",
+        "village_reports/focus_years.html",
         {
             "decrees": decrees,
             "form": form if can_manage else None,
@@ -181,7 +182,7 @@ def focus_year(request, year):
         entry.years = history.get(entry.village_id, [])
     return render(
         request,
-        "villages/focus_year.html",
+        "village_reports/focus_year.html",
         {
             "decree": decree,
             "entries": entries,
@@ -214,7 +215,9 @@ def focus_decree_edit(request, year):
         else:
             messages.success(request, _("SK lokus disimpan."))
             return _to_year(request, year)
-    return render(request, "villages/focus_decree_edit.html", {"form": form, "decree": decree})
+    return render(
+        request, "village_reports/focus_decree_edit.html", {"form": form, "decree": decree}
+    )
 
 
 @district_view("focus.view")
@@ -276,7 +279,7 @@ def focus_pick(request, year):
         groups[-1]["n_chosen"] += village.chosen
     return render(
         request,
-        "villages/focus_pick.html",
+        "village_reports/focus_pick.html",
         {"decree": decree, "groups": groups, "n_chosen": len(chosen)},
     )
 
@@ -316,7 +319,7 @@ def focus_entry(request, year, village_id):
             return _to_year(request, year)
     return render(
         request,
-        "villages/focus_entry.html",
+        "village_reports/focus_entry.html",
         {"decree": decree, "entry": entry, "form": form},
     )
 
@@ -354,7 +357,7 @@ def focus_import(request, year):
             )
     return render(
         request,
-        "villages/focus_import.html",
+        "village_reports/focus_import.html",
         {"form": form, "decree": decree, "columns": focus.COLUMNS},
     )
 
@@ -395,6 +398,6 @@ def focus_import_preview(request, year, focus_import_id):
             return _to_year(request, year)
     return render(
         request,
-        "villages/focus_import_preview.html",
+        "village_reports/focus_import_preview.html",
         {"job": job, "plan": plan, "decree": decree},
     )

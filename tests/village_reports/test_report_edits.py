@@ -10,8 +10,8 @@ from django_scopes import scope, scopes_disabled
 from accounts.models import Membership
 from accounts.policy import access_for
 from tests.concurrency import race
-from villages import reports
-from villages.models import ReportEvent, ReportKind, ReportPeriod, VillageReport
+from village_reports import reports
+from village_reports.models import ReportEvent, ReportKind, ReportPeriod, VillageReport
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_two_verifies_at_once_write_one_history_row(world, postgres):
 def test_a_scorecard_cannot_be_sent_before_the_end_of_its_quarter(client, world):
     import datetime as dt
 
-    from tests.villages.test_reports import full_data, post
+    from tests.village_reports.test_reports import full_data, post
 
     side = world.a
     year = side.district.local_now().year + 1  # a quarter that has not ended yet

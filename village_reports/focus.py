@@ -25,8 +25,9 @@ from lib import regioncodes, text
 from lib.tabular import TableError, read_rows, truncated_errors
 from lib.text import strip_bidi
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
+from villages.models import District, Village
 
-from .models import District, FocusDecree, FocusImport, FocusVillage, Village
+from .models import FocusDecree, FocusImport, FocusVillage
 
 SCAN_KINDS = (PDF, PNG, JPEG)
 

@@ -5,8 +5,8 @@ from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
 from tests.convergence.objects import PDF
-from villages import reports
-from villages.models import ReportFile, ReportKind, ReportPeriod, VillageReport
+from village_reports import reports
+from village_reports.models import ReportFile, ReportKind, ReportPeriod, VillageReport
 
 
 def report_objects(side, year):

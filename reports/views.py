@@ -1,0 +1,61 @@
+"""The top floor: what each district's people see first. The district home is the seed of the
+district dashboard; it reads the feature apps only through what they offer to be read."""
+
+from django.db import models
+from django.shortcuts import redirect, render
+
+from accounts.models import Membership
+from accounts.policy import district_view, memberships_of
+from villages.models import Kecamatan, Village
+
+
+@district_view("district.view")
+def district_home(request):
+    district = request.district
+    access = request.access
+    if access.village_ids and not access.district_wide and not access.kecamatan_ids:
+        # a village head or KPM lands on his village
+        return redirect("village_home", district_slug=district.slug)
+    own = [m for m in memberships_of(request) if m.district_id == district.id]
+    counts = {
+        "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
+        "villages": Village.objects.active().filter(district=district).count(),
+        "members": Membership.objects.active().filter(district=district).count(),
+    }
+    current_year = None
+    if access.can("convergence.view"):
+        from convergence.models import DistrictYear
+        from convergence.services import year_progress
+
+        current_year = DistrictYear.objects.filter(district=district).first()
+        if current_year:
+            current_year.progress = year_progress(current_year, district.local_now().date())
+    from commitments.models import CommitmentDocument, FollowUp
+
+    # the district's latest commitment document (signed ones first), and its late follow-ups
+    commitment = (
+        CommitmentDocument.objects.filter(district=district, level="district")
+        .order_by(models.Case(models.When(status="signed", then=0), default=1), "-created_at")
+        .first()
+    )
+    today = district.local_now().date()
+    follow_late = (
+        FollowUp.objects.filter(district=district, due_on__lt=today)
+        .exclude(status__in=["done", "verified"])
+        .count()
+        if access.district_wide
+        else 0
+    )
+    return render(
+        request,
+        "reports/district_home.html",
+        {
+            "commitment": commitment,
+            "follow_late": follow_late,
+            "current_year": current_year,
+            "counts": counts,
+            "own_memberships": own,
+            "access": access,
+            "local_now": district.local_now(),
+        },
+    )

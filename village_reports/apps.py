@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VillageReportsConfig(AppConfig):
+    name = "village_reports"
+    verbose_name = _("Desa lokus dan laporan desa")
