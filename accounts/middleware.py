@@ -4,11 +4,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
-from django_scopes import scope
 
 from villages.models import District
 
 from .policy import access_for, memberships_of, needs_mfa
+from .tenancy import access_scope
 
 
 class DistrictMiddleware:
@@ -38,8 +38,12 @@ class DistrictMiddleware:
         request.access = access
         timezone.activate(district.tz)
         try:
-            with scope(**access.scope()):
-                return self.get_response(request)
+            with access_scope(access):
+                response = self.get_response(request)
+                # a lazy TemplateResponse renders here, inside the scope, not after it
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
+                return response
         finally:
             timezone.deactivate()
 

@@ -35,6 +35,11 @@ ALL_DISTRICT_ROLES = frozenset(Role)
 # permission -> roles that hold it inside a district
 DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "district.view": ALL_DISTRICT_ROLES,
+    # the status of a background job of the district (progress; its message only for the one
+    # who asked and the admins, documents.views)
+    "jobs.view": ALL_DISTRICT_ROLES,
+    # send a failed or stuck job again (the secretariat keeps the portal running)
+    "jobs.retry": frozenset({Role.DISTRICT_ADMIN}),
     "district.edit": frozenset({Role.DISTRICT_ADMIN}),
     "members.manage": frozenset({Role.DISTRICT_ADMIN}),
     "audit.view": frozenset({Role.DISTRICT_ADMIN}),

@@ -114,7 +114,7 @@ def verify_chain(document: CommitmentDocument) -> list[str]:
             s.content_sha256 != content for s in signatures if s.signatory.version_id == version.pk
         ):
             problems.append(f"versi {version.number}: isinya telah diubah setelah ditandatangani")
-    for version in document.versions.exclude(pdf_sha256=""):
+    for version in document.versions.filter(final__isnull=False).select_related("final"):
         event = finalised.get(version.number)
         if event is None or event.payload.get("pdf_sha256") != version.pdf_sha256:
             problems.append(f"versi {version.number}: PDF final berbeda dari catatan rantai")

@@ -32,6 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Membership, Role
 from convergence.demo import demo_pdf
+from documents.models import Job
 from lib.clock import in_the_past, local, replaying
 from rembuk import services as rembuk
 from rembuk.models import Attendance, FundSource, Level, Participant, RkpdStatus
@@ -41,7 +42,7 @@ from villages.models import Agency, Village, VillageKind
 from villages.services import village_profile
 
 from . import services, wording
-from .models import CommitmentDocument, FollowUpStatus, RenderJob, Signatory
+from .models import CommitmentDocument, FollowUpStatus, Signatory
 
 DEMO_DOMAIN = "@demo.konvergensi.id"
 
@@ -329,7 +330,11 @@ def _render(document) -> None:
     """Render the final PDF now: inside seed_demo's transaction the render that the last
     signature queues starts only after the commit (and then finds nothing left to do), but
     follow-up needs a signed document, and `make run` should find the PDF there."""
-    for job in RenderJob.objects.filter(version__document=document, status="queued"):
+    for job in Job.objects.filter(
+        kind=services.RENDER_JOB,
+        payload__version=str(document.current_version.pk),
+        status=Job.Status.QUEUED,
+    ):
         services.render_final(job.pk)
 
 

@@ -116,11 +116,14 @@ class DocumentVersion(models.Model):
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     voided_at = models.DateTimeField(null=True, blank=True)
-    # the final PDF, rendered once when the last signature is in
-    pdf = models.FileField(upload_to=private_path, blank=True)
-    pdf_sha256 = models.CharField(max_length=64, blank=True)
-    pdf_size = models.PositiveIntegerField(null=True, blank=True)
-    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    # the final PDF, rendered once when the last signature is in (documents.GeneratedDocument)
+    final = models.OneToOneField(
+        "documents.GeneratedDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     verify_token = models.CharField(max_length=64, unique=True, default=new_token)
 
     objects = ScopedManager(district="district")
@@ -192,6 +195,23 @@ class DocumentVersion(models.Model):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+    # the final PDF's facts, as pages and tests read them
+    @property
+    def pdf(self):
+        return self.final.file if self.final_id else None
+
+    @property
+    def pdf_sha256(self) -> str:
+        return self.final.sha256 if self.final_id else ""
+
+    @property
+    def pdf_size(self) -> int | None:
+        return self.final.size if self.final_id else None
+
+    @property
+    def pdf_rendered_at(self):
+        return self.final.created_at if self.final_id else None
 
 
 class Signatory(models.Model):
@@ -290,31 +310,6 @@ class SignatureEvent(models.Model):
 
     def __str__(self):
         return f"{self.seq} {self.kind}"
-
-
-class RenderJob(models.Model):
-    """Rendering a version's final PDF; the page polls this row."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("menunggu")
-        RUNNING = "running", _("berjalan")
-        DONE = "done", _("selesai")
-        FAILED = "failed", _("gagal")
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    version = models.OneToOneField(DocumentVersion, on_delete=models.CASCADE, related_name="job")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ScopedManager(district="district")
-
-    def __str__(self):
-        return f"{self.version} {self.status}"
 
 
 class FollowUpStatus(models.TextChoices):

@@ -20,6 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
+from documents import jobs
+from documents.files import store_generated
+from documents.models import GeneratedDocument, Job
 from lib import text
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
@@ -31,7 +34,6 @@ from .models import (
     FollowUp,
     FollowUpEvidence,
     FollowUpStatus,
-    RenderJob,
     Signatory,
     Signature,
     SignatureEvent,
@@ -198,9 +200,9 @@ def _working_version(document: CommitmentDocument, *, by) -> DocumentVersion:
     signed = Signature.objects.filter(signatory__version=current).count()
     old_number, old_hash = current.number, current.content_sha256(signatories)
     DocumentVersion.objects.filter(pk=current.pk).update(voided_at=now)
-    RenderJob.objects.filter(version=current, status__in=["queued", "running"]).update(
-        status="failed", message="versi dibatalkan", finished_at=now
-    )
+    Job.objects.filter(
+        kind=RENDER_JOB, payload__version=str(current.pk), status__in=["queued", "running"]
+    ).update(status="failed", message="versi dibatalkan", finished_at=now)
     new = DocumentVersion.objects.create(
         document=document,
         district_id=document.district_id,
@@ -595,117 +597,118 @@ def _after_signature(document, signature: Signature, *, by) -> None:
     if not missing:
         document.status = Status.RENDERING
         document.save(update_fields=["status"])
-        job, _created = RenderJob.objects.update_or_create(
-            version=version,
-            defaults={
-                "district_id": document.district_id,
-                "status": "queued",
-                "progress": 0,
-                "message": "",
-                "created_at": timezone.now(),
-            },
-        )
-        large = version.signatories.count() > INLINE_RENDER_LIMIT
-        transaction.on_commit(lambda: start_render(job.pk, large=large))
+        _queue_render(document, version, by=by)
 
 
-def start_render(job_id, *, large: bool) -> None:
-    """Large documents go to a Celery worker (the page shows progress); small ones are
-    rendered right away, within the request that gave the last signature."""
-    from .tasks import render_commitment_pdf
-
-    if large:
-        render_commitment_pdf.delay(str(job_id))
-    else:
-        try:
-            render_final(job_id)
-        except Exception:  # recorded on the job row; the page offers a retry
-            logger.exception("commitment PDF %s failed", job_id)
+RENDER_JOB = "commitment_pdf"
 
 
-def render_final(job_id) -> None:
-    """Render and store the final PDF of a fully signed version, once. Safe to run twice:
-    only a queued job is claimed, and a version that already has its PDF is left alone."""
-    from django_scopes import scopes_disabled
+def _queue_render(document, version, *, by) -> Job:
+    """The final PDF as a job: large documents on the PDF worker (the page shows progress),
+    small ones right after the request's commit, in the request, with a short claim (if the
+    request dies, a worker takes the job over)."""
+    large = version.signatories.count() > INLINE_RENDER_LIMIT
+    return jobs.create(
+        kind=RENDER_JOB,
+        district=document.district,
+        by=by,
+        payload={"version": str(version.pk)},
+        inline=not large,
+    )
 
+
+def render_job(version: DocumentVersion) -> Job | None:
+    """The newest rendering job of a version's final PDF."""
+    return (
+        Job.objects.filter(kind=RENDER_JOB, payload__version=str(version.pk))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def render_final(job_id, *, claim_seconds=None) -> None:
+    """Render and store the final PDF of a fully signed version, once. Safe to run twice and
+    to retry: only one attempt holds the job, and a version that has its PDF keeps it."""
+    jobs.run(job_id, _render, seconds=claim_seconds)
+
+
+def _render(running: jobs.Running) -> None:
     from lib.pdf import render_pdf
 
     from .printing import document_html
 
-    now = timezone.now()
-    with scopes_disabled():
-        claimed = RenderJob.objects.filter(pk=job_id, status="queued").update(
-            status="running", started_at=now, progress=5, message=""
-        )
-        if not claimed:
+    version = DocumentVersion.objects.select_related("document__district").get(
+        pk=running.job.payload["version"]
+    )
+    if version.final_id:  # rendered before: a retried or redelivered job
+        running.finish()
+        return
+    running.progress(15, "menyusun halaman")
+    html = document_html(version)
+    running.progress(35, "menata letak")
+    counted = {}
+
+    def laid_out(pages: int) -> None:
+        counted["pages"] = pages
+        running.progress(80, f"{pages} halaman")
+
+    pdf = render_pdf(html, on_layout=laid_out)
+    running.progress(90, "menyimpan")
+    with transaction.atomic():
+        document = _lock(version.document)
+        version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        if version.voided_at is not None:
+            raise jobs.Refused("versi dibatalkan sebelum PDF selesai")
+        if version.final_id:
+            running.finish()
             return
-        job = RenderJob.objects.select_related("version__document__district").get(pk=job_id)
-        version = job.version
-
-        def progress(percent: int, message: str = "") -> None:
-            RenderJob.objects.filter(pk=job_id).update(progress=percent, message=message)
-
-        try:
-            if version.pdf_sha256:
-                RenderJob.objects.filter(pk=job_id).update(
-                    status="done", progress=100, finished_at=timezone.now()
-                )
-                return
-            progress(15, "menyusun halaman")
-            html = document_html(version)
-            progress(35, "menata letak")
-            pdf = render_pdf(html, on_layout=lambda pages: progress(80, f"{pages} halaman"))
-            progress(90, "menyimpan")
-            with transaction.atomic():
-                document = _lock(version.document)
-                version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
-                if version.voided_at is not None:
-                    raise RuntimeError("versi dibatalkan sebelum PDF selesai")
-                if version.signatories.filter(signature__isnull=True).exists():
-                    raise RuntimeError("tanda tangan belum lengkap")
-                version.pdf.save("final.pdf", ContentFile(pdf), save=False)
-                version.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-                version.pdf_size = len(pdf)
-                version.pdf_rendered_at = timezone.now()
-                version.save(update_fields=["pdf", "pdf_sha256", "pdf_size", "pdf_rendered_at"])
-                chain.append_event(
-                    document,
-                    kind=SignatureEvent.Kind.FINALISED,
-                    actor=None,
-                    payload={
-                        "version": version.number,
-                        "content_sha256": version.content_sha256(),
-                        "pdf_sha256": version.pdf_sha256,
-                        "pdf_size": version.pdf_size,
-                    },
-                )
-                document.status = Status.SIGNED
-                document.save(update_fields=["status"])
-                RenderJob.objects.filter(pk=job_id).update(
-                    status="done", progress=100, message="", finished_at=timezone.now()
-                )
-        except Exception as exc:
-            RenderJob.objects.filter(pk=job_id).update(
-                status="failed", message=str(exc)[:300], finished_at=timezone.now()
-            )
-            raise
+        if version.signatories.filter(signature__isnull=True).exists():
+            raise jobs.Refused("tanda tangan belum lengkap")
+        final = store_generated(
+            kind=GeneratedDocument.Kind.COMMITMENT,
+            source=version,
+            district_id=version.district_id,
+            pdf=pdf,
+            version=version.number,
+            pages=counted.get("pages"),
+            by=running.job.requested_by,
+        )
+        version.final = final
+        version.save(update_fields=["final"])
+        chain.append_event(
+            document,
+            kind=SignatureEvent.Kind.FINALISED,
+            actor=None,
+            payload={
+                "version": version.number,
+                "content_sha256": version.content_sha256(),
+                "pdf_sha256": final.sha256,
+                "pdf_size": final.size,
+            },
+        )
+        document.status = Status.SIGNED
+        document.save(update_fields=["status"])
+        if not running.finish():  # a later attempt holds the job: leave the work to it
+            raise jobs.Refused("tugas diambil alih")
 
 
 @transaction.atomic
 def retry_render(document: CommitmentDocument, *, by) -> None:
+    """The page's retry of a final PDF that failed or is stuck (its worker or request is
+    gone); a version without any job gets one."""
     document = _lock(document)
     version = document.versions.order_by("-number").first()
-    job = RenderJob.objects.filter(version=version, status="failed").first()
-    if job is None or version.pdf_sha256:
+    if version.final_id or document.status != Status.RENDERING:
         return
-    job.status, job.progress, job.message = "queued", 0, ""
-    job.save(update_fields=["status", "progress", "message"])
-    large = version.signatories.count() > INLINE_RENDER_LIMIT
-    transaction.on_commit(lambda: start_render(job.pk, large=large))
+    job = render_job(version)
+    if job is None:
+        _queue_render(document, version, by=by)
+    else:
+        jobs.retry(job)
 
 
 def is_genuine(version: DocumentVersion, data: bytes) -> bool:
-    return bool(version.pdf_sha256) and hashlib.sha256(data).hexdigest() == version.pdf_sha256
+    return bool(version.final_id) and hashlib.sha256(data).hexdigest() == version.final.sha256
 
 
 # --- follow-up --------------------------------------------------------------------------------

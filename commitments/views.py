@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django_scopes import scopes_disabled
 
 from accounts.models import Membership, Role, User
 from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
+from accounts.tenancy import district_scope, found_by_token
+from documents.views import district_job_urls
 from lib import stale
 from lib.ratelimit import limited
 from lib.uploads import PDF, private_file_response, read_upload
@@ -43,7 +44,6 @@ from .models import (
     FollowUp,
     FollowUpEvidence,
     FollowUpStatus,
-    RenderJob,
     Signatory,
     Signature,
     SignatureEvent,
@@ -365,7 +365,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         signatory_form = SignatoryForm()
     if signatory_form is not None:
         signatory_form.fields["user"].choices = _user_choices(request, document)
-    job = RenderJob.objects.filter(version=version).first()
+    job = services.render_job(version) if document.status == Status.RENDERING else None
     follow_ups = list(
         document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
     )
@@ -388,7 +388,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         "mine": mine,
         "signatory_form": signatory_form if manage else None,
         "job": job,
-        "refresh": job is not None and job.status in ("queued", "running"),
+        **(district_job_urls(request, job) if job else {}),
         "follow_ups": follow_ups,
         "follow_form": follow_form,
         "older": older,
@@ -699,13 +699,13 @@ def commitment_pdf(request, document_id):
     """The stored final PDF, byte for byte (its SHA-256 is on the verification page)."""
     document = _document(request, document_id)
     number = request.GET.get("versi")
-    versions = document.versions.exclude(pdf_sha256="")
+    versions = document.versions.filter(final__isnull=False).select_related("final")
     version = versions.filter(number=number).first() if number and number.isdigit() else None
     version = version or versions.order_by("-number").first()
     if version is None:
         raise Http404
     response = FileResponse(
-        version.pdf.open("rb"),
+        version.final.file.open("rb"),
         content_type="application/pdf",
         as_attachment=False,
         filename=f"komitmen-{document.district.slug}-{document.year}-v{version.number}.pdf",
@@ -970,20 +970,22 @@ def commitment_verify(request, token):
     """What anyone holding the paper may learn: title, district, date, who signed when, and
     the stored PDF's SHA-256; and whether an uploaded PDF is that very file. Unknown tokens,
     and documents not yet final, get the same plain 404."""
-    with scopes_disabled():
-        version = (
-            DocumentVersion.objects.filter(verify_token=token)
-            .exclude(pdf_sha256="")
-            .select_related("document__district")
-            .first()
-        )
-        if version is None:
-            raise Http404
-        signatories = list(version.signatories.select_related("signature").order_by("order"))
-        newer = (
-            version.document.versions.filter(number__gt=version.number).order_by("-number").first()
-        )
+    version = found_by_token(
+        DocumentVersion,
+        related=("document__district", "final"),
+        verify_token=token,
+        final__isnull=False,
+    )
+    if version is None:
+        raise Http404
     district = version.document.district
+    with district_scope(district):
+        return _verification(request, version, district)
+
+
+def _verification(request, version, district):
+    signatories = list(version.signatories.select_related("signature").order_by("order"))
+    newer = version.document.versions.filter(number__gt=version.number).order_by("-number").first()
     result = None
     form = VerifyUploadForm()
     if request.method == "POST":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "accounts",
     "villages",
+    "documents",
     "convergence",
     "rembuk",
     "commitments",
@@ -305,11 +307,34 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 900
-CELERY_TASK_SOFT_TIME_LIMIT = 840
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task that runs longer than its time limit is killed; a job's claim lasts as long. The
+# broker redelivers an unacknowledged message (its worker was killed) after the visibility
+# timeout, which must be longer, so that the redelivered task finds the claim expired.
+CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "900"))
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(60, CELERY_TASK_TIME_LIMIT // 10)
+CELERY_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 300)))
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # a request that hands a job over must not hang when Redis is down
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Rendering PDFs has its own queue (a worker started with `-Q pdf`), so that a long render never
+# holds up reminders and imports; its worker process is recycled after each few tasks and
+# whenever it has grown past the memory limit (WeasyPrint's memory is not given back).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_KB", "600000"))
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "50"))
+# a job never handed over (the broker was down), or handed over this long ago and still
+# waiting, is handed over again by the sweep
+JOB_HANDOVER_GRACE_SECONDS = int(env("JOB_HANDOVER_GRACE_SECONDS", "120"))
+# a job run within a request (a small document's PDF) holds its claim this long: gunicorn's
+# timeout, after which a request that died has left it to a worker
+INLINE_JOB_SECONDS = int(env("INLINE_JOB_SECONDS", "120"))
 CELERY_TIMEZONE = "UTC"
 # 23:00 UTC is 06:00 WIB, 07:00 WITA and 08:00 WIT: reminders arrive at the start of the day.
 CELERY_BEAT_SCHEDULE = {
@@ -322,6 +347,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "village_reports.tasks.village_report_reminders",
         "schedule": crontab(hour=23, minute=10),
     },
+    # jobs that wait for the broker (it was down) or for a worker that is gone
+    "job-sweep": {"task": "documents.tasks.sweep_jobs", "schedule": 60.0},
 }
 
 LOGGING = {

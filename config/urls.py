@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from accounts import views as accounts_views
 from convergence import views as convergence_views
+from documents import views as documents_views
 from reports import views as reports_views
 from villages import views as villages_views
 
@@ -106,6 +107,8 @@ district_patterns = [
         convergence_views.evidence_remove,
         name="evidence_remove",
     ),
+    path("tugas/<uuid:job_id>/", documents_views.job_status, name="job_status"),
+    path("tugas/<uuid:job_id>/ulang/", documents_views.job_retry, name="job_retry"),
     path("lokus/", include("village_reports.focus_urls")),
     path("rembuk/", include("rembuk.urls")),
     path("komitmen/", include("commitments.urls")),
@@ -122,6 +125,16 @@ urlpatterns = [
         "nasional/wilayah/impor/<uuid:import_id>/",
         villages_views.region_import_status,
         name="region_import_status",
+    ),
+    path(
+        "nasional/tugas/<uuid:national_job_id>/",
+        documents_views.national_job_status,
+        name="national_job_status",
+    ),
+    path(
+        "nasional/tugas/<uuid:national_job_id>/ulang/",
+        documents_views.national_job_retry,
+        name="national_job_retry",
     ),
     path("nasional/kerangka/", convergence_views.framework_list, name="framework_list"),
     path(

@@ -479,6 +479,10 @@ class BoardImport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # the job that applies it, once confirmed (convergence.tasks)
+    job = models.OneToOneField(
+        "documents.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedManager(district="district")
 

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from accounts.tenancy import each_district
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
@@ -598,15 +598,8 @@ def send_deadline_reminders(*, now=None) -> int:
     a second worker never sends it twice, and a failed send is retried the next run."""
     now = now or timezone.now()
     sent = 0
-    with scopes_disabled():
-        district_ids = list(
-            DistrictYear.everything.filter(status=DistrictYear.Status.OPEN)
-            .values_list("district_id", flat=True)
-            .distinct()
-        )
-    for district in District.objects.filter(pk__in=district_ids):
-        with scope(district=district.pk), timezone.override(district.tz):
-            sent += _remind_district(district, now.astimezone(district.tz).date())
+    for district in each_district(DistrictYear, status=DistrictYear.Status.OPEN):
+        sent += _remind_district(district, now.astimezone(district.tz).date())
     return sent
 
 

@@ -12,6 +12,8 @@ from accounts.audit import record
 from accounts.models import Role
 from accounts.once import submitted_once
 from accounts.policy import district_view, national_view
+from documents.imports import start_import
+from documents.views import district_job_urls
 from lib import stale
 from lib.uploads import private_file_response
 from villages.models import Agency
@@ -39,6 +41,7 @@ from .models import (
     Transition,
     YearAction,
 )
+from .tasks import BOARD_IMPORT
 
 
 def _year(request, year) -> DistrictYear:
@@ -501,27 +504,40 @@ def board_import_preview(request, year, board_import_id):
 
     district_year = _year(request, year)
     job = get_object_or_404(
-        BoardImport, district=request.district, district_year=district_year, pk=board_import_id
+        BoardImport.objects.select_related("job"),
+        district=request.district,
+        district_year=district_year,
+        pk=board_import_id,
     )
     if not job.preview:  # uploaded before previews were stored
         with job.file.open("rb") as handle:
             job.preview = imports.plan_import(district_year, handle.read()).as_preview()
         job.save(update_fields=["preview"])
     plan = job.preview
+    task = job.job
     if request.method == "POST" and job.applied_at is None and not plan["error_count"]:
-        try:
-            applied = imports.apply_import(job, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-        else:
-            messages.success(
-                request, _("%(n)s keluaran diperbarui dari berkas.") % {"n": len(applied.changes)}
-            )
-            return redirect("board", district_slug=request.district.slug, year=year)
+        task = start_import(job, kind=BOARD_IMPORT, by=request.user)
+        job.refresh_from_db()
+        if task.status == task.Status.FAILED:
+            messages.error(request, task.message)
+        elif task.status != task.Status.DONE:  # on its way: the page shows its progress
+            return redirect(request.path)
+    if task is not None and task.status == task.Status.DONE:
+        messages.success(
+            request,
+            _("%(n)s keluaran diperbarui dari berkas.") % {"n": task.result.get("changed", 0)},
+        )
+        return redirect("board", district_slug=request.district.slug, year=year)
     return render(
         request,
         "convergence/board_import_preview.html",
-        {"job": job, "plan": plan, "district_year": district_year},
+        {
+            "job": job,
+            "plan": plan,
+            "district_year": district_year,
+            "task": task,
+            **(district_job_urls(request, task) if task else {}),
+        },
     )
 
 

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django_scopes import scope, scopes_disabled
 
 from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
+from accounts.tenancy import district_scope, found_by_token
 from lib import ratelimit, stale
 from lib.ratelimit import client_ip, limited
 from lib.uploads import private_file_response
@@ -611,18 +611,16 @@ WALK_IN_SECONDS = 600
 def checkin(request, token):
     """The page behind the QR code: the session's title, date and venue and a form. Nothing
     else about the session, and never the list of participants."""
-    with scopes_disabled():  # only to find the session by its code; then its own district
-        session = (
-            RembukSession.objects.select_related("district", "kecamatan", "village")
-            .filter(checkin_code=token)
-            .first()
-        )
+    # found by its code before any district is known; then only in its own district
+    session = found_by_token(
+        RembukSession, related=("district", "kecamatan", "village"), checkin_code=token
+    )
     if session is None:
         raise Http404
     district = session.district
     timezone.activate(district.tz)
     try:
-        with scope(district=district.pk):
+        with district_scope(district):
             return _checkin(request, session, token)
     finally:
         timezone.deactivate()

@@ -51,7 +51,7 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MFA_REQUIRED = False
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -65,7 +65,12 @@ def _test_settings(settings, tmp_path):
     # with none
     from django.core.cache import cache
 
-    cache.clear()
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if uses_db:  # (the cache may be the database's)
+        cache.clear()
     # Tasks run in-process unless a test starts a real worker (tests/test_jobs.py).
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -224,3 +229,43 @@ def postgres(settings):
         settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
         "needs PostgreSQL: set DATABASE_URL (the .ci/run script does)",
     )
+
+
+@pytest.fixture
+def celery_worker(redis_url):
+    """A real Celery worker, in a thread of this process (solo pool), on Redis, consuming
+    every queue of the project (default and pdf), with results kept so that a test can wait
+    for them. The one fixture of the job tests; tests/documents/test_jobs.py starts separate
+    worker processes where a worker must be killed."""
+    from celery.contrib.testing.worker import start_worker
+
+    saved = (
+        celery_app.conf.task_always_eager,
+        celery_app.conf.broker_url,
+        celery_app.conf.result_backend,
+    )
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = redis_url
+    celery_app.conf.result_backend = redis_url
+    # an earlier worker test may have left the app holding its "no results" backend
+    celery_app._backend_cache = None
+    vars(celery_app._local).pop("backend", None)
+    celery_app.control.purge()  # messages an interrupted earlier run left in the queues
+    try:
+        with start_worker(
+            celery_app,
+            perform_ping_check=False,
+            pool="solo",
+            loglevel="WARNING",
+            shutdown_timeout=30,
+            queues=["default", "pdf"],
+        ):
+            yield celery_app
+    finally:
+        (
+            celery_app.conf.task_always_eager,
+            celery_app.conf.broker_url,
+            celery_app.conf.result_backend,
+        ) = saved
+        celery_app._backend_cache = None
+        vars(celery_app._local).pop("backend", None)

@@ -13,11 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
 from accounts.policy import district_view
+from documents.imports import start_import
+from documents.views import district_job_urls
 from lib.uploads import private_file_response, sniff_kind
 from villages.models import Village
 
 from . import focus
 from .models import FocusDecree, FocusImport, FocusVillage
+from .tasks import FOCUS_IMPORT
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -368,36 +371,46 @@ def focus_import_preview(request, year, focus_import_id):
     plans the file once more inside the transaction that applies it."""
     district = request.district
     decree = _decree(request, year)
-    job = get_object_or_404(FocusImport, district=district, year=year, pk=focus_import_id)
+    job = get_object_or_404(
+        FocusImport.objects.select_related("job"), district=district, year=year, pk=focus_import_id
+    )
     if not job.preview:  # uploaded before previews were stored
         with job.file.open("rb") as handle:
             plan = focus.plan_focus_import(district, year, handle.read(), job.original_name)
         job.preview = plan.as_preview()
         job.save(update_fields=["preview"])
     plan = job.preview
+    task = job.job
     if request.method == "POST" and job.applied_at is None and not plan.get("error_count"):
-        try:
-            applied = focus.apply_focus_import(job, by=request.user)
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            job.refresh_from_db()
-        else:
-            messages.success(
-                request,
-                _(
-                    "Daftar desa lokus %(y)s diperbarui dari berkas: %(a)s ditambah, "
-                    "%(c)s diubah, %(r)s dihapus."
-                )
-                % {
-                    "y": year,
-                    "a": len(applied.added),
-                    "c": len(applied.changed),
-                    "r": len(applied.removed),
-                },
+        task = start_import(job, kind=FOCUS_IMPORT, by=request.user)
+        job.refresh_from_db()
+        if task.status == task.Status.FAILED:
+            messages.error(request, task.message)
+        elif task.status != task.Status.DONE:  # on its way: the page shows its progress
+            return redirect(request.path)
+    if task is not None and task.status == task.Status.DONE:
+        messages.success(
+            request,
+            _(
+                "Daftar desa lokus %(y)s diperbarui dari berkas: %(a)s ditambah, "
+                "%(c)s diubah, %(r)s dihapus."
             )
-            return _to_year(request, year)
+            % {
+                "y": year,
+                "a": task.result.get("added", 0),
+                "c": task.result.get("changed", 0),
+                "r": task.result.get("removed", 0),
+            },
+        )
+        return _to_year(request, year)
     return render(
         request,
         "village_reports/focus_import_preview.html",
-        {"job": job, "plan": plan, "decree": decree},
+        {
+            "job": job,
+            "plan": plan,
+            "decree": decree,
+            "task": task,
+            **(district_job_urls(request, task) if task else {}),
+        },
     )

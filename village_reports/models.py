@@ -102,6 +102,10 @@ class FocusImport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # the job that applies it, once confirmed (village_reports.tasks)
+    job = models.OneToOneField(
+        "documents.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedManager(district="district")
 

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django_scopes import scope, scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from accounts.tenancy import each_district
 from lib.stale import check_fresh
 from lib.text import clean_one
 from lib.uploads import display_name, read_upload
@@ -638,15 +638,8 @@ def send_report_reminders(*, now=None) -> int:
     sent = 0
     window_start = (now - timedelta(days=9)).date()
     window_end = (now + timedelta(days=9)).date()
-    with scopes_disabled():
-        district_ids = set(
-            ReportPeriod.objects.filter(due_on__range=(window_start, window_end)).values_list(
-                "district_id", flat=True
-            )
-        )
-    for district in District.objects.filter(pk__in=district_ids):
-        with scope(district=district.pk, kecamatan=None, village=None):
-            sent += _remind_district(district, now.astimezone(district.tz).date())
+    for district in each_district(ReportPeriod, due_on__range=(window_start, window_end)):
+        sent += _remind_district(district, now.astimezone(district.tz).date())
     return sent
 
 

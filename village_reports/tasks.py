@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from documents import jobs
+
 
 @shared_task(acks_late=True)
 def village_report_reminders() -> int:
@@ -8,3 +10,28 @@ def village_report_reminders() -> int:
     from .reports import send_report_reminders
 
     return send_report_reminders()
+
+
+FOCUS_IMPORT = "focus_import"
+jobs.register(FOCUS_IMPORT, "village_reports.tasks.apply_focus_list")
+
+
+@shared_task(base=jobs.JobTask)
+def apply_focus_list(job_id: str, district=None, claim_seconds=None) -> None:
+    """Apply a confirmed focus-village list, all or nothing (once: the upload is claimed)."""
+    jobs.run(job_id, _apply_focus_list, seconds=claim_seconds)
+
+
+def _apply_focus_list(running) -> None:
+    from django.core.exceptions import ValidationError
+
+    from .focus import apply_focus_import
+    from .models import FocusImport
+
+    upload = FocusImport.objects.get(pk=running.job.payload["import"])
+    try:
+        plan = apply_focus_import(upload, by=running.job.requested_by)
+    except ValidationError as exc:
+        raise jobs.Refused(exc.messages[0]) from None
+    counts = {"added": len(plan.added), "changed": len(plan.changed), "removed": len(plan.removed)}
+    running.finish(result=counts)

@@ -237,9 +237,10 @@ class Agency(models.Model):
 
 
 class RegionImport(models.Model):
-    """A national region list uploaded from the page, imported by a Celery job."""
+    """A national region list uploaded from the page; its import runs as a job
+    (documents.Job), whose row holds the status, the summary and the errors."""
 
-    class Status(models.TextChoices):
+    class Status(models.TextChoices):  # its job's (documents.JobStatus)
         QUEUED = "queued", _("menunggu")
         RUNNING = "running", _("berjalan")
         DONE = "done", _("selesai")
@@ -251,20 +252,39 @@ class RegionImport(models.Model):
     partial = models.BooleanField(
         _("sebagian saja (hanya menambah dan mengganti nama)"), default=False
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    summary = models.CharField(max_length=300, blank=True)
-    errors = models.JSONField(default=list, blank=True)
+    job = models.OneToOneField(
+        "documents.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.original_name} ({self.status})"
+
+    # what the page shows, from the job
+    @property
+    def status(self) -> str:
+        return self.job.status if self.job_id else "queued"
+
+    def get_status_display(self) -> str:
+        return self.job.get_status_display() if self.job_id else ""
+
+    @property
+    def summary(self) -> str:
+        return self.job.message if self.job_id else ""
+
+    @property
+    def errors(self) -> list:
+        return self.job.result.get("errors", []) if self.job_id else []
+
+    @property
+    def finished_at(self):
+        return self.job.finished_at if self.job_id else None
 
 
 def private_path(instance, filename):

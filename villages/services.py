@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
-from django_scopes import scopes_disabled
 
 from accounts.audit import record
+from accounts.tenancy import districts_scope
 from lib import regioncodes
 from lib.regioncodes import Level
 from lib.tabular import TableError, read_rows
@@ -270,8 +270,8 @@ def seed_default_agencies(district_ids) -> int:
     gets them when it is created (the region import), so that OPD staff can be invited before
     anyone has opened the OPD page. Returns how many agencies were made."""
     district_ids = list(district_ids)
-    # the region import runs nationally, outside any district's scope
-    with scopes_disabled():
+    # the region import runs nationally: it writes in each of these districts
+    with districts_scope(district_ids):
         have = set(
             Agency.objects.filter(district_id__in=district_ids)
             .values_list("district_id", flat=True)

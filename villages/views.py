@@ -6,12 +6,13 @@ from django.views.decorators.cache import cache_control
 
 from accounts.audit import record
 from accounts.policy import district_view, national_view
+from documents.views import national_job_urls
 from lib.tabular import MAX_LISTED_ERRORS
 
 from . import services
 from .forms import DistrictProfileForm, RegionImportForm
 from .models import RegionImport, Village
-from .tasks import run_region_import
+from .tasks import start_region_import
 
 
 @district_view("district.edit", methods=("GET", "HEAD", "POST"))
@@ -64,32 +65,32 @@ def district_areas(request):
 def region_import(request):
     form = RegionImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = RegionImport(
-            original_name=upload.name[:200],
-            partial=form.cleaned_data["partial"],
-            created_by=request.user,
+        region_import = start_region_import(
+            upload=form.cleaned_data["file"], partial=form.cleaned_data["partial"], by=request.user
         )
-        job.file.save(f"{job.id}.upload", upload, save=False)
-        job.save()
-        run_region_import.delay_on_commit(str(job.id))
-        return redirect("region_import_status", import_id=job.id)
+        return redirect("region_import_status", import_id=region_import.id)
     return render(
         request,
         "villages/region_import.html",
         {
             "form": form,
             "counts": services.region_counts(),
-            "recent": RegionImport.objects.select_related("created_by")[:10],
+            "recent": RegionImport.objects.select_related("created_by", "job")[:10],
         },
     )
 
 
 @national_view("regions.import")
 def region_import_status(request, import_id):
-    job = get_object_or_404(RegionImport, pk=import_id)
+    region_import = get_object_or_404(RegionImport.objects.select_related("job"), pk=import_id)
+    job = region_import.job
     return render(
         request,
         "villages/region_import_status.html",
-        {"job": job, "max_listed": MAX_LISTED_ERRORS},
+        {
+            "region_import": region_import,
+            "job": job,
+            "max_listed": MAX_LISTED_ERRORS,
+            **(national_job_urls(job) if job else {}),
+        },
     )

@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import Invitation
 from accounts.policy import DISTRICT_PERMISSIONS, NATIONAL_PERMISSIONS, AccessRule
+from documents.models import Job
 from villages.models import RegionImport
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,12 @@ def _objects(side, tag):
         reports = report_objects(side, year)
         rembuk = rembuk_objects(side, year)
         commitments = commitment_objects(side, year)
+        job, _created = Job.objects.get_or_create(
+            kind="commitment_pdf",
+            district=side.district,
+            payload={"walk": tag},
+            defaults={"status": "done"},
+        )
         invitation, _created = Invitation.objects.get_or_create(
             district=side.district,
             email=f"pending-{tag}@example.test",
@@ -69,6 +76,7 @@ def _objects(side, tag):
     return {
         "membership_id": side.memberships["camat"].id,
         "invitation_id": invitation.id,
+        "job_id": job.id,
         **conv,
         **focus,
         **reports,
@@ -81,12 +89,16 @@ def url_values(world, side, objects_side=None):
     """Every URL argument's value: `side`'s district, the objects of `objects_side` (the
     same district unless given)."""
     objects = _objects(objects_side or side, "b" if (objects_side or side) is world.b else "a")
-    job, _ = RegionImport.objects.get_or_create(original_name="x.csv", defaults={"file": "x"})
+    national_job, _ = Job.national.get_or_create(kind="region_import", payload={"walk": True})
+    job, _ = RegionImport.objects.get_or_create(
+        original_name="x.csv", defaults={"file": "x", "job": national_job}
+    )
     return {
         "district_slug": side.district.slug,
         "membership_id": objects["membership_id"],
         "invitation_id": objects["invitation_id"],
         "import_id": job.id,
+        "national_job_id": national_job.id,
         "token": "not-a-real-token",
         "framework_code": "model-2025",
         "fmt": "xlsx",

@@ -15,6 +15,8 @@ from commitments.models import (
     Signature,
     SignatureEvent,
 )
+from documents.files import store_generated
+from documents.models import Job
 from tests.commitments.factories import add_people, make_document
 from tests.convergence.objects import PDF
 
@@ -66,13 +68,14 @@ def _signed_document(side):
             payload=chain.signature_payload(signature),
             at=signature.signed_at,
         )
-    version.pdf.save("final.pdf", ContentFile(PDF), save=False)
-    version.pdf_sha256 = hashlib.sha256(PDF).hexdigest()
-    version.pdf_size = len(PDF)
-    from django.utils import timezone
-
-    version.pdf_rendered_at = timezone.now()
-    version.save()
+    version.final = store_generated(
+        kind="commitment",
+        source=version,
+        district_id=side.district.pk,
+        pdf=PDF,
+        version=version.number,
+    )
+    version.save(update_fields=["final"])
     chain.append_event(
         document,
         kind=SignatureEvent.Kind.FINALISED,
@@ -105,3 +108,8 @@ def _signed_document(side):
     evidence.file.save("bukti", ContentFile(PDF), save=False)
     evidence.save()
     return document
+
+
+def render_job_of(version):
+    """The job that renders (rendered) a version's final PDF."""
+    return Job.objects.get(kind="commitment_pdf", payload__version=str(version.pk))

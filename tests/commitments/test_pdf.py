@@ -20,13 +20,13 @@ from django_scopes import scopes_disabled
 from commitments import chain, services
 from commitments.models import (
     CommitmentDocument,
-    DocumentVersion,
-    RenderJob,
     Signature,
     SignatureEvent,
 )
 from commitments.printing import format_nip
+from documents.models import GeneratedDocument, Job
 from tests.commitments.factories import NIP, POINTS, add_people, make_document
+from tests.commitments.objects import render_job_of
 from tests.conftest import PASSWORD, png_bytes
 from tests.convergence.objects import PDF
 from villages.models import Village
@@ -156,7 +156,7 @@ def test_a_fully_signed_document_is_rendered_once(
     document, version = fully_signed(side, django_capture_on_commit_callbacks)
 
     with scopes_disabled():
-        job = RenderJob.objects.get(version=version)
+        job = render_job_of(version)
         stored = version.pdf.read()
         assert document.status == CommitmentDocument.Status.SIGNED
         assert (job.status, job.progress) == ("done", 100)
@@ -173,14 +173,17 @@ def test_a_fully_signed_document_is_rendered_once(
         # running the job again, or a redelivered message finding it queued, changes nothing
         before = (version.pdf.name, version.pdf_sha256, version.pdf_rendered_at)
         services.render_final(job.pk)
-        RenderJob.objects.filter(pk=job.pk).update(status="queued", progress=0)
+        Job.objects.filter(pk=job.pk).update(status="queued", progress=0)
         services.render_final(job.pk)
         version.refresh_from_db()
         job.refresh_from_db()
         assert (version.pdf.name, version.pdf_sha256, version.pdf_rendered_at) == before
         assert (job.status, job.progress) == ("done", 100)
         assert SignatureEvent.objects.filter(document=document).count() == 5
-        files = list((settings.MEDIA_ROOT / "commitments").rglob("*"))
+        files = [
+            *(settings.MEDIA_ROOT / "commitments").rglob("*"),
+            *(settings.MEDIA_ROOT / "generated").rglob("*"),
+        ]
         assert sum(1 for f in files if f.is_file()) == 3  # two paper pages and one PDF
 
     client.force_login(side.users["executive"])
@@ -220,9 +223,10 @@ def test_a_replaced_pdf_breaks_the_chain(world, client, django_capture_on_commit
     document, version = fully_signed(side, django_capture_on_commit_callbacks, paper=1)
     forged = PDF
     with scopes_disabled():
-        version.pdf.save("final.pdf", ContentFile(forged), save=False)
-        DocumentVersion.objects.filter(pk=version.pk).update(
-            pdf=version.pdf.name, pdf_sha256=hashlib.sha256(forged).hexdigest()
+        final = version.final
+        final.file.save("forged.pdf", ContentFile(forged), save=False)
+        GeneratedDocument.objects.filter(pk=final.pk).update(
+            file=final.file.name, sha256=hashlib.sha256(forged).hexdigest()
         )
         assert chain.verify_chain(document) == ["versi 1: PDF final berbeda dari catatan rantai"]
     client.force_login(side.users["district_admin"])
@@ -271,7 +275,7 @@ def test_120_signature_blocks_each_stay_on_one_page(
 
     with scopes_disabled():
         version = document.versions.get()
-        job = RenderJob.objects.get(version=version)
+        job = render_job_of(version)
         assert (job.status, job.progress) == ("done", 100), job.message
         pdf = version.pdf.read()
         signatories = list(version.signatories.order_by("order"))
@@ -305,11 +309,7 @@ def test_120_signature_blocks_each_stay_on_one_page(
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_large_document_is_rendered_by_a_real_celery_worker(world, postgres, redis_url):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app as celery_app
-
+def test_a_large_document_is_rendered_by_a_real_celery_worker(world, postgres, celery_worker):
     side = world.a
     with scopes_disabled():
         document = make_document(side)
@@ -323,42 +323,24 @@ def test_a_large_document_is_rendered_by_a_real_celery_worker(world, postgres, r
                 upload=SimpleUploadedFile("lembar.pdf", PDF),
                 by=side.users["district_admin"],
             )
-        assert not RenderJob.objects.exists()
+        assert not Job.objects.exists()
 
-    saved = celery_app.conf.broker_url, celery_app.conf.result_backend
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.result_backend = redis_url
-    # an earlier worker test may have left the app holding its "no results" backend
-    celery_app._backend_cache = None
-    vars(celery_app._local).pop("backend", None)
-    celery_app.control.purge()  # messages an interrupted earlier run left in the queue
     seen = []
-    try:
-        with start_worker(
-            celery_app,
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=30,
-        ):
-            with scopes_disabled():
-                # the last signature queues the job (on commit) instead of rendering in place
-                services.sign_on_paper(
-                    document,
-                    signatory=last,
-                    upload=SimpleUploadedFile("lembar.pdf", PDF),
-                    by=side.users["district_admin"],
-                )
-                deadline = time.monotonic() + 90
-                while True:
-                    job = RenderJob.objects.get(version__document=document)
-                    seen.append(job.status)
-                    if job.status in ("done", "failed") or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.05)
-    finally:
-        celery_app.conf.broker_url, celery_app.conf.result_backend = saved
+    with scopes_disabled():
+        # the last signature queues the job (on commit) instead of rendering in place
+        services.sign_on_paper(
+            document,
+            signatory=last,
+            upload=SimpleUploadedFile("lembar.pdf", PDF),
+            by=side.users["district_admin"],
+        )
+        deadline = time.monotonic() + 90
+        while True:
+            job = render_job_of(document.current_version)
+            seen.append(job.status)
+            if job.status in ("done", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
 
     assert (job.status, job.progress, job.message) == ("done", 100, "")
     assert job.started_at and job.finished_at
@@ -398,7 +380,7 @@ def test_the_draft_pdf_is_marked_and_not_verifiable(world, client, tmp_path):
         document.refresh_from_db()
         version = document.versions.get()
         assert document.status == "draft" and not version.pdf and not version.pdf_sha256
-        assert not RenderJob.objects.exists()
+        assert not Job.objects.exists()
 
 
 def qr_at(pdf: bytes, tmp_path, dpi: int):

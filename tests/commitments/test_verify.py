@@ -16,11 +16,11 @@ from accounts.models import AuditEvent
 from commitments import services
 from commitments.models import (
     DocumentVersion,
-    RenderJob,
     Signature,
     SignatureEvent,
 )
 from commitments.printing import format_nip
+from documents.models import Job
 from tests.commitments.factories import NIP, add_people, make_document
 from tests.conftest import PASSWORD, png_bytes
 from tests.convergence.objects import PDF
@@ -72,10 +72,14 @@ def state():
     """Everything a check of an uploaded file must leave alone."""
     with scopes_disabled():
         return (
-            list(DocumentVersion.objects.values_list("id", "pdf", "pdf_sha256", "voided_at")),
+            list(
+                DocumentVersion.objects.values_list(
+                    "id", "final__file", "final__sha256", "voided_at"
+                )
+            ),
             list(Signature.objects.values_list("id", "signed_at", "content_sha256")),
             list(SignatureEvent.objects.values_list("id", "hash")),
-            list(RenderJob.objects.values_list("id", "status")),
+            list(Job.objects.values_list("id", "status")),
             AuditEvent.objects.count(),
         )
 

@@ -100,28 +100,12 @@ def test_beat_schedule_runs_the_job_daily():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_job_through_a_real_worker_sends_once(world, redis_url):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app as celery_app
+def test_job_through_a_real_worker_sends_once(world, celery_worker):
     from convergence.tasks import deadline_reminders
 
     only_due(world.a, 2026, due=world.a.district.local_now().date() + dt.timedelta(days=1))
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.result_backend = redis_url
-    try:
-        with start_worker(
-            celery_app,
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=30,
-        ):
-            first = deadline_reminders.apply_async(ignore_result=False).get(timeout=60)
-            second = deadline_reminders.apply_async(ignore_result=False).get(timeout=60)
-    finally:
-        celery_app.conf.result_backend = None
+    first = deadline_reminders.apply_async(ignore_result=False).get(timeout=60)
+    second = deadline_reminders.apply_async(ignore_result=False).get(timeout=60)
     assert (first, second) == (1, 0)
     with scopes_disabled():
         assert ReminderSent.objects.count() == 1

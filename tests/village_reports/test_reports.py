@@ -549,10 +549,7 @@ def test_reminder_after_the_due_date_in_the_district_time_zone(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reminder_job_through_a_real_worker_sends_once(world, redis_url):
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app as celery_app
+def test_reminder_job_through_a_real_worker_sends_once(world, celery_worker):
     from village_reports.tasks import village_report_reminders
 
     side = world.a
@@ -567,25 +564,8 @@ def test_reminder_job_through_a_real_worker_sends_once(world, redis_url):
             ends_on=tomorrow - dt.timedelta(days=10),
             due_on=tomorrow,
         )
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.result_backend = redis_url
-    # an earlier worker test may have left the app holding its "no results" backend
-    celery_app._backend_cache = None
-    vars(celery_app._local).pop("backend", None)
-    celery_app.control.purge()  # messages an interrupted earlier run left in the queue
-    try:
-        with start_worker(
-            celery_app,
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=30,
-        ):
-            first = village_report_reminders.apply_async(ignore_result=False).get(timeout=60)
-            second = village_report_reminders.apply_async(ignore_result=False).get(timeout=60)
-    finally:
-        celery_app.conf.result_backend = None
+    first = village_report_reminders.apply_async(ignore_result=False).get(timeout=60)
+    second = village_report_reminders.apply_async(ignore_result=False).get(timeout=60)
     # world.b's village has no period: only A's village head and KPM, once
     assert (first, second) == (1, 0)
 

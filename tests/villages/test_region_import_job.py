@@ -3,10 +3,9 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from config.celery import app as celery_app
+from documents.models import Job
 from villages.models import Province, RegionImport, Village
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,13 +18,8 @@ BAD = GOOD + b"11.01.01.2001,Dobel\n11.01.9,Salah\n"
 
 
 @pytest.fixture
-def worker(redis_url):
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
-    with start_worker(
-        celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=30
-    ):
-        yield
+def worker(celery_worker):
+    return celery_worker
 
 
 def wait_for(job_id, timeout=60):
@@ -78,9 +72,11 @@ def test_running_the_task_twice_imports_once(world):
 
     job = RegionImport(original_name="w.csv", created_by=world.national_admin)
     job.file.save("w.upload", SimpleUploadedFile("w.csv", GOOD))
-    run_region_import(str(job.id))
-    run_region_import(str(job.id))  # a redelivered message finds the row already claimed
-    job.refresh_from_db()
+    job.job = Job.objects.create(kind="region_import", payload={"import": str(job.id)})
+    job.save()
+    run_region_import(job_id=str(job.job_id))
+    run_region_import(job_id=str(job.job_id))  # a redelivered message finds it done
+    job = RegionImport.objects.get(pk=job.pk)
     assert job.status == "done"
 
 

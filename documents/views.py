@@ -1,0 +1,90 @@
+"""The one status fragment of a background job, which pages poll through htmx (every 2 s,
+no inline script), and its retry. When a polled job has finished, the fragment asks htmx to
+reload the page (`HX-Refresh`), which then shows the result the way it shows any state."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from accounts.policy import district_view, national_view
+
+from . import jobs
+from .models import Job
+
+
+def job_fragment(request, job: Job, *, status_url: str, retry_url: str = "", show_message=True):
+    response = render(
+        request,
+        "documents/job_status.html#status",
+        {
+            "job": job,
+            "status_url": status_url,
+            "retry_url": retry_url,
+            "show_message": show_message,
+        },
+    )
+    if request.headers.get("HX-Request") and job.is_finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def district_job_urls(request, job: Job) -> dict:
+    """The fragment's links for this user: the retry for the secretariat; the job's message
+    (what failed and why) for it and for the one who asked for the job."""
+    kwargs = {"district_slug": request.district.slug, "job_id": job.pk}
+    may_retry = request.access.can("jobs.retry")
+    return {
+        "status_url": reverse("job_status", kwargs=kwargs),
+        "retry_url": reverse("job_retry", kwargs=kwargs) if may_retry else "",
+        "show_message": may_retry or job.requested_by_id == request.user.pk,
+    }
+
+
+def _district_job(request, job_id) -> Job:
+    return get_object_or_404(Job, pk=job_id, district=request.district)
+
+
+@district_view("jobs.view")
+def job_status(request, job_id):
+    job = _district_job(request, job_id)
+    return job_fragment(request, job, **district_job_urls(request, job))
+
+
+@district_view("jobs.retry", methods=("POST",))
+def job_retry(request, job_id):
+    job = _district_job(request, job_id)
+    if jobs.retry(job):
+        messages.success(request, _("Tugas dikirim ulang ke antrean."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    return redirect(
+        back or reverse("district_home", kwargs={"district_slug": request.district.slug})
+    )
+
+
+def national_job_urls(job: Job) -> dict:
+    return {
+        "status_url": reverse("national_job_status", kwargs={"national_job_id": job.pk}),
+        "retry_url": reverse("national_job_retry", kwargs={"national_job_id": job.pk}),
+        "show_message": True,
+    }
+
+
+@national_view("regions.import")
+def national_job_status(request, national_job_id):
+    job = get_object_or_404(Job.national, pk=national_job_id)
+    return job_fragment(request, job, **national_job_urls(job))
+
+
+@national_view("regions.import", methods=("POST",))
+def national_job_retry(request, national_job_id):
+    job = get_object_or_404(Job.national, pk=national_job_id)
+    if jobs.retry(job):
+        messages.success(request, _("Tugas dikirim ulang ke antrean."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("region_import")
+    return redirect(back)
