@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from documents.models import StoredFile
 from lib import dates
 from lib import text as limits
 from rembuk.models import Level, LevelQuerySet, level_matches_area
@@ -404,24 +405,11 @@ class FollowUp(models.Model):
         )
 
 
-class FollowUpEvidence(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+class FollowUpEvidence(StoredFile):
+    folder = "commitments"  # files stored under commitments/<district id>/ as before
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="evidence")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
-    file = models.FileField(upload_to=private_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(district="district")
 
     class Meta:
         ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return self.original_name

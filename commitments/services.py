@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import record
 from documents import jobs
-from documents.files import store_generated
+from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from lib import text
 from lib.stale import check_fresh
@@ -798,20 +798,14 @@ def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None,
         raise ValidationError({"upload": _("Lampirkan bukti sebelum menyatakan selesai.")})
     if upload is not None:
         try:
-            data, kind = read_upload(upload)
+            store_upload(
+                FollowUpEvidence(follow_up=follow_up, district_id=follow_up.district_id),
+                upload,
+                by=by,
+                default_name="bukti",
+            )
         except ValidationError as exc:
             raise ValidationError({"upload": exc.messages}) from None
-        stored = FollowUpEvidence(
-            follow_up=follow_up,
-            district_id=follow_up.district_id,
-            original_name=display_name(upload, "bukti", kind),
-            content_type=kind.content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=by,
-        )
-        stored.file.save("bukti", ContentFile(data), save=False)
-        stored.save()
     follow_up.status = status
     follow_up.progress_note = (note or "").strip()
     follow_up.save(update_fields=["status", "progress_note", "updated_at"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from documents.models import StoredFile
 from lib import text as limits
 from villages.models import Agency, District
 
@@ -342,27 +343,14 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.district_id}/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+class Evidence(StoredFile):
+    folder = "evidence"  # files stored under evidence/<district id>/ as before
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to=evidence_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(district="district")
 
     class Meta:
         ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class Transition(models.Model):

@@ -2,14 +2,12 @@
 its transaction and records what it did in the audit log."""
 
 import calendar
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -22,10 +20,10 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from documents.files import store_upload
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
-from lib.uploads import display_name, read_upload
 from villages.models import Agency, District
 
 from .models import (
@@ -265,18 +263,12 @@ def _editable(deliverable: Deliverable):
 def upload_evidence(*, deliverable: Deliverable, upload, by) -> Evidence:
     """Store one evidence file after checking its size and its real type (from the bytes)."""
     _editable(deliverable)
-    data, kind = read_upload(upload)
-    evidence = Evidence(
-        district=deliverable.district,
-        deliverable=deliverable,
-        original_name=display_name(upload, "bukti", kind),
-        content_type=kind.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=by,
+    evidence = store_upload(
+        Evidence(district=deliverable.district, deliverable=deliverable),
+        upload,
+        by=by,
+        default_name="bukti",
     )
-    evidence.file.save("bukti", ContentFile(data), save=False)
-    evidence.save()
     record(
         "evidence_uploaded",
         actor=by,

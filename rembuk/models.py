@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from documents.models import StoredFile
 from lib import text as limits
 from villages.models import Agency, District, Kecamatan, Village
 
@@ -182,35 +183,23 @@ class Participant(models.Model):
         return self.attended_at is not None
 
 
-class SessionFile(models.Model):
+class SessionFile(StoredFile):
+    folder = "rembuk"  # files stored under rembuk/<district id>/ as before
+
     class Kind(models.TextChoices):
         MINUTES = "minutes", _("berkas notulen/berita acara")
         PHOTO = "photo", _("foto")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(RembukSession, on_delete=models.CASCADE, related_name="files")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    file = models.FileField(upload_to=private_path)
     # a small JPEG made at upload for photos, so that a page of photos stays light on a phone
     thumbnail = models.FileField(upload_to=private_path, blank=True)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
     caption = models.CharField(_("keterangan"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(district="district")
 
     class Meta:
         ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class FundSource(models.TextChoices):

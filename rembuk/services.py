@@ -7,7 +7,6 @@ well (`session_for`, `may_create`, `may_manage`): a district admin everything, a
 kecamatan's sessions and those of its villages, a village head his village's.
 """
 
-import hashlib
 import io
 import re
 import secrets
@@ -25,9 +24,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
 from accounts.models import Membership, Role
+from documents.files import store_upload
 from lib import text
 from lib.stale import check_fresh
-from lib.uploads import DOCX, JPEG, PDF, PNG, display_name, read_upload
+from lib.uploads import DOCX, JPEG, PDF, PNG, read_upload
 from villages.models import Agency, District, Kecamatan, Village
 
 from .models import (
@@ -716,20 +716,11 @@ def store_file(session: RembukSession, *, upload, kind: str, caption: str = "", 
     thumbnail = _thumbnail(data) if kind == SessionFile.Kind.PHOTO else None
     default = "foto" if kind == SessionFile.Kind.PHOTO else "notulen"
     stored = SessionFile(
-        session=session,
-        district_id=session.district_id,
-        kind=kind,
-        original_name=display_name(upload, default, file_kind),
-        content_type=file_kind.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        caption=caption,
-        uploaded_by=by,
+        session=session, district_id=session.district_id, kind=kind, caption=caption
     )
-    stored.file.save("berkas", ContentFile(data), save=False)
     if thumbnail is not None:
         stored.thumbnail.save("kecil", ContentFile(thumbnail), save=False)
-    stored.save()
+    store_upload(stored, upload, by=by, default_name=default, data=data, kind=file_kind)
     record(
         "rembuk_file_uploaded",
         actor=by,

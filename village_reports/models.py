@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from documents.models import StoredFile
 from villages.models import District, Village
 
 
@@ -285,22 +286,13 @@ class ReportEvent(models.Model):
         }[self.to_status]
 
 
-class ReportFile(models.Model):
+class ReportFile(StoredFile):
     """A file attached to one slot of a report (the Perdes, the rembuk minutes)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    folder = "villages"  # files stored under villages/<district id>/ as before
+
     report = models.ForeignKey(VillageReport, on_delete=models.CASCADE, related_name="files")
-    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     slot = models.CharField(max_length=20)
-    file = models.FileField(upload_to=private_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(
         district="district", kecamatan="report__village__kecamatan", village="report__village"
@@ -309,9 +301,6 @@ class ReportFile(models.Model):
     class Meta:
         db_table = "villages_reportfile"
         ordering = ["uploaded_at"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class VillageReminder(models.Model):

@@ -7,13 +7,11 @@ village head can only ever reach his own village and a camat his own kecamatan.
 """
 
 import calendar
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -27,9 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from documents.files import store_upload
 from lib.stale import check_fresh
 from lib.text import clean_one
-from lib.uploads import display_name, read_upload
 from villages.models import District, Kecamatan, Village
 
 from . import scorecard
@@ -280,19 +278,12 @@ def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
         raise ValidationError(_("Tempat berkas tidak dikenal."))
     if upload is None:
         raise ValidationError(_("Pilih berkas yang akan diunggah."))
-    data, kind = read_upload(upload)
-    stored = ReportFile(
-        report=report,
-        district_id=report.district_id,
-        slot=slot,
-        original_name=display_name(upload, slot, kind),
-        content_type=kind.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=by,
+    stored = store_upload(
+        ReportFile(report=report, district_id=report.district_id, slot=slot),
+        upload,
+        by=by,
+        default_name=slot,
     )
-    stored.file.save("berkas", ContentFile(data), save=False)
-    stored.save()
     record(
         "village_file_uploaded",
         actor=by,
