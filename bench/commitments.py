@@ -61,9 +61,10 @@ from commitments import printing, services, wording  # noqa: E402
 from commitments.models import (  # noqa: E402
     CommitmentDocument,
     DocumentVersion,
-    RenderJob,
     Signatory,
 )
+from documents import jobs  # noqa: E402
+from documents.models import Job  # noqa: E402
 from villages.models import District, Village, VillageKind  # noqa: E402
 from villages.services import ensure_default_agencies, import_regions, parse_region_file  # noqa: E402
 
@@ -228,8 +229,10 @@ def sign_all(document, admin):
     """Everyone signs (portal users with their password, the rest on paper). The render the
     last signature starts is held back and returned, to be timed on its own."""
     queued = []
-    original = services.start_render
-    services.start_render = lambda job_id, large: queued.append((job_id, large))
+    # the job the last signature creates is kept instead of handed to a worker or run in place
+    original = jobs.hand_over, jobs.run_here
+    jobs.hand_over = lambda job: queued.append((job.pk, True)) or True
+    jobs.run_here = lambda job: queued.append((job.pk, False))
     try:
         version = document.current_version
         started = time.monotonic()
@@ -246,7 +249,7 @@ def sign_all(document, admin):
                 services.sign_on_paper(document, signatory=s, upload=paper_page(), by=admin)
         seconds = elapsed(started)
     finally:
-        services.start_render = original
+        jobs.hand_over, jobs.run_here = original
     return seconds, queued
 
 
@@ -322,7 +325,7 @@ def time_final(job_id):
     started = time.monotonic()
     services.render_final(job_id)
     seconds = elapsed(started)
-    job = RenderJob.objects.get(pk=job_id)
+    job = Job.objects.get(pk=job_id)
     return seconds, job
 
 

@@ -326,7 +326,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Rendering PDFs has its own queue (a worker started with `-Q pdf`), so that a long render never
 # holds up reminders and imports; its worker process is recycled after each few tasks and
 # whenever it has grown past the memory limit (WeasyPrint's memory is not given back).
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default name; `-Q celery` in docker-compose.yml
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_KB", "600000"))
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "50"))
 # a job never handed over (the broker was down), or handed over this long ago and still

@@ -522,12 +522,12 @@ def board_import_preview(request, year, board_import_id):
             messages.error(request, task.message)
         elif task.status != task.Status.DONE:  # on its way: the page shows its progress
             return redirect(request.path)
-    if task is not None and task.status == task.Status.DONE:
-        messages.success(
-            request,
-            _("%(n)s keluaran diperbarui dari berkas.") % {"n": task.result.get("changed", 0)},
-        )
-        return redirect("board", district_slug=request.district.slug, year=year)
+        else:  # applied within this request (tasks in-process): say what changed
+            messages.success(
+                request,
+                _("%(n)s keluaran diperbarui dari berkas.") % {"n": task.result.get("changed", 0)},
+            )
+            return redirect("board", district_slug=request.district.slug, year=year)
     return render(
         request,
         "convergence/board_import_preview.html",

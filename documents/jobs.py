@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 KINDS: dict[str, tuple[str, str]] = {}
 
 
-def register(kind: str, task_name: str, *, queue: str = "default") -> None:
+def register(kind: str, task_name: str, *, queue: str = "celery") -> None:
     KINDS[kind] = (task_name, queue)
 
 

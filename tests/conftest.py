@@ -234,9 +234,9 @@ def postgres(settings):
 @pytest.fixture
 def celery_worker(redis_url):
     """A real Celery worker, in a thread of this process (solo pool), on Redis, consuming
-    every queue of the project (default and pdf), with results kept so that a test can wait
-    for them. The one fixture of the job tests; tests/documents/test_jobs.py starts separate
-    worker processes where a worker must be killed."""
+    every queue of the project (`celery`, the default, and `pdf`), with results kept so that
+    a test can wait for them. The one fixture of the job tests; tests/documents/test_jobs.py
+    starts separate worker processes where a worker must be killed."""
     from celery.contrib.testing.worker import start_worker
 
     saved = (
@@ -258,7 +258,7 @@ def celery_worker(redis_url):
             pool="solo",
             loglevel="WARNING",
             shutdown_timeout=30,
-            queues=["default", "pdf"],
+            queues=["celery", "pdf"],
         ):
             yield celery_app
     finally:

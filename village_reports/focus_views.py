@@ -388,21 +388,8 @@ def focus_import_preview(request, year, focus_import_id):
             messages.error(request, task.message)
         elif task.status != task.Status.DONE:  # on its way: the page shows its progress
             return redirect(request.path)
-    if task is not None and task.status == task.Status.DONE:
-        messages.success(
-            request,
-            _(
-                "Daftar desa lokus %(y)s diperbarui dari berkas: %(a)s ditambah, "
-                "%(c)s diubah, %(r)s dihapus."
-            )
-            % {
-                "y": year,
-                "a": task.result.get("added", 0),
-                "c": task.result.get("changed", 0),
-                "r": task.result.get("removed", 0),
-            },
-        )
-        return _to_year(request, year)
+        else:  # applied within this request (tasks in-process): say what changed
+            return _applied(request, year, task)
     return render(
         request,
         "village_reports/focus_import_preview.html",
@@ -414,3 +401,20 @@ def focus_import_preview(request, year, focus_import_id):
             **(district_job_urls(request, task) if task else {}),
         },
     )
+
+
+def _applied(request, year, task):
+    messages.success(
+        request,
+        _(
+            "Daftar desa lokus %(y)s diperbarui dari berkas: %(a)s ditambah, "
+            "%(c)s diubah, %(r)s dihapus."
+        )
+        % {
+            "y": year,
+            "a": task.result.get("added", 0),
+            "c": task.result.get("changed", 0),
+            "r": task.result.get("removed", 0),
+        },
+    )
+    return _to_year(request, year)

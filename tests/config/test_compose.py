@@ -151,3 +151,23 @@ def test_dockerfile_uses_supported_python_and_drops_root():
     assert "collectstatic --noinput" in text
     assert re.search(r"^EXPOSE\s+8000\b", text, re.MULTILINE)
     assert "config.wsgi:application" in text
+
+
+def test_a_pdf_worker_consumes_the_pdf_queue_one_render_at_a_time(compose, services):
+    """Rendering has its own queue (documents.jobs registers the PDF jobs on `pdf`): a worker
+    that consumes it, one process, sharing the media volume where the PDFs are stored."""
+    command = command_of(services["worker-pdf"])
+    assert "celery -A config worker" in command
+    assert "-Q pdf" in command and "--concurrency 1" in command
+    media_root = environment_of(services["web"])["MEDIA_ROOT"]
+    assert named_volume_at(services["worker-pdf"], compose, media_root) == named_volume_at(
+        services["web"], compose, media_root
+    )
+
+
+def test_the_visibility_timeout_outlasts_the_task_time_limit(settings):
+    """A killed worker's message comes back only after the visibility timeout; by then the
+    job's claim (the task time limit) must have expired, or the redelivery finds it taken."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_TASK_TIME_LIMIT == 900 and visibility == 1200
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
