@@ -32,11 +32,11 @@ from django_scopes import scope, scopes_disabled
 
 
 def _ids(districts) -> list[int]:
-    ids = sorted({getattr(d, "pk", d) for d in districts})
+    ids = {getattr(d, "pk", d) for d in districts}
     # django-scopes reads None as "every value": a scope is never built from a missing id
-    if any(i is None for i in ids):
+    if None in ids:
         raise ValueError("a district scope needs real district ids")
-    return ids
+    return sorted(ids)
 
 
 @contextmanager
@@ -93,7 +93,8 @@ def found_by_token(model, *, related=(), **lookup):
     token), found before any district is known; None when there is none. The caller then works
     inside `district_scope(obj.district)`."""
     with scopes_disabled():
-        return model.objects.filter(**lookup).select_related(*related).first()
+        rows = model.objects.filter(**lookup)
+        return (rows.select_related(*related) if related else rows).first()
 
 
 class DistrictTask(DjangoTask):
