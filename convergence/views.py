@@ -12,7 +12,7 @@ from accounts.audit import record
 from accounts.models import Role
 from accounts.once import submitted_once
 from accounts.policy import district_view, national_view
-from documents.imports import start_import
+from documents.imports import confirm_import
 from documents.views import district_job_urls
 from lib import stale
 from lib.uploads import private_file_response
@@ -516,18 +516,11 @@ def board_import_preview(request, year, board_import_id):
     plan = job.preview
     task = job.job
     if request.method == "POST" and job.applied_at is None and not plan["error_count"]:
-        task = start_import(job, kind=BOARD_IMPORT, by=request.user)
-        job.refresh_from_db()
-        if task.status == task.Status.FAILED:
-            messages.error(request, task.message)
-        elif task.status != task.Status.DONE:  # on its way: the page shows its progress
-            return redirect(request.path)
-        else:  # applied within this request (tasks in-process): say what changed
-            messages.success(
-                request,
-                _("%(n)s keluaran diperbarui dari berkas.") % {"n": task.result.get("changed", 0)},
-            )
-            return redirect("board", district_slug=request.district.slug, year=year)
+        task, response = confirm_import(
+            request, job, kind=BOARD_IMPORT, done=lambda task: _board_applied(request, year, task)
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "convergence/board_import_preview.html",
@@ -539,6 +532,13 @@ def board_import_preview(request, year, board_import_id):
             **(district_job_urls(request, task) if task else {}),
         },
     )
+
+
+def _board_applied(request, year, task):
+    messages.success(
+        request, _("%(n)s keluaran diperbarui dari berkas.") % {"n": task.result.get("changed", 0)}
+    )
+    return redirect("board", district_slug=request.district.slug, year=year)
 
 
 # --- Performance assessment -----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Confirming an uploaded import starts one job that applies it (the focus-village list, the
 board's deliverable data): a second confirmation finds the job that is already there."""
 
+from django.contrib import messages
 from django.db import transaction
+from django.shortcuts import redirect
 
 from . import jobs
 from .models import Job, JobStatus
@@ -22,3 +24,18 @@ def start_import(upload_row, *, kind: str, by) -> Job:
     type(upload_row).objects.filter(pk=locked.pk).update(job=job)
     job.refresh_from_db()
     return job
+
+
+def confirm_import(request, upload_row, *, kind: str, done):
+    """The confirmation (POST) of an import's preview: start or find the job that applies it.
+    Returns the job and a response: `done(job)` when it was applied within this request (tasks
+    in-process), back to the preview page (which polls the job) while it is on its way, or None
+    when it failed (its reason is shown on the page, which offers to confirm again)."""
+    job = start_import(upload_row, kind=kind, by=request.user)
+    upload_row.refresh_from_db()
+    if job.status == JobStatus.DONE:
+        return job, done(job)
+    if job.status == JobStatus.FAILED:
+        messages.error(request, job.message)
+        return job, None
+    return job, redirect(request.path)

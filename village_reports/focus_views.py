@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 
 from accounts.policy import district_view
-from documents.imports import start_import
+from documents.imports import confirm_import
 from documents.views import district_job_urls
 from lib.uploads import private_file_response, sniff_kind
 from villages.models import Village
@@ -382,14 +382,11 @@ def focus_import_preview(request, year, focus_import_id):
     plan = job.preview
     task = job.job
     if request.method == "POST" and job.applied_at is None and not plan.get("error_count"):
-        task = start_import(job, kind=FOCUS_IMPORT, by=request.user)
-        job.refresh_from_db()
-        if task.status == task.Status.FAILED:
-            messages.error(request, task.message)
-        elif task.status != task.Status.DONE:  # on its way: the page shows its progress
-            return redirect(request.path)
-        else:  # applied within this request (tasks in-process): say what changed
-            return _applied(request, year, task)
+        task, response = confirm_import(
+            request, job, kind=FOCUS_IMPORT, done=lambda task: _applied(request, year, task)
+        )
+        if response is not None:
+            return response
     return render(
         request,
         "village_reports/focus_import_preview.html",
