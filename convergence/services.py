@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from documents import transitions
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
@@ -394,42 +395,45 @@ TRANSITIONS = {
 
 
 def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliverable:
-    """Move with a conditional update, so that two clicks or two users cannot both succeed."""
+    """Two clicks or two users cannot both succeed (documents.transitions)."""
     _check_open(deliverable.year_action.district_year)
     sources, target = TRANSITIONS[step]
-    now = timezone.now()
-    stamp = {"submitted_at": now} if target == Status.SUBMITTED else {}
-    if target == Status.VERIFIED:
-        stamp["verified_at"] = now
-    if target == Status.RETURNED:
-        stamp["verified_at"] = None
-    updated = Deliverable.objects.filter(pk=deliverable.pk, status__in=sources).update(
-        status=target, updated_at=now, updated_by=by, **stamp
+
+    def stamp(locked, now):
+        fields = {"updated_at": now, "updated_by": by}
+        if target == Status.SUBMITTED:
+            fields["submitted_at"] = now
+        if target == Status.VERIFIED:
+            fields["verified_at"] = now
+        if target == Status.RETURNED:
+            fields["verified_at"] = None
+        return fields
+
+    return transitions.move(
+        deliverable,
+        sources=sources,
+        target=target,
+        refused=lambda locked: ValidationError(
+            _("Keluaran ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
+        ),
+        fields=stamp,
+        history=lambda locked, from_status, now: Transition.objects.create(
+            district=deliverable.district,
+            deliverable=deliverable,
+            from_status=from_status,
+            to_status=target,
+            actor=by,
+            at=now,
+            reason=reason,
+        ),
+        audit=lambda locked: record(
+            f"deliverable_{step}",
+            actor=by,
+            district=deliverable.district,
+            target=deliverable.template.title,
+            reason=reason,
+        ),
     )
-    if not updated:
-        deliverable.refresh_from_db()
-        raise ValidationError(
-            _("Keluaran ini sudah berstatus %(status)s.")
-            % {"status": deliverable.get_status_display()}
-        )
-    Transition.objects.create(
-        district=deliverable.district,
-        deliverable=deliverable,
-        from_status=deliverable.status,
-        to_status=target,
-        actor=by,
-        at=now,
-        reason=reason,
-    )
-    record(
-        f"deliverable_{step}",
-        actor=by,
-        district=deliverable.district,
-        target=deliverable.template.title,
-        reason=reason,
-    )
-    deliverable.refresh_from_db()
-    return deliverable
 
 
 @transaction.atomic

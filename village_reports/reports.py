@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from documents import transitions
 from lib.stale import check_fresh
 from lib.text import clean_one
 from lib.uploads import display_name, read_upload
@@ -338,44 +339,45 @@ TRANSITIONS = {
 
 
 def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
-    """Two clicks or two users cannot both succeed: the row is locked and its status read under
-    the lock. (A conditional UPDATE is not enough here: for a camat or a village the scope adds
-    a join, Django makes the status guard part of an `id IN (subquery)`, and PostgreSQL, after
-    waiting for the other transaction, re-checks the row but not the subquery.)"""
+    """Two clicks or two users cannot both succeed: the row is locked and its status read
+    under the lock (documents.transitions says why a conditional update is not enough here)."""
     sources, target = TRANSITIONS[step]
-    locked = VillageReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
-    if locked.status not in sources:
-        raise ValidationError(
+
+    def stamp(locked, now):
+        fields: dict = {"updated_at": now, "updated_by": by}
+        if target == Status.SUBMITTED:
+            fields["submitted_at"] = now
+            if locked.first_submitted_at is None:
+                fields["first_submitted_at"] = now
+        else:
+            fields.update(decided_at=now, decided_by=by, remark=remark)
+        return fields
+
+    return transitions.move(
+        report,
+        sources=sources,
+        target=target,
+        refused=lambda locked: ValidationError(
             _("Laporan ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
-        )
-    now = timezone.now()
-    stamp: dict = {"updated_at": now, "updated_by": by}
-    if target == Status.SUBMITTED:
-        stamp["submitted_at"] = now
-        if locked.first_submitted_at is None:
-            stamp["first_submitted_at"] = now
-    else:
-        stamp.update(decided_at=now, decided_by=by, remark=remark)
-    VillageReport.objects.filter(pk=report.pk).update(status=target, **stamp)
-    report.status = locked.status
-    ReportEvent.objects.create(
-        report=report,
-        district_id=report.district_id,
-        from_status=report.status,
-        to_status=target,
-        remark=remark,
-        actor=by,
-        at=now,
+        ),
+        fields=stamp,
+        history=lambda locked, from_status, now: ReportEvent.objects.create(
+            report=report,
+            district_id=report.district_id,
+            from_status=from_status,
+            to_status=target,
+            remark=remark,
+            actor=by,
+            at=now,
+        ),
+        audit=lambda locked: record(
+            f"village_report_{step}",
+            actor=by,
+            district=report.district,
+            target=f"{report.village} · {report.period.label} v{report.version}",
+            remark=remark,
+        ),
     )
-    record(
-        f"village_report_{step}",
-        actor=by,
-        district=report.district,
-        target=f"{report.village} · {report.period.label} v{report.version}",
-        remark=remark,
-    )
-    report.refresh_from_db()
-    return report
 
 
 @transaction.atomic
