@@ -770,22 +770,6 @@ def create_follow_up(
     return follow_up
 
 
-def may_report(access, follow_up: FollowUp) -> bool:
-    """The owner reports progress: OPD staff of the owner agency, the owner village's head or
-    KPM; the district admin on anyone's behalf."""
-    if "district_admin" in access.roles:
-        return True
-    if follow_up.owner_agency_id and follow_up.owner_agency_id in access.agency_ids:
-        return True
-    return bool(follow_up.owner_village_id and follow_up.owner_village_id in access.village_ids)
-
-
-def may_verify(access, user, follow_up: FollowUp) -> bool:
-    return "district_admin" in access.roles or (
-        follow_up.verifier_id is not None and follow_up.verifier_id == user.pk
-    )
-
-
 OPEN_FOLLOW_UP = (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)
 
 

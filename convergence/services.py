@@ -225,31 +225,6 @@ def lock_year(*, district_year: DistrictYear, by):
     record("year_locked", actor=by, district=district_year.district, target=str(district_year.year))
 
 
-# --- Who may work on what -------------------------------------------------------------------
-
-
-def can_work_on(access, user, year_action: YearAction) -> bool:
-    """District admins work on every action; OPD staff on the actions their agency leads or
-    that name them responsible."""
-    if access is None or year_action.district_year.is_locked:
-        return False
-    if access.has_role(Role.DISTRICT_ADMIN):
-        return True
-    if not access.has_role(Role.OPD_STAFF):
-        return False
-    if year_action.lead_agency_id and year_action.lead_agency_id in access.agency_ids:
-        return True
-    return any(u.pk == user.pk for u in year_action.responsible.all())
-
-
-def can_verify(access, year_action: YearAction) -> bool:
-    return (
-        access is not None
-        and access.has_role(Role.DISTRICT_ADMIN)
-        and not year_action.district_year.is_locked
-    )
-
-
 # --- Evidence, data, comments ---------------------------------------------------------------
 
 

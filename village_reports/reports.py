@@ -17,7 +17,6 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -25,7 +24,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from accounts.policy import VILLAGE_ROLES, may_see_village, require
 from accounts.tenancy import each_district
 from documents import transitions
 from lib.stale import check_fresh
@@ -47,9 +47,6 @@ from .models import (
 )
 
 Status = ReportStatus
-VILLAGE_ROLES = (Role.VILLAGE_HEAD, Role.KPM)
-
-
 # --- Periods ----------------------------------------------------------------------------------
 
 
@@ -170,15 +167,8 @@ def village_for(access, district: District, village_id: int) -> Village:
     village = (
         Village.objects.filter(pk=village_id, district=district).select_related("kecamatan").first()
     )
-    if village is None or not may_see_village(access, village):
-        raise Http404
+    require(village is not None and may_see_village(access, village), not_found=True)
     return village
-
-
-def may_see_village(access, village: Village) -> bool:
-    if access.district_wide:
-        return True
-    return village.id in access.village_ids or village.kecamatan_id in access.kecamatan_ids
 
 
 def own_villages(access, district: District) -> list[Village]:
@@ -187,26 +177,6 @@ def own_villages(access, district: District) -> list[Village]:
             "kecamatan"
         )
     )
-
-
-def may_fill(access, village: Village) -> bool:
-    return access.has_role(*VILLAGE_ROLES) and village.id in access.village_ids
-
-
-def may_verify(access, village: Village) -> bool:
-    return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
-
-
-def may_edit_profile(access, village: Village) -> bool:
-    """The village head of this very village, or the district admin."""
-    if access.has_role(Role.DISTRICT_ADMIN):
-        return True
-    return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
-
-
-def visible(access, report: VillageReport) -> bool:
-    """Drafts belong to the village until they are sent."""
-    return report.status != Status.DRAFT or report.village_id in access.village_ids
 
 
 # --- Reports ------------------------------------------------------------------------------------
