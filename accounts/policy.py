@@ -4,6 +4,13 @@ A user's memberships in a district become an `Access`: the roles held there and 
 the district they cover. Views declare what they need with one decorator (`district_view`,
 `national_view`, `user_view`, `public_view`); tests/accounts/test_url_access.py walks every
 URL pattern and derives the expected answer from the same declarations.
+
+What a role may do in general is a permission (`DISTRICT_PERMISSIONS`, checked by the view
+decorators); what one user may do with one record is an object rule, `may_<verb>_<object>(access,
+obj) -> bool`, below. This module sits below the feature apps and does not import them: the
+rules read the record's attributes (ids and status values). A view refuses with `require`:
+404 for a record the user may not see, 403 for one he sees but may not change.
+tests/accounts/test_policy_table.py holds both, written out by hand.
 """
 
 from dataclasses import dataclass, field
@@ -94,6 +101,7 @@ class Access:
 
     district_id: int
     roles: frozenset[Role]
+    user_id: int | None = None
     kecamatan_ids: frozenset[int] = field(default_factory=frozenset)
     village_ids: frozenset[int] = field(default_factory=frozenset)
     village_kecamatan_ids: frozenset[int] = field(default_factory=frozenset)
@@ -184,6 +192,7 @@ def access_for(memberships: list[Membership], district) -> Access | None:
     return Access(
         district_id=district.id,
         roles=frozenset(roles),
+        user_id=memberships[0].user_id,
         kecamatan_ids=frozenset(kecamatan_ids),
         village_ids=frozenset(village_ids),
         village_kecamatan_ids=frozenset(village_kecamatan_ids),
@@ -284,3 +293,150 @@ def public_view(*, methods=("GET", "HEAD")):
         return wrapped
 
     return decorator
+
+
+# --- Object rules: may <verb> <object> ----------------------------------------------------------
+# Status and level values are the feature apps' stored strings (this module cannot import
+# their choices); tests/accounts/test_policy_table.py checks the rules case by case.
+
+VILLAGE_ROLES = (Role.VILLAGE_HEAD, Role.KPM)
+
+
+def require(allowed: bool, *, not_found: bool = False) -> None:
+    """The one refusal: a record the user may not see is answered as if it did not exist
+    (404, `not_found=True`); one he sees but may not act on, 403."""
+    if not allowed:
+        raise Http404 if not_found else PermissionDenied
+
+
+# Villages and their reports
+
+
+def may_see_village(access: Access, village) -> bool:
+    """District-wide roles any village of the district, a camat those of his kecamatan, a
+    village head or KPM his own."""
+    if access.district_wide:
+        return True
+    return village.id in access.village_ids or village.kecamatan_id in access.kecamatan_ids
+
+
+def may_see_report(access: Access, report) -> bool:
+    """Of a village the user sees: drafts belong to the village until they are sent."""
+    return report.status != "draft" or report.village_id in access.village_ids
+
+
+def may_fill_village(access: Access, village) -> bool:
+    """The village head or KPM of this very village fills its reports."""
+    return access.has_role(*VILLAGE_ROLES) and village.id in access.village_ids
+
+
+def may_verify_village(access: Access, village) -> bool:
+    """The camat of the village's kecamatan verifies its reports."""
+    return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
+
+
+def may_edit_village_profile(access: Access, village) -> bool:
+    """The village head of this very village, or the district admin."""
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
+
+
+# Convergence actions
+
+
+def may_work_on_action(access: Access | None, year_action) -> bool:
+    """District admins work on every action of an open year; OPD staff on the actions their
+    agency leads or that name them responsible."""
+    if access is None or year_action.district_year.is_locked:
+        return False
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    if not access.has_role(Role.OPD_STAFF):
+        return False
+    if year_action.lead_agency_id and year_action.lead_agency_id in access.agency_ids:
+        return True
+    return any(u.pk == access.user_id for u in year_action.responsible.all())
+
+
+def may_verify_action(access: Access | None, year_action) -> bool:
+    """The district admin verifies or returns deliverables while the year is open."""
+    return (
+        access is not None
+        and access.has_role(Role.DISTRICT_ADMIN)
+        and not year_action.district_year.is_locked
+    )
+
+
+def may_comment_on_action(access: Access, year_action) -> bool:
+    """Whoever works on the action, and the district admin even after the year is locked."""
+    return access.has_role(Role.DISTRICT_ADMIN) or may_work_on_action(access, year_action)
+
+
+# Rembuk sessions and commitment documents (a district, kecamatan or village `level`)
+
+
+def may_manage_session(access: Access, session) -> bool:
+    """District admin: every session. Camat: kecamatan and village sessions in his kecamatan.
+    Village head: his village's sessions. Nobody else, and the district's own sessions belong
+    to the district admin."""
+    if access.district_id != session.district_id:
+        return False
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    if session.level == "district":
+        return False
+    if access.has_role(Role.CAMAT) and session.kecamatan_id in access.kecamatan_ids:
+        return True
+    return (
+        access.has_role(Role.VILLAGE_HEAD)
+        and session.level == "village"
+        and session.village_id in access.village_ids
+    )
+
+
+def may_manage_document(access: Access, document) -> bool:
+    """A commitment document belongs to its level as a session does: the same rule."""
+    return may_manage_session(access, document)
+
+
+def may_create_session(access: Access, *, level: str, kecamatan=None, village=None) -> bool:
+    """District admin: any level. Camat: his kecamatan, or a village in it. Village head: his
+    village."""
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    if level == "kecamatan":
+        return (
+            access.has_role(Role.CAMAT)
+            and kecamatan is not None
+            and kecamatan.id in access.kecamatan_ids
+        )
+    if level == "village" and village is not None:
+        if access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids:
+            return True
+        return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
+    return False
+
+
+def may_create_any_session(access: Access) -> bool:
+    return access.has_role(Role.DISTRICT_ADMIN, Role.CAMAT, Role.VILLAGE_HEAD)
+
+
+# Commitment follow-up
+
+
+def may_report_follow_up(access: Access, follow_up) -> bool:
+    """The owner reports progress: OPD staff of the owner agency, the owner village's head or
+    KPM; the district admin on anyone's behalf."""
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    if follow_up.owner_agency_id and follow_up.owner_agency_id in access.agency_ids:
+        return True
+    return bool(follow_up.owner_village_id and follow_up.owner_village_id in access.village_ids)
+
+
+def may_verify_follow_up(access: Access, follow_up) -> bool:
+    """The district admin, or the verifier the follow-up names."""
+    return access.has_role(Role.DISTRICT_ADMIN) or (
+        follow_up.verifier_id is not None and follow_up.verifier_id == access.user_id
+    )

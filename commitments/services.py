@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
-from documents import jobs
+from documents import jobs, transitions
 from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from lib import text
@@ -770,81 +770,87 @@ def create_follow_up(
     return follow_up
 
 
-def may_report(access, follow_up: FollowUp) -> bool:
-    """The owner reports progress: OPD staff of the owner agency, the owner village's head or
-    KPM; the district admin on anyone's behalf."""
-    if "district_admin" in access.roles:
-        return True
-    if follow_up.owner_agency_id and follow_up.owner_agency_id in access.agency_ids:
-        return True
-    return bool(follow_up.owner_village_id and follow_up.owner_village_id in access.village_ids)
-
-
-def may_verify(access, user, follow_up: FollowUp) -> bool:
-    return "district_admin" in access.roles or (
-        follow_up.verifier_id is not None and follow_up.verifier_id == user.pk
-    )
+OPEN_FOLLOW_UP = (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)
 
 
 @transaction.atomic
 def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None, by) -> FollowUp:
     note = text.clean_one(note, text.NOTE, "note")
-    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if follow_up.status == FollowUpStatus.VERIFIED:
-        raise ValidationError(_("Komitmen ini sudah diverifikasi dan terkunci."))
-    if status not in (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE):
-        raise ValidationError({"status": _("Pilih status yang tersedia.")})
-    if status == FollowUpStatus.DONE and upload is None and not follow_up.evidence.exists():
-        raise ValidationError({"upload": _("Lampirkan bukti sebelum menyatakan selesai.")})
-    if upload is not None:
-        try:
-            store_upload(
-                FollowUpEvidence(follow_up=follow_up, district_id=follow_up.district_id),
-                upload,
-                by=by,
-                default_name="bukti",
-            )
-        except ValidationError as exc:
-            raise ValidationError({"upload": exc.messages}) from None
-    follow_up.status = status
-    follow_up.progress_note = (note or "").strip()
-    follow_up.save(update_fields=["status", "progress_note", "updated_at"])
-    record(
-        "commitment_follow_up_reported",
-        actor=by,
-        district=follow_up.document.district,
-        target=f"{follow_up.point}. {follow_up.text[:60]}",
-        status=status,
+    read: dict = {}
+
+    def check(locked):
+        if status not in OPEN_FOLLOW_UP:
+            raise ValidationError({"status": _("Pilih status yang tersedia.")})
+        if status == FollowUpStatus.DONE and upload is None and not locked.evidence.exists():
+            raise ValidationError({"upload": _("Lampirkan bukti sebelum menyatakan selesai.")})
+        if upload is not None:
+            try:
+                read["data"], read["kind"] = read_upload(upload)
+            except ValidationError as exc:
+                raise ValidationError({"upload": exc.messages}) from None
+
+    follow_up = transitions.move(
+        follow_up,
+        sources=OPEN_FOLLOW_UP,
+        target=status,
+        refused=lambda locked: ValidationError(_("Komitmen ini sudah diverifikasi dan terkunci.")),
+        check=check,
+        fields=lambda locked, now: {"progress_note": (note or "").strip(), "updated_at": now},
+        audit=lambda locked: record(
+            "commitment_follow_up_reported",
+            actor=by,
+            district=follow_up.document.district,
+            target=f"{follow_up.point}. {follow_up.text[:60]}",
+            status=status,
+        ),
     )
+    if upload is not None:
+        store_upload(
+            FollowUpEvidence(follow_up=follow_up, district_id=follow_up.district_id),
+            upload,
+            by=by,
+            default_name="bukti",
+            data=read["data"],
+            kind=read["kind"],
+        )
     return follow_up
 
 
 @transaction.atomic
 def verify_follow_up(follow_up: FollowUp, *, accept: bool, verdict: str, by) -> FollowUp:
     verdict = text.clean_one(verdict, text.NOTE, "verdict")
-    follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
-    if follow_up.status == FollowUpStatus.VERIFIED:
-        raise ValidationError(_("Komitmen ini sudah diverifikasi."))
-    if not accept and not (verdict or "").strip():
-        raise ValidationError({"verdict": _("Tulis alasan bila komitmen belum diterima.")})
-    if accept:
-        if follow_up.status != FollowUpStatus.DONE:
-            raise ValidationError(_("Hanya komitmen yang dinyatakan selesai dapat diverifikasi."))
-        follow_up.status = FollowUpStatus.VERIFIED
-        follow_up.verified_at = timezone.now()
-    else:
-        follow_up.status = FollowUpStatus.IN_PROGRESS
-    follow_up.verdict = (verdict or "").strip()
-    if follow_up.verifier_id is None:
-        follow_up.verifier = by
-    follow_up.save(update_fields=["status", "verdict", "verified_at", "verifier", "updated_at"])
-    record(
-        "commitment_follow_up_verified" if accept else "commitment_follow_up_returned",
-        actor=by,
-        district=follow_up.document.district,
-        target=f"{follow_up.point}. {follow_up.text[:60]}",
+
+    def refused(locked):
+        if locked.status == FollowUpStatus.VERIFIED:
+            return ValidationError(_("Komitmen ini sudah diverifikasi."))
+        return ValidationError(_("Hanya komitmen yang dinyatakan selesai dapat diverifikasi."))
+
+    def check(locked):
+        if not accept and not (verdict or "").strip():
+            raise ValidationError({"verdict": _("Tulis alasan bila komitmen belum diterima.")})
+
+    def fields(locked, now):
+        changed = {"verdict": (verdict or "").strip(), "updated_at": now}
+        if accept:
+            changed["verified_at"] = now
+        if locked.verifier_id is None:
+            changed["verifier"] = by
+        return changed
+
+    return transitions.move(
+        follow_up,
+        sources=(FollowUpStatus.DONE,) if accept else OPEN_FOLLOW_UP,
+        target=FollowUpStatus.VERIFIED if accept else FollowUpStatus.IN_PROGRESS,
+        refused=refused,
+        check=check,
+        fields=fields,
+        audit=lambda locked: record(
+            "commitment_follow_up_verified" if accept else "commitment_follow_up_returned",
+            actor=by,
+            district=follow_up.document.district,
+            target=f"{follow_up.point}. {follow_up.text[:60]}",
+        ),
     )
-    return follow_up
 
 
 def follow_up_counts(documents) -> dict:

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from accounts import policy
 from accounts.models import Membership, Role, User
 from accounts.once import submitted_once
 from accounts.policy import district_view, public_view
@@ -23,7 +24,7 @@ from lib import stale
 from lib.ratelimit import limited
 from lib.uploads import PDF, private_file_response, read_upload
 from rembuk.models import Level, RembukSession
-from rembuk.services import creation_choices, may_manage
+from rembuk.services import creation_choices
 from villages.models import Agency, Kecamatan, Village
 
 from . import chain, services
@@ -71,7 +72,7 @@ def _document(request, document_id) -> CommitmentDocument:
 
 def _managed(request, document_id) -> CommitmentDocument:
     document = _document(request, document_id)
-    if not may_manage(request.access, document):
+    if not policy.may_manage_document(request.access, document):
         messages.error(request, _("Anda tidak dapat mengubah dokumen ini."))
         raise _Back(document)
     return document
@@ -359,7 +360,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
     for s in signatories:
         s.signed = getattr(s, "signature", None)
         s.nip_display = format_nip(s.nip)
-    manage = may_manage(access, document)
+    manage = policy.may_manage_document(access, document)
     mine = [s for s in signatories if s.user_id == request.user.pk and not s.signed]
     if manage and signatory_form is None:
         signatory_form = SignatoryForm()
@@ -830,9 +831,9 @@ def _follow_up_page(request, follow_up, *, progress_form=None, verdict_form=None
             "follow_up": follow_up,
             "document": follow_up.document,
             "evidence": list(follow_up.evidence.all()),
-            "may_report": services.may_report(access, follow_up)
+            "may_report": policy.may_report_follow_up(access, follow_up)
             and follow_up.status != FollowUpStatus.VERIFIED,
-            "may_verify": services.may_verify(access, request.user, follow_up)
+            "may_verify": policy.may_verify_follow_up(access, follow_up)
             and follow_up.status == FollowUpStatus.DONE,
             "progress_form": progress_form
             or ProgressForm(initial={"status": follow_up.status, "note": follow_up.progress_note}),
@@ -852,7 +853,7 @@ def follow_up_detail(request, follow_up_id):
 @submitted_once
 def follow_up_report(request, follow_up_id):
     follow_up = _follow_up(request, follow_up_id)
-    if not services.may_report(request.access, follow_up):
+    if not policy.may_report_follow_up(request.access, follow_up):
         messages.error(request, _("Hanya pemilik komitmen yang melaporkan kemajuannya."))
         return redirect(
             "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk
@@ -880,7 +881,7 @@ def follow_up_report(request, follow_up_id):
 @district_view("commitments.follow", methods=("POST",))
 def follow_up_verify(request, follow_up_id):
     follow_up = _follow_up(request, follow_up_id)
-    if not services.may_verify(request.access, request.user, follow_up):
+    if not policy.may_verify_follow_up(request.access, follow_up):
         messages.error(request, _("Hanya verifikator atau admin daerah yang memverifikasi."))
         return redirect(
             "follow_up_detail", district_slug=request.district.slug, follow_up_id=follow_up.pk

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from documents import transitions
 from documents.files import store_upload
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
@@ -222,31 +223,6 @@ def lock_year(*, district_year: DistrictYear, by):
     record("year_locked", actor=by, district=district_year.district, target=str(district_year.year))
 
 
-# --- Who may work on what -------------------------------------------------------------------
-
-
-def can_work_on(access, user, year_action: YearAction) -> bool:
-    """District admins work on every action; OPD staff on the actions their agency leads or
-    that name them responsible."""
-    if access is None or year_action.district_year.is_locked:
-        return False
-    if access.has_role(Role.DISTRICT_ADMIN):
-        return True
-    if not access.has_role(Role.OPD_STAFF):
-        return False
-    if year_action.lead_agency_id and year_action.lead_agency_id in access.agency_ids:
-        return True
-    return any(u.pk == user.pk for u in year_action.responsible.all())
-
-
-def can_verify(access, year_action: YearAction) -> bool:
-    return (
-        access is not None
-        and access.has_role(Role.DISTRICT_ADMIN)
-        and not year_action.district_year.is_locked
-    )
-
-
 # --- Evidence, data, comments ---------------------------------------------------------------
 
 
@@ -386,42 +362,45 @@ TRANSITIONS = {
 
 
 def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliverable:
-    """Move with a conditional update, so that two clicks or two users cannot both succeed."""
+    """Two clicks or two users cannot both succeed (documents.transitions)."""
     _check_open(deliverable.year_action.district_year)
     sources, target = TRANSITIONS[step]
-    now = timezone.now()
-    stamp = {"submitted_at": now} if target == Status.SUBMITTED else {}
-    if target == Status.VERIFIED:
-        stamp["verified_at"] = now
-    if target == Status.RETURNED:
-        stamp["verified_at"] = None
-    updated = Deliverable.objects.filter(pk=deliverable.pk, status__in=sources).update(
-        status=target, updated_at=now, updated_by=by, **stamp
+
+    def stamp(locked, now):
+        fields = {"updated_at": now, "updated_by": by}
+        if target == Status.SUBMITTED:
+            fields["submitted_at"] = now
+        if target == Status.VERIFIED:
+            fields["verified_at"] = now
+        if target == Status.RETURNED:
+            fields["verified_at"] = None
+        return fields
+
+    return transitions.move(
+        deliverable,
+        sources=sources,
+        target=target,
+        refused=lambda locked: ValidationError(
+            _("Keluaran ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
+        ),
+        fields=stamp,
+        history=lambda locked, from_status, now: Transition.objects.create(
+            district=deliverable.district,
+            deliverable=deliverable,
+            from_status=from_status,
+            to_status=target,
+            actor=by,
+            at=now,
+            reason=reason,
+        ),
+        audit=lambda locked: record(
+            f"deliverable_{step}",
+            actor=by,
+            district=deliverable.district,
+            target=deliverable.template.title,
+            reason=reason,
+        ),
     )
-    if not updated:
-        deliverable.refresh_from_db()
-        raise ValidationError(
-            _("Keluaran ini sudah berstatus %(status)s.")
-            % {"status": deliverable.get_status_display()}
-        )
-    Transition.objects.create(
-        district=deliverable.district,
-        deliverable=deliverable,
-        from_status=deliverable.status,
-        to_status=target,
-        actor=by,
-        at=now,
-        reason=reason,
-    )
-    record(
-        f"deliverable_{step}",
-        actor=by,
-        district=deliverable.district,
-        target=deliverable.template.title,
-        reason=reason,
-    )
-    deliverable.refresh_from_db()
-    return deliverable
 
 
 @transaction.atomic

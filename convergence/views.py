@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from accounts import policy
 from accounts.audit import record
 from accounts.models import Role
 from accounts.once import submitted_once
-from accounts.policy import district_view, national_view
+from accounts.policy import district_view, national_view, require
 from documents.imports import confirm_import
 from documents.views import district_job_urls
 from lib import stale
@@ -209,7 +210,7 @@ def board_export(request, year, fmt):
 def action_detail(request, year, action_number):
     year_action = _year_action(request, year, action_number)
     deliverables = _deliverables_with_history(year_action.deliverables.all())
-    can_work = services.can_work_on(request.access, request.user, year_action)
+    can_work = policy.may_work_on_action(request.access, year_action)
     return render(
         request,
         "convergence/action_detail.html",
@@ -219,7 +220,7 @@ def action_detail(request, year, action_number):
             "deliverables": deliverables,
             "today": request.district.local_now().date(),
             "can_work": can_work,
-            "can_verify": services.can_verify(request.access, year_action),
+            "can_verify": policy.may_verify_action(request.access, year_action),
             "can_manage": request.access.can("convergence.manage"),
             "evidence_form": EvidenceForm(),
             "return_form": ReturnForm(),
@@ -290,8 +291,8 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
             "year_action": year_action,
             "district_year": year_action.district_year,
             "today": request.district.local_now().date(),
-            "can_work": services.can_work_on(request.access, request.user, year_action),
-            "can_verify": services.can_verify(request.access, year_action),
+            "can_work": policy.may_work_on_action(request.access, year_action),
+            "can_verify": policy.may_verify_action(request.access, year_action),
             "evidence_form": EvidenceForm(),
             "return_form": ReturnForm(),
             "comment_form": CommentForm(),
@@ -301,8 +302,7 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
 
 
 def _work_or_403(request, deliverable):
-    if not services.can_work_on(request.access, request.user, deliverable.year_action):
-        raise PermissionDenied
+    require(policy.may_work_on_action(request.access, deliverable.year_action))
 
 
 @district_view("convergence.work", methods=("POST",))
@@ -437,11 +437,7 @@ def deliverable_return(request, deliverable_id):
 @submitted_once
 def deliverable_comment(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
-    if not (
-        request.access.has_role(Role.DISTRICT_ADMIN)
-        or services.can_work_on(request.access, request.user, deliverable.year_action)
-    ):
-        raise PermissionDenied
+    require(policy.may_comment_on_action(request.access, deliverable.year_action))
     form = CommentForm(request.POST)
     if not form.is_valid() and "text" in form.errors and request.POST.get("text", "").strip():
         messages.error(request, form.errors["text"][0])  # too long: say so, change nothing

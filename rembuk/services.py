@@ -2,9 +2,10 @@
 the session's QR code), minutes and photos, and the agreed activity plan (DOMAIN.md §6).
 
 Views, the public check-in page and tests call these; each owns its transaction and records
-what it did in the audit log. Who may see, create and manage which session is decided here as
-well (`session_for`, `may_create`, `may_manage`): a district admin everything, a camat his
-kecamatan's sessions and those of its villages, a village head his village's.
+what it did in the audit log. Who may see a session is `session_for` (404); who may create and
+manage which is decided in accounts.policy (`may_create_session`, `may_manage_session`): a
+district admin everything, a camat his kecamatan's sessions and those of its villages, a
+village head his village's.
 """
 
 import io
@@ -17,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import policy
 from accounts.audit import record
 from accounts.models import Membership, Role
 from documents.files import store_upload
@@ -71,10 +72,6 @@ FILE_RULES = {
 # --- Who may see, create and manage -----------------------------------------------------------
 
 
-def _is_admin(access) -> bool:
-    return access.has_role(Role.DISTRICT_ADMIN)
-
-
 def session_for(request, session_id) -> RembukSession:
     """The session if it is in this district and the user may see it; otherwise 404, the same
     answer as for a session that does not exist."""
@@ -84,50 +81,14 @@ def session_for(request, session_id) -> RembukSession:
         .filter(pk=session_id, district=request.district)
         .first()
     )
-    if session is None:
-        raise Http404
+    policy.require(session is not None, not_found=True)
     return session
 
 
-def may_manage(access, session: RembukSession) -> bool:
-    """District admin: every session. Camat: kecamatan and village sessions in his kecamatan.
-    Village head: his village's sessions. Nobody else, and the district's own sessions belong
-    to the district admin."""
-    if access.district_id != session.district_id:
-        return False
-    if _is_admin(access):
-        return True
-    if session.level == Level.DISTRICT:
-        return False
-    if access.has_role(Role.CAMAT) and session.kecamatan_id in access.kecamatan_ids:
-        return True
-    return (
-        access.has_role(Role.VILLAGE_HEAD)
-        and session.level == Level.VILLAGE
-        and session.village_id in access.village_ids
-    )
-
-
-def may_create(access, *, level, kecamatan: Kecamatan | None = None, village=None) -> bool:
-    """District admin: any level. Camat: his kecamatan, or a village in it. Village head: his
-    village."""
-    if _is_admin(access):
-        return True
-    if level == Level.KECAMATAN:
-        return (
-            access.has_role(Role.CAMAT)
-            and kecamatan is not None
-            and kecamatan.id in access.kecamatan_ids
-        )
-    if level == Level.VILLAGE and village is not None:
-        if access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids:
-            return True
-        return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
-    return False
-
-
-def may_create_any(access) -> bool:
-    return access.has_role(Role.DISTRICT_ADMIN, Role.CAMAT, Role.VILLAGE_HEAD)
+# The rules themselves live in accounts.policy; tests/rembuk/test_sessions.py calls them by
+# these names.
+may_manage = policy.may_manage_session
+may_create = policy.may_create_session
 
 
 @dataclass
@@ -146,7 +107,7 @@ def creation_choices(access, district: District) -> CreationChoices:
         .select_related("kecamatan")
         .order_by("kecamatan__name", "name")
     )
-    if _is_admin(access):
+    if access.has_role(Role.DISTRICT_ADMIN):
         return CreationChoices(list(Level.values), list(kecamatan), list(villages))
     levels, kec_ids, village_ids = [], set(), set()
     if access.has_role(Role.CAMAT):

@@ -2,15 +2,15 @@
 self check-in by QR code, minutes, photos, the agreed plan) and the forms that change them; and
 the public self check-in page reached from the QR code.
 
-Object checks live in rembuk.services: `session_for` answers 404 for a session the user may not
-see, `may_manage` 403 for one he may see but not change."""
+`rembuk.services.session_for` answers 404 for a session the user may not see;
+`accounts.policy.may_manage_session` decides whether he may change one he sees (else 403)."""
 
 import uuid
 from datetime import timedelta
 
 import segno
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from accounts import policy
 from accounts.once import submitted_once
-from accounts.policy import district_view, public_view
+from accounts.policy import district_view, public_view, require
 from accounts.tenancy import district_scope, found_by_token
 from lib import ratelimit, stale
 from lib.ratelimit import client_ip, limited
@@ -49,8 +50,7 @@ PER_PAGE = 50
 
 def _manageable(request, session_id) -> RembukSession:
     session = services.session_for(request, session_id)
-    if not services.may_manage(request.access, session):
-        raise PermissionDenied
+    require(policy.may_manage_session(request.access, session))
     return session
 
 
@@ -61,8 +61,8 @@ def _child(request, model, pk, *, manage: bool):
     if obj is None:
         raise Http404
     session = services.session_for(request, obj.session_id)
-    if manage and not services.may_manage(request.access, session):
-        raise PermissionDenied
+    if manage:
+        require(policy.may_manage_session(request.access, session))
     obj = model.objects.get(pk=obj.pk)
     obj.session = session
     return obj
@@ -137,7 +137,7 @@ def rembuk_list(request):
             "level": level,
             "levels": Level.choices,
             "query": "&".join(f"{k}={v}" for k, v in query.items() if v != ""),
-            "may_create": services.may_create_any(access),
+            "may_create": policy.may_create_any_session(access),
             "today": today,
         },
     )
@@ -173,8 +173,7 @@ def _annotate_counts(sessions: list[RembukSession]):
 def rembuk_create(request):
     district = request.district
     choices = services.creation_choices(request.access, district)
-    if not choices.levels:
-        raise PermissionDenied
+    require(bool(choices.levels))
     form = SessionCreateForm(
         request.POST or None,
         district=district,
@@ -184,10 +183,11 @@ def rembuk_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         level, kecamatan, village = data["level"], data["kecamatan_obj"], data["village_obj"]
-        if not services.may_create(
-            request.access, level=level, kecamatan=kecamatan, village=village
-        ):
-            raise PermissionDenied
+        require(
+            policy.may_create_session(
+                request.access, level=level, kecamatan=kecamatan, village=village
+            )
+        )
         try:
             session = services.create_session(
                 district=district,
@@ -211,7 +211,7 @@ def rembuk_create(request):
 @district_view("rembuk.view")
 def rembuk_detail(request, session_id):
     session = services.session_for(request, session_id)
-    may_manage = services.may_manage(request.access, session)
+    may_manage = policy.may_manage_session(request.access, session)
     participants = list(Participant.objects.filter(session=session))
     files = list(SessionFile.objects.filter(session=session).select_related("uploaded_by"))
     items = list(

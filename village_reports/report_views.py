@@ -1,19 +1,21 @@
 """Village reporting pages: the village head's portal (mobile first), the camat's verification
-and the district's completeness view. Object checks live in village_reports.reports (village_for,
-may_fill, may_verify, visible): a village head reaches only his village, a camat only his
-kecamatan, and a draft stays with the village until it is sent."""
+and the district's completeness view. Object rules live in accounts.policy (may_see_village,
+may_fill_village, may_verify_village, may_see_report; village_reports.reports.village_for): a
+village head reaches only his village, a camat only his kecamatan, and a draft stays with the
+village until it is sent."""
 
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accounts import policy
 from accounts.models import Role
 from accounts.once import submitted_once
-from accounts.policy import district_view
+from accounts.policy import district_view, require
 from lib import stale
 from lib.uploads import private_file_response
 from villages import services
@@ -37,10 +39,11 @@ def _report(request, report_id) -> VillageReport:
         pk=report_id,
         district=request.district,
     )
-    if not reports.may_see_village(request.access, report.village) or not reports.visible(
-        request.access, report
-    ):
-        raise Http404
+    require(
+        policy.may_see_village(request.access, report.village)
+        and policy.may_see_report(request.access, report),
+        not_found=True,
+    )
     return report
 
 
@@ -69,7 +72,7 @@ def village_page(request, village_id):
     today = district.local_now().date()
     year = _year_param(request, today.year)
     lines = reports.village_periods(village, year)
-    if not reports.may_fill(request.access, village):
+    if not policy.may_fill_village(request.access, village):
         for line in lines:  # drafts stay with the village
             line.current = line.sent
     for line in lines:
@@ -93,10 +96,10 @@ def village_page(request, village_id):
             "returned": [line for line in lines if line.state == "returned"],
             "focus_years": focus_history([village]).get(village.pk, []),
             "today": today,
-            "may_fill": reports.may_fill(request.access, village),
+            "may_fill": policy.may_fill_village(request.access, village),
             "profile": services.village_profile(village),
             "may_edit_profile": request.access.can("villages.profile")
-            and reports.may_edit_profile(request.access, village),
+            and policy.may_edit_village_profile(request.access, village),
             **_commitments_of(request, village, today),
         },
     )
@@ -106,8 +109,7 @@ def village_page(request, village_id):
 def village_profile_edit(request, village_id):
     """The office address and the names printed on the village's documents."""
     village = reports.village_for(request.access, request.district, village_id)
-    if not reports.may_edit_profile(request.access, village):
-        raise PermissionDenied
+    require(policy.may_edit_village_profile(request.access, village))
     profile = services.village_profile(village)
     form = VillageProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -235,9 +237,9 @@ def _error_summary(kind, errors: dict[str, str], *, kelurahan=False) -> list[dic
 def _report_page(request, village, period, *, errors=None, posted=None):
     access = request.access
     all_versions = reports.versions(village, period)
-    shown = [r for r in all_versions if reports.visible(access, r)]
+    shown = [r for r in all_versions if policy.may_see_report(access, r)]
     current = shown[0] if shown else None
-    may_fill = reports.may_fill(access, village)
+    may_fill = policy.may_fill_village(access, village)
     editable = may_fill and (current is None or current.is_editable)
     data = current.data if current else {}
     if current is None and may_fill and period.kind == ReportKind.SCORECARD:
@@ -266,7 +268,7 @@ def _report_page(request, village, period, *, errors=None, posted=None):
             "versions": shown,
             "editable": editable,
             "may_fill": may_fill,
-            "may_verify": reports.may_verify(access, village)
+            "may_verify": policy.may_verify_village(access, village)
             and current is not None
             and current.status == Status.SUBMITTED,
             "may_correct": may_fill and current is not None and current.status == Status.VERIFIED,
@@ -302,8 +304,7 @@ def village_report(request, village_id, period_id):
 def village_report_save(request, village_id, period_id):
     village = reports.village_for(request.access, request.district, village_id)
     period = _period(request, period_id)
-    if not reports.may_fill(request.access, village):
-        raise PermissionDenied
+    require(policy.may_fill_village(request.access, village))
     sending = bool(request.POST.get("kirim"))
     try:
         report = reports.save_draft(
@@ -371,8 +372,7 @@ def _back(request, report):
 
 def _own_report(request, report_id) -> VillageReport:
     report = _report(request, report_id)
-    if not reports.may_fill(request.access, report.village):
-        raise PermissionDenied
+    require(policy.may_fill_village(request.access, report.village))
     return report
 
 
@@ -412,8 +412,7 @@ def report_correct(request, report_id):
 
 def _checked_by_camat(request, report_id) -> VillageReport:
     report = _report(request, report_id)
-    if not reports.may_verify(request.access, report.village):
-        raise PermissionDenied
+    require(policy.may_verify_village(request.access, report.village))
     return report
 
 
@@ -507,8 +506,7 @@ def report_file(request, file_id):
 @district_view("villages.fill", methods=("POST",))
 def report_file_remove(request, file_id):
     stored = _stored_file(request, file_id)
-    if not reports.may_fill(request.access, stored.report.village):
-        raise PermissionDenied
+    require(policy.may_fill_village(request.access, stored.report.village))
     try:
         reports.remove_file(stored=stored, by=request.user)
     except ValidationError as error:

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -23,8 +22,10 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from accounts.policy import VILLAGE_ROLES, may_see_village, require
 from accounts.tenancy import each_district
+from documents import transitions
 from documents.files import store_upload
 from lib.stale import check_fresh
 from lib.text import clean_one
@@ -44,9 +45,6 @@ from .models import (
 )
 
 Status = ReportStatus
-VILLAGE_ROLES = (Role.VILLAGE_HEAD, Role.KPM)
-
-
 # --- Periods ----------------------------------------------------------------------------------
 
 
@@ -167,15 +165,8 @@ def village_for(access, district: District, village_id: int) -> Village:
     village = (
         Village.objects.filter(pk=village_id, district=district).select_related("kecamatan").first()
     )
-    if village is None or not may_see_village(access, village):
-        raise Http404
+    require(village is not None and may_see_village(access, village), not_found=True)
     return village
-
-
-def may_see_village(access, village: Village) -> bool:
-    if access.district_wide:
-        return True
-    return village.id in access.village_ids or village.kecamatan_id in access.kecamatan_ids
 
 
 def own_villages(access, district: District) -> list[Village]:
@@ -184,26 +175,6 @@ def own_villages(access, district: District) -> list[Village]:
             "kecamatan"
         )
     )
-
-
-def may_fill(access, village: Village) -> bool:
-    return access.has_role(*VILLAGE_ROLES) and village.id in access.village_ids
-
-
-def may_verify(access, village: Village) -> bool:
-    return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
-
-
-def may_edit_profile(access, village: Village) -> bool:
-    """The village head of this very village, or the district admin."""
-    if access.has_role(Role.DISTRICT_ADMIN):
-        return True
-    return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
-
-
-def visible(access, report: VillageReport) -> bool:
-    """Drafts belong to the village until they are sent."""
-    return report.status != Status.DRAFT or report.village_id in access.village_ids
 
 
 # --- Reports ------------------------------------------------------------------------------------
@@ -329,44 +300,45 @@ TRANSITIONS = {
 
 
 def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
-    """Two clicks or two users cannot both succeed: the row is locked and its status read under
-    the lock. (A conditional UPDATE is not enough here: for a camat or a village the scope adds
-    a join, Django makes the status guard part of an `id IN (subquery)`, and PostgreSQL, after
-    waiting for the other transaction, re-checks the row but not the subquery.)"""
+    """Two clicks or two users cannot both succeed: the row is locked and its status read
+    under the lock (documents.transitions says why a conditional update is not enough here)."""
     sources, target = TRANSITIONS[step]
-    locked = VillageReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
-    if locked.status not in sources:
-        raise ValidationError(
+
+    def stamp(locked, now):
+        fields: dict = {"updated_at": now, "updated_by": by}
+        if target == Status.SUBMITTED:
+            fields["submitted_at"] = now
+            if locked.first_submitted_at is None:
+                fields["first_submitted_at"] = now
+        else:
+            fields.update(decided_at=now, decided_by=by, remark=remark)
+        return fields
+
+    return transitions.move(
+        report,
+        sources=sources,
+        target=target,
+        refused=lambda locked: ValidationError(
             _("Laporan ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
-        )
-    now = timezone.now()
-    stamp: dict = {"updated_at": now, "updated_by": by}
-    if target == Status.SUBMITTED:
-        stamp["submitted_at"] = now
-        if locked.first_submitted_at is None:
-            stamp["first_submitted_at"] = now
-    else:
-        stamp.update(decided_at=now, decided_by=by, remark=remark)
-    VillageReport.objects.filter(pk=report.pk).update(status=target, **stamp)
-    report.status = locked.status
-    ReportEvent.objects.create(
-        report=report,
-        district_id=report.district_id,
-        from_status=report.status,
-        to_status=target,
-        remark=remark,
-        actor=by,
-        at=now,
+        ),
+        fields=stamp,
+        history=lambda locked, from_status, now: ReportEvent.objects.create(
+            report=report,
+            district_id=report.district_id,
+            from_status=from_status,
+            to_status=target,
+            remark=remark,
+            actor=by,
+            at=now,
+        ),
+        audit=lambda locked: record(
+            f"village_report_{step}",
+            actor=by,
+            district=report.district,
+            target=f"{report.village} · {report.period.label} v{report.version}",
+            remark=remark,
+        ),
     )
-    record(
-        f"village_report_{step}",
-        actor=by,
-        district=report.district,
-        target=f"{report.village} · {report.period.label} v{report.version}",
-        remark=remark,
-    )
-    report.refresh_from_db()
-    return report
 
 
 @transaction.atomic
