@@ -22,14 +22,11 @@ def district_home(request):
         "villages": Village.objects.active().filter(district=district).count(),
         "members": Membership.objects.active().filter(district=district).count(),
     }
-    current_year = None
+    progress = None
     if access.can("convergence.view"):
-        from convergence.models import DistrictYear
-        from convergence.services import year_progress
+        from convergence.summaries import year_progress
 
-        current_year = DistrictYear.objects.filter(district=district).first()
-        if current_year:
-            current_year.progress = year_progress(current_year, district.local_now().date())
+        progress = year_progress([district])[district.pk]
     from commitments.models import CommitmentDocument, FollowUp
 
     # the district's latest commitment document (signed ones first), and its late follow-ups
@@ -52,7 +49,7 @@ def district_home(request):
         {
             "commitment": commitment,
             "follow_late": follow_late,
-            "current_year": current_year,
+            "progress": progress,
             "counts": counts,
             "own_memberships": own,
             "access": access,
