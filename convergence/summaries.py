@@ -183,7 +183,7 @@ def year_progress(districts, year: int | None = None) -> dict[int, YearProgress 
 
 def year_actions(districts, year: int) -> dict[int, YearActions | None]:
     """Each district's actions of `year` with their deliverables by status and their
-    self-assessment and province scores, and the year's totals: five queries. None where the
+    self-assessment and province scores, and the year's totals: four queries. None where the
     district has not opened `year`."""
     districts = _ids(districts)
     years = _years(districts, year)
