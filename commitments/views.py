@@ -26,7 +26,7 @@ from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices, may_manage
 from villages.models import Agency, Kecamatan, Village
 
-from . import chain, services
+from . import chain, services, summaries
 from .forms import (
     ContentForm,
     CreateForm,
@@ -140,7 +140,7 @@ def commitment_list(request):
     for document in documents:
         versions = list(document.versions.all())
         document._current_version = versions[0] if versions else None
-    counts = services.follow_up_counts(documents)
+    counts = summaries.follow_ups([district])[district.pk].by_document
     for document in documents:
         document.follow = counts.get(document.pk, {})
     waiting = services.waiting_for(request.user, district)
