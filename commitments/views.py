@@ -39,6 +39,7 @@ from .forms import (
     VerifyUploadForm,
 )
 from .models import (
+    FOLLOW_UP_FINISHED,
     CommitmentDocument,
     DocumentVersion,
     FollowUp,
@@ -937,9 +938,7 @@ def follow_up_list(request):
     if state in FollowUpStatus.values:
         follow_ups = follow_ups.filter(status=state)
     elif state == "late":
-        follow_ups = follow_ups.filter(due_on__lt=today).exclude(
-            status__in=[FollowUpStatus.DONE, FollowUpStatus.VERIFIED]
-        )
+        follow_ups = follow_ups.filter(due_on__lt=today).exclude(status__in=FOLLOW_UP_FINISHED)
     follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
