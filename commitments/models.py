@@ -321,6 +321,10 @@ class FollowUpStatus(models.TextChoices):
     MISSED = "missed", _("tidak tercapai")
 
 
+# a follow-up in one of these is no longer late, whatever its due date
+FOLLOW_UP_FINISHED = (FollowUpStatus.DONE, FollowUpStatus.VERIFIED)
+
+
 class FollowUp(models.Model):
     """A point of a signed document tracked as a commitment: who owns it, by when, evidence
     and the verifier's verdict."""
@@ -399,10 +403,7 @@ class FollowUp(models.Model):
         return ""
 
     def is_overdue(self, today) -> bool:
-        return self.due_on < today and self.status not in (
-            FollowUpStatus.DONE,
-            FollowUpStatus.VERIFIED,
-        )
+        return self.due_on < today and self.status not in FOLLOW_UP_FINISHED
 
 
 class FollowUpEvidence(StoredFile):

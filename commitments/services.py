@@ -15,7 +15,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -851,19 +850,6 @@ def verify_follow_up(follow_up: FollowUp, *, accept: bool, verdict: str, by) -> 
             target=f"{follow_up.point}. {follow_up.text[:60]}",
         ),
     )
-
-
-def follow_up_counts(documents) -> dict:
-    """{document id: {status: count}} for the listed documents, in one query."""
-    counts: dict = {}
-    rows = (
-        FollowUp.objects.filter(document__in=documents)
-        .values("document_id", "status")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts.setdefault(row["document_id"], {})[row["status"]] = row["n"]
-    return counts
 
 
 def waiting_for(user, district):

@@ -27,7 +27,7 @@ from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices
 from villages.models import Agency, Kecamatan, Village
 
-from . import chain, services
+from . import chain, services, summaries
 from .forms import (
     ContentForm,
     CreateForm,
@@ -40,6 +40,7 @@ from .forms import (
     VerifyUploadForm,
 )
 from .models import (
+    FOLLOW_UP_FINISHED,
     CommitmentDocument,
     DocumentVersion,
     FollowUp,
@@ -141,7 +142,7 @@ def commitment_list(request):
     for document in documents:
         versions = list(document.versions.all())
         document._current_version = versions[0] if versions else None
-    counts = services.follow_up_counts(documents)
+    counts = summaries.follow_ups([district])[district.pk].by_document
     for document in documents:
         document.follow = counts.get(document.pk, {})
     waiting = services.waiting_for(request.user, district)
@@ -938,9 +939,7 @@ def follow_up_list(request):
     if state in FollowUpStatus.values:
         follow_ups = follow_ups.filter(status=state)
     elif state == "late":
-        follow_ups = follow_ups.filter(due_on__lt=today).exclude(
-            status__in=[FollowUpStatus.DONE, FollowUpStatus.VERIFIED]
-        )
+        follow_ups = follow_ups.filter(due_on__lt=today).exclude(status__in=FOLLOW_UP_FINISHED)
     follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
     for f in follow_ups:
         f.overdue = f.is_overdue(today)

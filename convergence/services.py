@@ -2,7 +2,7 @@
 its transaction and records what it did in the audit log."""
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +26,7 @@ from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
 from villages.models import Agency, District
 
+from . import summaries
 from .models import (
     OPEN_STATUSES,
     Comment,
@@ -454,12 +454,11 @@ def return_deliverable(*, deliverable: Deliverable, reason: str, by) -> Delivera
 class ActionRow:
     year_action: YearAction
     deliverables: list
-    verified: int = 0
+    numbers: summaries.ActionStatus | None = None  # the summary's (on the unfiltered board)
 
     @property
     def percent(self) -> int:
-        total = len(self.deliverables)
-        return round(100 * self.verified / total) if total else 0
+        return self.numbers.percent if self.numbers else 0
 
 
 def board(district_year: DistrictYear, *, agency_id=None, status=None):
@@ -487,7 +486,7 @@ def board(district_year: DistrictYear, *, agency_id=None, status=None):
         items = grouped.get(ya.pk, [])
         if status and not items:
             continue
-        rows.append(ActionRow(ya, items, sum(1 for d in items if d.status == Status.VERIFIED)))
+        rows.append(ActionRow(ya, items))
     return rows
 
 
@@ -496,19 +495,19 @@ class Summary:
     rows: list
     overdue: list
     upcoming: list
-    total: int = 0
-    verified: int = 0
-    counts: dict = field(default_factory=dict)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.verified / self.total) if self.total else 0
+    progress: summaries.YearProgress
 
 
-def summary(district_year: DistrictYear, today: date) -> Summary:
+def summary(district_year: DistrictYear, district: District) -> Summary:
+    """The board's head: the numbers come from `summaries.year_actions`, the lists of
+    overdue and upcoming deliverables (to link to) from the board itself."""
+    today = district.local_now().date()
+    numbers = summaries.year_actions([district], district_year.year)[district.pk]
+    by_number = {a.number: a for a in numbers.actions}
     rows = board(district_year)
     everything = [d for row in rows for d in row.deliverables]
     for row in rows:
+        row.numbers = by_number.get(row.year_action.action.number)
         for d in row.deliverables:
             d.action_row = row
     overdue = sorted((d for d in everything if d.is_overdue(today)), key=lambda d: d.due_date)
@@ -516,25 +515,7 @@ def summary(district_year: DistrictYear, today: date) -> Summary:
         (d for d in everything if d.status != Status.VERIFIED and d.due_date >= today),
         key=lambda d: d.due_date,
     )[:5]
-    counts = {s: sum(1 for d in everything if d.status == s) for s in Status.values}
-    return Summary(
-        rows=rows,
-        overdue=overdue,
-        upcoming=upcoming,
-        total=len(everything),
-        verified=counts[Status.VERIFIED],
-        counts=counts,
-    )
-
-
-def year_progress(district_year: DistrictYear, today: date) -> dict:
-    """Counts for the district home page, in one query."""
-    return Deliverable.objects.filter(year_action__district_year=district_year).aggregate(
-        total=Count("pk"),
-        verified=Count("pk", filter=Q(status=Status.VERIFIED)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_date__lt=today)),
-        submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
-    )
+    return Summary(rows=rows, overdue=overdue, upcoming=upcoming, progress=numbers.progress)
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -644,66 +625,90 @@ def _send_reminder(district, deliverable, threshold, recipients, today):
 
 @dataclass
 class ActionScore:
+    """One action on the assessment page: its indicators with the grades given (to show and
+    link) and its numbers (from `summaries.year_actions`)."""
+
     year_action: YearAction
     indicators: list  # (indicator, self grade | None, province grade | None)
-    self_score: Decimal = Decimal(0)
-    province_score: Decimal = Decimal(0)
-    maximum: Decimal = Decimal(0)
+    score: summaries.Score
+
+    @property
+    def self_score(self) -> Decimal:
+        return self.score.self_score
+
+    @property
+    def province_score(self) -> Decimal:
+        return self.score.province_score
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.score.maximum
 
     @property
     def difference(self) -> Decimal:
-        return self.province_score - self.self_score
+        return self.score.difference
 
 
 @dataclass
 class Scores:
+    """The assessment page: its rows, and the year's totals from `summaries.year_actions`."""
+
     actions: list
-    self_total: Decimal
-    province_total: Decimal
-    maximum: Decimal
-    self_graded: int
-    province_graded: int
-    indicator_count: int
-    framework: Framework
+    numbers: summaries.YearActions
+
+    @property
+    def self_total(self) -> Decimal:
+        return self.numbers.score.self_score
+
+    @property
+    def province_total(self) -> Decimal:
+        return self.numbers.score.province_score
+
+    @property
+    def maximum(self) -> Decimal:
+        return self.numbers.score.maximum
 
     @property
     def difference(self) -> Decimal:
-        return self.province_total - self.self_total
-
-    def percent(self, total: Decimal) -> Decimal | None:
-        if not self.maximum:
-            return None
-        return (100 * total / self.maximum).quantize(Decimal("0.1"))
+        return self.numbers.score.difference
 
     @property
-    def self_percent(self):
-        return self.percent(self.self_total)
+    def self_percent(self) -> Decimal | None:
+        return self.numbers.score.self_percent
 
     @property
-    def province_percent(self):
-        return self.percent(self.province_total)
+    def province_percent(self) -> Decimal | None:
+        return self.numbers.score.province_percent
+
+    @property
+    def self_graded(self) -> int:
+        return self.numbers.score.self_graded
+
+    @property
+    def province_graded(self) -> int:
+        return self.numbers.score.province_graded
+
+    @property
+    def indicator_count(self) -> int:
+        return self.numbers.score.indicators
 
     @property
     def self_class(self) -> str:
-        return (
-            self.framework.class_for(self.self_percent)
-            if self.self_graded == self.indicator_count
-            else ""
-        )
+        return self.numbers.self_class
 
     @property
     def province_class(self) -> str:
-        return (
-            self.framework.class_for(self.province_percent)
-            if self.province_graded == self.indicator_count
-            else ""
-        )
+        return self.numbers.province_class
 
 
 def scores(district_year: DistrictYear) -> Scores:
-    """Each indicator scores (points of the chosen grade × its weight); an action's score is
-    the sum over its indicators, the year's the sum over actions. Ungraded indicators score 0."""
-    year_actions = list(
+    """The assessment of a year: each action's indicators with their grades, and the scores
+    that `summaries.year_actions` computes (the one place scores are added up)."""
+    numbers = summaries.year_actions([district_year.district], district_year.year)[
+        district_year.district_id
+    ]
+    by_number = {a.number: a.score for a in numbers.actions}
+    year_actions = (
         YearAction.objects.filter(district_year=district_year)
         .select_related("action")
         .order_by("action__number")
@@ -722,38 +727,22 @@ def scores(district_year: DistrictYear) -> Scores:
     by_action = {}
     for indicator in indicators:
         by_action.setdefault(indicator.action_id, []).append(indicator)
-    result = []
-    totals = {"self": Decimal(0), "province": Decimal(0), "max": Decimal(0)}
-    counted = {"self": 0, "province": 0, "all": 0}
-    for ya in year_actions:
-        row = ActionScore(ya, [])
-        for indicator in by_action.get(ya.action_id, []):
-            own = grades.get((indicator.pk, Grade.Source.SELF))
-            province = grades.get((indicator.pk, Grade.Source.PROVINCE))
-            best = max((o.points for o in indicator.options.all()), default=Decimal(0))
-            row.maximum += best * indicator.weight
-            if own:
-                row.self_score += own.option.points * indicator.weight
-                counted["self"] += 1
-            if province:
-                row.province_score += province.option.points * indicator.weight
-                counted["province"] += 1
-            counted["all"] += 1
-            row.indicators.append((indicator, own, province))
-        totals["self"] += row.self_score
-        totals["province"] += row.province_score
-        totals["max"] += row.maximum
-        result.append(row)
-    return Scores(
-        actions=result,
-        self_total=totals["self"],
-        province_total=totals["province"],
-        maximum=totals["max"],
-        self_graded=counted["self"],
-        province_graded=counted["province"],
-        indicator_count=counted["all"],
-        framework=district_year.framework,
-    )
+    rows = [
+        ActionScore(
+            ya,
+            [
+                (
+                    indicator,
+                    grades.get((indicator.pk, Grade.Source.SELF)),
+                    grades.get((indicator.pk, Grade.Source.PROVINCE)),
+                )
+                for indicator in by_action.get(ya.action_id, [])
+            ],
+            by_number[ya.action.number],
+        )
+        for ya in year_actions
+    ]
+    return Scores(actions=rows, numbers=numbers)
 
 
 @transaction.atomic

@@ -170,7 +170,7 @@ def board(request, year):
     if form.is_valid():
         agency_id = form.cleaned_data["agency"].pk if form.cleaned_data["agency"] else None
         status = form.cleaned_data["status"] or None
-    summary = services.summary(district_year, today)
+    summary = services.summary(district_year, district)
     rows = (
         services.board(district_year, agency_id=agency_id, status=status)
         if (agency_id or status)

@@ -31,9 +31,9 @@ from lib.stale import check_fresh
 from lib.uploads import DOCX, JPEG, PDF, PNG, read_upload
 from villages.models import Agency, District, Kecamatan, Village
 
+from . import summaries
 from .models import (
     Attendance,
-    FundSource,
     Level,
     Participant,
     PlanItem,
@@ -874,27 +874,13 @@ def set_rkpd(item: PlanItem, *, status: str, by) -> PlanItem:
     return item
 
 
-@dataclass
-class PlanTotals:
-    total: int
-    by_source: list[tuple[str, int]]
-    unbudgeted: int
-    in_rkpd: int
-
-
-def plan_totals(items: list[PlanItem]) -> PlanTotals:
-    """Sums of a plan already loaded: all of it, per fund source, and what reached the RKPD."""
-    sums: dict[str, int] = {}
-    for item in items:
-        if item.budget is not None:
-            sums[item.fund_source] = sums.get(item.fund_source, 0) + item.budget
-    labels = dict(FundSource.choices)
-    return PlanTotals(
-        total=sum(sums.values()),
-        by_source=[
-            (str(labels.get(source, _("Sumber belum diisi"))), amount)
-            for source, amount in sorted(sums.items(), key=lambda kv: -kv[1])
-        ],
-        unbudgeted=sum(1 for item in items if item.budget is None),
-        in_rkpd=sum(item.budget or 0 for item in items if item.in_rkpd == RkpdStatus.YES),
-    )
+def plan_totals(items) -> summaries.PlanTotals:
+    """The totals of the plans these loaded items belong to, as `summaries.plan_totals`
+    counts them (the one place plan budgets are added up)."""
+    items = list(items)
+    if not items:
+        return summaries.PlanTotals()
+    session = items[0].session
+    return summaries.plan_totals(
+        [session.district], session.year, only_sessions={i.session_id for i in items}
+    )[session.district_id]

@@ -28,7 +28,7 @@ from lib import ratelimit, stale
 from lib.ratelimit import client_ip, limited
 from lib.uploads import private_file_response
 
-from . import services
+from . import services, summaries
 from .forms import (
     CheckinForm,
     MinutesForm,
@@ -233,7 +233,9 @@ def rembuk_detail(request, session_id):
         "minutes_files": [f for f in files if f.kind == SessionFile.Kind.MINUTES],
         "photos": [f for f in files if f.kind == SessionFile.Kind.PHOTO],
         "items": items,
-        "totals": services.plan_totals(items),
+        "totals": summaries.plan_totals([session.district], session.year, only_sessions=[session])[
+            session.district_id
+        ],
         "rkpd_choices": RkpdStatus.choices,
         "local_start": timezone.localtime(session.starts_at, session.district.tz),
         "documents": _documents_of(session),

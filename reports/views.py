@@ -1,11 +1,12 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
-from django.db import models
 from django.shortcuts import redirect, render
 
 from accounts.models import Membership
 from accounts.policy import district_view, memberships_of
+from commitments import summaries as commitments
+from convergence import summaries as convergence
 from villages.models import Kecamatan, Village
 
 
@@ -22,29 +23,13 @@ def district_home(request):
         "villages": Village.objects.active().filter(district=district).count(),
         "members": Membership.objects.active().filter(district=district).count(),
     }
-    current_year = None
+    progress = None
     if access.can("convergence.view"):
-        from convergence.models import DistrictYear
-        from convergence.services import year_progress
-
-        current_year = DistrictYear.objects.filter(district=district).first()
-        if current_year:
-            current_year.progress = year_progress(current_year, district.local_now().date())
-    from commitments.models import CommitmentDocument, FollowUp
-
+        progress = convergence.year_progress([district])[district.pk]
     # the district's latest commitment document (signed ones first), and its late follow-ups
-    commitment = (
-        CommitmentDocument.objects.filter(district=district, level="district")
-        .order_by(models.Case(models.When(status="signed", then=0), default=1), "-created_at")
-        .first()
-    )
-    today = district.local_now().date()
+    commitment = commitments.documents([district])[district.pk].latest
     follow_late = (
-        FollowUp.objects.filter(district=district, due_on__lt=today)
-        .exclude(status__in=["done", "verified"])
-        .count()
-        if access.district_wide
-        else 0
+        commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
     )
     return render(
         request,
@@ -52,7 +37,7 @@ def district_home(request):
         {
             "commitment": commitment,
             "follow_late": follow_late,
-            "current_year": current_year,
+            "progress": progress,
             "counts": counts,
             "own_memberships": own,
             "access": access,

@@ -21,7 +21,7 @@ from lib.uploads import private_file_response
 from villages import services
 from villages.forms import VillageProfileForm
 
-from . import reports, scorecard
+from . import reports, scorecard, summaries
 from .models import ReportEvent, ReportFile, ReportKind, ReportPeriod, VillageReport
 
 Status = reports.Status
@@ -526,9 +526,13 @@ def period_list(request):
     today = district.local_now().date()
     year = _year_param(request, today.year)
     periods = list(ReportPeriod.objects.filter(district=district, year=year).order_by("due_on"))
-    counts = reports.period_counts(periods, request.access)
+    counts = summaries.period_counts(
+        [district],
+        year,
+        kecamatan_ids=None if request.access.district_wide else request.access.kecamatan_ids,
+    )[district.pk]
     for period in periods:
-        period.counts = counts.get(period.pk, {"sent": 0, "verified": 0})
+        period.counts = counts.get((period.kind, period.number), summaries.PeriodCounts())
     current = next((p for p in periods if p.due_on >= today), periods[-1] if periods else None)
     return render(
         request,

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -31,10 +30,9 @@ from lib.stale import check_fresh
 from lib.text import clean_one
 from villages.models import District, Kecamatan, Village
 
-from . import scorecard
+from . import scorecard, summaries
 from .models import (
     SENDING_OPENS_BEFORE_END,
-    FocusVillage,
     ReportEvent,
     ReportFile,
     ReportKind,
@@ -422,21 +420,31 @@ def start_correction(*, report: VillageReport, by) -> VillageReport:
 
 
 # --- Completeness -----------------------------------------------------------------------------
-
-STATES = ("verified", "submitted", "returned", "missing")
+# The states and their counts come from summaries.completeness; this adds the rows to show and
+# link (villages and the reports' own fields).
 
 
 @dataclass
 class VillageRow:
     village: Village
-    focus: bool
     report: VillageReport | None  # the version the district sees (never a draft)
-    correcting: bool = False  # a correction is being drafted
-    late: bool = False
+    status: summaries.VillageState
+
+    @property
+    def focus(self) -> bool:
+        return self.status.focus
+
+    @property
+    def correcting(self) -> bool:
+        return self.status.correcting
+
+    @property
+    def late(self) -> bool:
+        return self.status.late
 
     @property
     def state(self) -> str:
-        return self.report.status if self.report else "missing"
+        return self.status.state
 
 
 @dataclass
@@ -444,16 +452,13 @@ class KecamatanRow:
     kecamatan: Kecamatan
     villages: list[VillageRow] = field(default_factory=list)
 
-    def count(self, state: str) -> int:
-        return sum(1 for v in self.villages if v.state == state)
+    @cached_property
+    def counts(self) -> summaries.ReportCounts:
+        return summaries.ReportCounts.of(v.status for v in self.villages)
 
     @property
     def late(self) -> int:
-        return sum(1 for v in self.villages if v.late)
-
-    @cached_property
-    def counts(self) -> dict:
-        return {s: self.count(s) for s in STATES}
+        return self.counts.late
 
 
 @dataclass
@@ -468,44 +473,27 @@ class Completeness:
 
     @property
     def totals(self) -> dict:
-        rows = self.villages
-        totals = {s: sum(1 for v in rows if v.state == s) for s in STATES}
-        totals["late"] = sum(1 for v in rows if v.late)
-        totals["all"] = len(rows)
-        return totals
-
-
-def effective_reports(reports) -> dict[int, tuple[VillageReport | None, bool]]:
-    """village id → (the newest version that is not a draft, whether a correction is in
-    draft). `reports` are all versions of one period."""
-    by_village: dict[int, list] = {}
-    for r in reports:
-        by_village.setdefault(r.village_id, []).append(r)
-    result = {}
-    for village_id, rows in by_village.items():
-        rows.sort(key=lambda r: -r.version)
-        sent = [r for r in rows if r.status != Status.DRAFT]
-        result[village_id] = (
-            sent[0] if sent else None,
-            rows[0].status == Status.DRAFT and bool(sent),
-        )
-    return result
+        return summaries.ReportCounts.of(v.status for v in self.villages).as_dict()
 
 
 def completeness(*, district: District, period: ReportPeriod, access, state=None) -> Completeness:
     """Every village of the district (or of the camat's kecamatan), focus villages first, with
-    the state of its report: four queries whatever the number of villages."""
+    the state of its report (`state`: only the villages in that state, or "late"): six
+    queries whatever the number of villages."""
     today = district.local_now().date()
+    kecamatan_ids = None if access.district_wide else access.kecamatan_ids
+    summary = summaries.completeness(
+        [district], period.year, period.kind, period.number, kecamatan_ids=kecamatan_ids
+    )[district.pk]
     villages = Village.objects.active().filter(district=district).select_related("kecamatan")
-    if not access.district_wide:
-        villages = villages.filter(kecamatan_id__in=access.kecamatan_ids)
-    focus = set(
-        FocusVillage.objects.filter(
-            decree__district=district, decree__year=period.year
-        ).values_list("village_id", flat=True)
-    )
-    reports = effective_reports(
-        VillageReport.objects.filter(period=period).only(
+    if kecamatan_ids is not None:
+        villages = villages.filter(kecamatan_id__in=kecamatan_ids)
+    villages = {v.pk: v for v in villages}
+    sent = {
+        r.pk: r
+        for r in VillageReport.objects.filter(period=period)
+        .exclude(status=Status.DRAFT)
+        .only(
             "id",
             "village_id",
             "version",
@@ -517,35 +505,27 @@ def completeness(*, district: District, period: ReportPeriod, access, state=None
             "period_id",
             "district_id",
         )
-    )
+    }
     rows: dict[int, KecamatanRow] = {}
-    for village in villages.order_by("kecamatan__code", "code"):
-        report, correcting = reports.get(village.id, (None, False))
+    for status in summary.villages:
+        if (
+            state == "late"
+            and not status.late
+            or state in summaries.STATES
+            and status.state != state
+        ):
+            continue
+        village = villages[status.village_id]
+        report = sent.get(status.report_id)
         if report is not None:
             report.period = period
             report.district = district
-        late = period.is_late(today, report and report.first_submitted_at, district.tz)
-        row = VillageRow(village, village.id in focus, report, correcting, late)
-        if state == "late" and not late or state in STATES and row.state != state:
-            continue
-        rows.setdefault(village.kecamatan_id, KecamatanRow(village.kecamatan)).villages.append(row)
+        rows.setdefault(village.kecamatan_id, KecamatanRow(village.kecamatan)).villages.append(
+            VillageRow(village, report, status)
+        )
     for k in rows.values():
         k.villages.sort(key=lambda v: (not v.focus, v.village.code))
     return Completeness(period, today, list(rows.values()))
-
-
-def period_counts(periods, access) -> dict[int, dict]:
-    """period id → sent/verified counts of the villages this user sees (one query)."""
-    qs = VillageReport.objects.filter(period__in=periods).exclude(status=Status.DRAFT)
-    if not access.district_wide:
-        qs = qs.filter(village__kecamatan_id__in=access.kecamatan_ids)
-    counts = {}
-    for row in qs.values("period_id").annotate(
-        sent=Count("village", distinct=True),
-        verified=Count("village", filter=Q(status=Status.VERIFIED), distinct=True),
-    ):
-        counts[row["period_id"]] = row
-    return counts
 
 
 # --- The village's own page -------------------------------------------------------------------

@@ -408,11 +408,14 @@ class Rate:
 
     @property
     def percent(self) -> Decimal | None:
-        if self.expected <= 0:
-            return None
-        return (Decimal(self.received) * 100 / self.expected).quantize(
-            Decimal("0.01"), ROUND_HALF_UP
-        )
+        return rate_percent(self.received, self.expected)
+
+
+def rate_percent(received: int, expected: int) -> Decimal | None:
+    """received ÷ expected in percent, two decimals (None when nothing was expected)."""
+    if expected <= 0:
+        return None
+    return (Decimal(received) * 100 / expected).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def scorecard_rates(data: dict, *, kelurahan: bool = False) -> tuple[list[Rate], Rate]:

@@ -1,0 +1,239 @@
+"""The commitment numbers, read only: documents by status and the district's latest, the
+signatures of the current versions, and the follow-ups by status, late, by owner and by
+document.
+
+Convention (the same in every app's summaries.py): each function takes `districts`, an
+iterable of `District` instances (one district is `[district]`), and returns a dict keyed by
+district id with one entry for every district given, in a fixed number of queries whatever
+the number of districts or rows. A single-district page calls it inside the request's scope;
+a province or national roll-up inside `accounts.tenancy.rollup_scope(districts)`. The values
+are frozen dataclasses holding numbers, codes and ids, never model instances. `year`, when
+given, keeps the documents of that year (and their signatures and follow-ups); they count
+every document of the district, whatever the caller may open.
+
+A follow-up is late when its due date has passed in its district's time zone and it is neither
+done nor verified (`FollowUp.is_overdue`).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+
+from rembuk.models import Level
+
+from .models import (
+    FOLLOW_UP_FINISHED,
+    CommitmentDocument,
+    DocumentVersion,
+    FollowUp,
+    FollowUpStatus,
+    Signatory,
+)
+
+
+def _ids(districts) -> dict[int, object]:
+    return {d.pk: d for d in districts}
+
+
+def _of_year(qs, year: int | None, path: str = ""):
+    return qs if year is None else qs.filter(**{f"{path}year": year})
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestDocument:
+    """The district's own (district-level) commitment that its home page shows: a signed one
+    first, then the newest."""
+
+    id: object  # UUID
+    status: str
+    title: str  # of its current version
+    year: int
+
+    @property
+    def status_label(self) -> str:
+        return CommitmentDocument.Status(self.status).label
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == CommitmentDocument.Status.SIGNED
+
+
+@dataclass(frozen=True)
+class Documents:
+    by_status: dict = field(default_factory=dict)  # status → count (absent statuses omitted)
+    latest: LatestDocument | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def documents(districts, year: int | None = None) -> dict[int, Documents]:
+    """Each district's commitment documents by status, and its latest district-level one:
+    two queries."""
+    ids = list(_ids(districts))
+    these = _of_year(CommitmentDocument.objects.filter(district_id__in=ids), year)
+    counts: dict[int, dict] = {i: {} for i in ids}
+    for row in these.values("district_id", "status").annotate(n=Count("pk")).order_by():
+        counts[row["district_id"]][row["status"]] = row["n"]
+    title = (
+        DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number").values("title")
+    )
+    signed_first = Case(
+        When(status=CommitmentDocument.Status.SIGNED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    latest = {
+        row["district_id"]: LatestDocument(
+            id=row["pk"], status=row["status"], title=row["title"] or "", year=row["year"]
+        )
+        # PostgreSQL's DISTINCT ON: the first row of each district in this order
+        for row in these.filter(level=Level.DISTRICT)
+        .annotate(signed_first=signed_first, title=Subquery(title[:1]))
+        .order_by("district_id", "signed_first", "-created_at")
+        .distinct("district_id")
+        .values("pk", "district_id", "status", "title", "year")
+    }
+    statuses = CommitmentDocument.Status.values
+    return {
+        i: Documents(
+            by_status={s: counts[i][s] for s in statuses if s in counts[i]},
+            latest=latest.get(i),
+        )
+        for i in ids
+    }
+
+
+# --- Signatures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """The places to sign on the documents' current versions, and how many are signed."""
+
+    signed: int = 0
+    total: int = 0
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.signed
+
+
+def signatures(districts, year: int | None = None) -> dict[int, Signatures]:
+    """Each district's signatures on current (not void) versions: one query."""
+    ids = list(_ids(districts))
+    places = _of_year(
+        Signatory.objects.filter(district_id__in=ids, version__voided_at__isnull=True),
+        year,
+        "version__document__",
+    )
+    found = {
+        row["district_id"]: Signatures(signed=row["signed"], total=row["total"])
+        for row in places.values("district_id")
+        .annotate(total=Count("pk"), signed=Count("signature"))
+        .order_by()
+    }
+    return {i: found.get(i, Signatures()) for i in ids}
+
+
+# --- Follow-ups -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    not_started: int = 0
+    in_progress: int = 0
+    done: int = 0  # done, waiting for verification
+    verified: int = 0
+    missed: int = 0
+    late: int = 0  # past due and neither done nor verified, across the statuses above
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, s) for s in FollowUpStatus.values)
+
+    @property
+    def completed(self) -> int:
+        """Done, verified or waiting for verification."""
+        return self.done + self.verified
+
+    def __add__(self, other: "FollowUpCounts") -> "FollowUpCounts":
+        return FollowUpCounts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+@dataclass(frozen=True)
+class Owner:
+    kind: str  # "agency" or "village"
+    id: int
+    name: str  # the agency's short name, or the village's name
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    all: FollowUpCounts = field(default_factory=FollowUpCounts)
+    by_owner: dict = field(default_factory=dict)  # Owner → FollowUpCounts
+    by_document: dict = field(default_factory=dict)  # document id → {status: count}
+
+
+def _late(districts: dict) -> Q:
+    """Past each district's own today (one term per date, not per district), not finished."""
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for district in districts.values():
+        by_day[district.local_now().date()].append(district.pk)
+    due = Q(pk__in=[])
+    for today, ids in by_day.items():
+        due |= Q(district_id__in=ids, due_on__lt=today)
+    return due & ~Q(status__in=FOLLOW_UP_FINISHED)
+
+
+def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
+    """Each district's follow-ups by status and late: in all, by owner (agency or village)
+    and by document: one query."""
+    districts = _ids(districts)
+    rows = (
+        _of_year(FollowUp.objects.filter(district_id__in=list(districts)), year, "document__")
+        .values(
+            "district_id",
+            "document_id",
+            "owner_agency_id",
+            "owner_agency__short_name",
+            "owner_village_id",
+            "owner_village__name",
+            "status",
+        )
+        .annotate(n=Count("pk"), late=Count("pk", filter=_late(districts)))
+        .order_by()
+    )
+    totals = {i: FollowUpCounts() for i in districts}
+    owners: dict[int, dict] = {i: defaultdict(FollowUpCounts) for i in districts}
+    by_document: dict[int, dict] = {i: defaultdict(dict) for i in districts}
+    for row in rows:
+        one = FollowUpCounts(**{row["status"]: row["n"]}, late=row["late"])
+        district_id = row["district_id"]
+        totals[district_id] += one
+        if row["owner_agency_id"]:
+            owner = Owner("agency", row["owner_agency_id"], row["owner_agency__short_name"])
+        else:
+            owner = Owner("village", row["owner_village_id"], row["owner_village__name"])
+        owners[district_id][owner] += one
+        per_status = by_document[district_id][row["document_id"]]
+        per_status[row["status"]] = per_status.get(row["status"], 0) + row["n"]
+    return {
+        i: FollowUps(
+            all=totals[i],
+            by_owner=dict(sorted(owners[i].items(), key=lambda kv: (kv[0].kind, kv[0].name))),
+            by_document={
+                doc: {s: counts[s] for s in FollowUpStatus.values if s in counts}
+                for doc, counts in by_document[i].items()
+            },
+        )
+        for i in districts
+    }

@@ -1,0 +1,265 @@
+"""The convergence numbers, read only: a year's progress and each action's status and scores.
+
+Convention (the same in every app's summaries.py): each function takes `districts`, an
+iterable of `District` instances (one district is `[district]`), and returns a dict keyed by
+district id with one entry for every district given, in a fixed number of queries whatever
+the number of districts or rows. A single-district page calls it inside the request's scope;
+a province or national roll-up inside `accounts.tenancy.rollup_scope(districts)`. The values
+are frozen dataclasses holding numbers, codes and ids, never model instances.
+
+"Today" is each district's own date (its time zone): a deliverable is overdue when it is still
+open (draft or returned) and its due date has passed there.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q
+
+from .models import OPEN_STATUSES, Deliverable, DistrictYear, Grade, Indicator, Status, YearAction
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverableCounts:
+    total: int = 0
+    draft: int = 0
+    submitted: int = 0
+    returned: int = 0
+    verified: int = 0
+    overdue: int = 0
+
+    @property
+    def percent(self) -> int:
+        """Verified deliverables in whole percent, as the pages show it."""
+        return round(100 * self.verified / self.total) if self.total else 0
+
+    @property
+    def verified_percent(self) -> Decimal | None:
+        """Verified deliverables in percent with one decimal (None without deliverables)."""
+        if not self.total:
+            return None
+        return (Decimal(100 * self.verified) / self.total).quantize(Decimal("0.1"))
+
+    def counts(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(DeliverableCounts)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearProgress(DeliverableCounts):
+    """A district year's deliverables by status."""
+
+    district_id: int
+    year: int
+    is_locked: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Score:
+    """Self-assessment and province scores (points of the chosen grade × the indicator's
+    weight, summed; an ungraded indicator scores 0) against the best possible score."""
+
+    self_score: Decimal = Decimal(0)
+    province_score: Decimal = Decimal(0)
+    maximum: Decimal = Decimal(0)
+    indicators: int = 0
+    self_graded: int = 0
+    province_graded: int = 0
+
+    @property
+    def difference(self) -> Decimal:
+        return self.province_score - self.self_score
+
+    @property
+    def assessed(self) -> bool:
+        return bool(self.self_graded or self.province_graded)
+
+    def percent(self, value: Decimal) -> Decimal | None:
+        if not self.maximum:
+            return None
+        return (100 * value / self.maximum).quantize(Decimal("0.1"))
+
+    @property
+    def self_percent(self) -> Decimal | None:
+        return self.percent(self.self_score)
+
+    @property
+    def province_percent(self) -> Decimal | None:
+        return self.percent(self.province_score)
+
+    def __add__(self, other: "Score") -> "Score":
+        return Score(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionStatus(DeliverableCounts):
+    """One action of a district year: its deliverables by status and its scores."""
+
+    number: int
+    code: str
+    title: str
+    lead_agency: str = ""  # the agency's short name
+    score: Score = field(default_factory=Score)
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearActions:
+    """A district year's actions in framework order, and the year's total score with the
+    performance class it reaches (only once every indicator is graded)."""
+
+    progress: YearProgress
+    actions: tuple[ActionStatus, ...]
+    score: Score
+    self_class: str = ""
+    province_class: str = ""
+
+
+def _ids(districts) -> dict[int, object]:
+    return {d.pk: d for d in districts}
+
+
+def _years(districts: dict, year: int | None) -> dict[int, DistrictYear]:
+    """district id → its district year (`year`, or its latest when `year` is None)."""
+    qs = DistrictYear.objects.filter(district_id__in=list(districts)).select_related("framework")
+    if year is not None:
+        qs = qs.filter(year=year)
+    chosen = {}
+    for district_year in qs.order_by("district_id", "-year"):
+        chosen.setdefault(district_year.district_id, district_year)
+    return chosen
+
+
+def _overdue(districts: dict, via: str = "") -> Q:
+    """Open deliverables past each district's own today (grouped by date: at most one term per
+    time zone, not one per district). `via` reads them through a relation."""
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for district in districts.values():
+        by_day[district.local_now().date()].append(district.pk)
+    due = Q(pk__in=[])
+    for today, ids in by_day.items():
+        due |= Q(**{f"{via}district_id__in": ids, f"{via}due_date__lt": today})
+    return Q(**{f"{via}status__in": OPEN_STATUSES}) & due
+
+
+COUNTED = ("total", *Status.values, "overdue")
+
+
+def _counts(districts: dict, via: str = "") -> dict:
+    """The aggregates of `DeliverableCounts`, over deliverables (or through `via`)."""
+    counted = f"{via}pk"
+    return {
+        "total": Count(counted),
+        **{s: Count(counted, filter=Q(**{f"{via}status": s})) for s in Status.values},
+        "overdue": Count(counted, filter=_overdue(districts, via)),
+    }
+
+
+def year_progress(districts, year: int | None = None) -> dict[int, YearProgress | None]:
+    """Each district's deliverables of `year` (of its latest year when `year` is None) by
+    status, verified and overdue: two queries. None where the district has no such year."""
+    districts = _ids(districts)
+    years = _years(districts, year)
+    result: dict[int, YearProgress | None] = dict.fromkeys(districts)
+    if not years:
+        return result
+    rows = (
+        Deliverable.objects.filter(year_action__district_year__in=list(years.values()))
+        .values("year_action__district_year_id")
+        .annotate(**_counts(districts))
+    )
+    counts = {row.pop("year_action__district_year_id"): row for row in rows}
+    for district_id, district_year in years.items():
+        result[district_id] = YearProgress(
+            district_id=district_id,
+            year=district_year.year,
+            is_locked=district_year.is_locked,
+            **counts.get(district_year.pk, {}),
+        )
+    return result
+
+
+def year_actions(districts, year: int) -> dict[int, YearActions | None]:
+    """Each district's actions of `year` with their deliverables by status and their
+    self-assessment and province scores, and the year's totals: four queries. None where the
+    district has not opened `year`."""
+    districts = _ids(districts)
+    years = _years(districts, year)
+    result: dict[int, YearActions | None] = dict.fromkeys(districts)
+    if not years:
+        return result
+    year_ids = [y.pk for y in years.values()]
+    year_actions = list(
+        YearAction.objects.filter(district_year_id__in=year_ids)
+        .values(
+            "district_year_id",
+            "action_id",
+            "action__number",
+            "action__code",
+            "action__title",
+            "lead_agency__short_name",
+        )
+        .annotate(**_counts(districts, "deliverables__"))
+        .order_by("district_year_id", "action__number")
+    )
+    indicators = defaultdict(list)  # action id → [(indicator id, weight, best points)]
+    for row in (
+        Indicator.objects.filter(action__framework_id__in={y.framework_id for y in years.values()})
+        .values("pk", "action_id", "weight")
+        .annotate(best=Max("options__points"))
+    ):
+        indicators[row["action_id"]].append((row["pk"], row["weight"], row["best"] or 0))
+    points = {
+        (g["district_year_id"], g["indicator_id"], g["source"]): g["option__points"]
+        for g in Grade.objects.filter(district_year_id__in=year_ids).values(
+            "district_year_id", "indicator_id", "source", "option__points"
+        )
+    }
+    by_year = defaultdict(list)
+    for row in year_actions:
+        score = Score()
+        for indicator_id, weight, best in indicators[row["action_id"]]:
+            own = points.get((row["district_year_id"], indicator_id, Grade.Source.SELF))
+            province = points.get((row["district_year_id"], indicator_id, Grade.Source.PROVINCE))
+            score += Score(
+                self_score=(own or 0) * weight,
+                province_score=(province or 0) * weight,
+                maximum=best * weight,
+                indicators=1,
+                self_graded=int(own is not None),
+                province_graded=int(province is not None),
+            )
+        by_year[row["district_year_id"]].append(
+            ActionStatus(
+                number=row["action__number"],
+                code=row["action__code"],
+                title=row["action__title"],
+                lead_agency=row["lead_agency__short_name"] or "",
+                score=score,
+                **{f: row[f] for f in COUNTED},
+            )
+        )
+    for district_id, district_year in years.items():
+        actions = tuple(by_year[district_year.pk])
+        total = sum((a.score for a in actions), Score())
+        framework = district_year.framework
+        complete = total.indicators
+        result[district_id] = YearActions(
+            progress=YearProgress(
+                district_id=district_id,
+                year=district_year.year,
+                is_locked=district_year.is_locked,
+                **{f: sum(getattr(a, f) for a in actions) for f in COUNTED},
+            ),
+            actions=actions,
+            score=total,
+            self_class=framework.class_for(total.self_percent)
+            if total.self_graded == complete
+            else "",
+            province_class=framework.class_for(total.province_percent)
+            if total.province_graded == complete
+            else "",
+        )
+    return result
