@@ -7,7 +7,7 @@ or a link. A CSV quotes every field, so that no separator inside a cell (the `,`
 that a spreadsheet in the Indonesian locale splits on) can start a new cell there: ";=1+1"
 stays one inert cell.
 
-XLSX is written by XlsxWriter: about 2.7 times as fast as openpyxl for the completeness export
+XLSX is written by XlsxWriter: 2.5 to 2.7 times as fast as openpyxl for the completeness export
 of the district with the most villages (bench/spreadsheet.py). lib.tabular reads uploads.
 """
 
