@@ -291,9 +291,10 @@ def bar_chart(
     for reference in references:
         # across each bar, not across the labels above them
         x = _n(PAD + _length(reference.value, top))
+        path = "".join(f"M{x} {i * ROW + 17}V{i * ROW + 37}" for i in range(len(bars)))
         body.append(
-            f'<path d="{"".join(f"M{x} {i * ROW + 17}V{i * ROW + 37}" for i in range(len(bars)))}" '
-            f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 2" class="reference"/>'
+            f'<path d="{path}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 2" '
+            'class="reference"/>'
         )
     notes = [f"{r.label}: {value_format(r.value)}" for r in references]
     keys = [_Key("box", str(label), tone) for tone, label in legend]
