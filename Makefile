@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/board.py
 	$(PY) bench/villages.py
 	$(PY) bench/commitments.py
+	$(PY) bench/spreadsheet.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

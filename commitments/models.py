@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from documents.models import StoredFile
-from lib import dates
+from lib import formats
 from lib import text as limits
 from rembuk.models import Level, LevelQuerySet, level_matches_area
 from villages.models import Agency, District, Kecamatan, Village
@@ -183,15 +183,15 @@ class DocumentVersion(models.Model):
         place, so that moving the date does not leave an old day in the text. In Indonesian
         whatever the reader's language: it is the document's own text."""
         return (
-            self.preamble.replace("{hari}", dates.day_name(self.signed_on))
-            .replace("{tanggal}", dates.long_date(self.signed_on))
+            self.preamble.replace("{hari}", formats.day_name(self.signed_on))
+            .replace("{tanggal}", formats.date_id(self.signed_on))
             .replace("{tempat}", self.place)
         )
 
     @property
     def date_line(self) -> str:
         """ "Sumedang, 18 Maret 2026": the place and date above the signatures."""
-        return f"{self.place}, {dates.long_date(self.signed_on)}"
+        return f"{self.place}, {formats.date_id(self.signed_on)}"
 
     @property
     def is_void(self) -> bool:

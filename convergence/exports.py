@@ -1,12 +1,8 @@
 """The board as XLSX or CSV. User text never becomes a formula in a spreadsheet."""
 
-import io
-
 from django.utils import timezone
 
-from lib.tabular import csv_bytes, safe_cell
-
-__all__ = ["HEADER", "board_file", "board_rows", "safe_cell"]
+from lib import spreadsheet
 
 HEADER = [
     "aksi",
@@ -23,6 +19,8 @@ HEADER = [
     "diverifikasi",
     "catatan",
 ]
+WIDTHS = (6, 16, 40, 9, 48, 12, 30, 12, 14, 10, 17, 17, 40)
+COLUMNS = [spreadsheet.Column(name, width) for name, width in zip(HEADER, WIDTHS, strict=True)]
 
 
 def _local(moment):
@@ -53,31 +51,8 @@ def board_rows(rows, today):
 
 def board_file(district_year, rows, today, fmt: str) -> tuple[bytes, str]:
     if fmt == "csv":
-        return csv_bytes(HEADER, board_rows(rows, today)), "text/csv; charset=utf-8"
-    data = [[safe_cell(c) for c in r] for r in board_rows(rows, today)]
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = f"Konvergensi {district_year.year}"
-    sheet.append(HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in data:
-        sheet.append(values)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    for column, width in zip(
-        "ABCDEFGHIJKLM", (6, 16, 40, 9, 48, 12, 30, 12, 14, 10, 17, 17, 40), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return (
-        buffer.getvalue(),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return spreadsheet.csv_bytes(HEADER, board_rows(rows, today)), spreadsheet.CSV
+    xlsx = spreadsheet.xlsx_bytes(
+        COLUMNS, board_rows(rows, today), title=f"Konvergensi {district_year.year}"
     )
+    return xlsx, spreadsheet.XLSX

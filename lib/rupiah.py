@@ -15,6 +15,8 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
+from lib import formats
+
 # more than any district's whole budget; keeps the number inside a bigint
 MAX_RUPIAH = 10**15
 
@@ -56,8 +58,10 @@ def parse_rupiah(text: str | None) -> int | None:
 
 
 def format_rupiah(value) -> str:
-    """12345678 → '12.345.678'; anything that is not a whole number → ''."""
+    """12345678 → '12.345.678' (without "Rp", lib.formats.rupiah writes it with); anything
+    that is not a whole number → '' (so that a form shows what was typed)."""
     try:
-        return f"{int(value):,}".replace(",", ".")
+        whole = int(value)
     except (TypeError, ValueError, OverflowError):
         return ""
+    return formats.number(whole, empty="")

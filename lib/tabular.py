@@ -1,5 +1,5 @@
-"""Read CSV and XLSX uploads as rows of raw cells, with the file's own line numbers, and write
-CSV exports.
+"""Read CSV and XLSX uploads as rows of raw cells, with the file's own line numbers (exports
+are written by lib.spreadsheet).
 
 Cells keep their type (XLSX numbers stay numbers), so that callers can refuse a code typed
 as a number instead of silently turning `11.10` into `11.1`. Reading stops at the caller's
@@ -9,7 +9,7 @@ row cap: a file with a million rows is refused after reading cap + 1 of them.
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 XLSX_MAGIC = b"PK\x03\x04"
 # A zip that unpacks past this is refused before parsing (zip bombs).
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
-# Text that a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Errors a preview lists before "… and N more".
 MAX_LISTED_ERRORS = 50
 
@@ -110,26 +108,6 @@ def _read_xlsx(
                 yield number, cells
     finally:
         workbook.close()
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
-    """A CSV export: every field quoted (so that no separator inside a cell, `,` or the `;`
-    an Indonesian spreadsheet splits on, can start a new cell there), formula-like text made
-    inert, `;`-separated as spreadsheets in the Indonesian locale expect, with a BOM so that
-    Excel reads UTF-8. lib.tabular.read_rows reads it back."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if c is None else safe_cell(c) for c in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def truncated_errors(errors: list, limit: int = MAX_LISTED_ERRORS) -> tuple[list, int]:

@@ -14,6 +14,8 @@ busy for more than a minute. They are generous for what the fields are for.
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from lib import formats
+
 # U+202A–U+202E (embeddings, overrides, pop), U+2066–U+2069 (isolates), U+200E/U+200F (marks)
 # and U+061C (Arabic letter mark)
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -37,8 +39,8 @@ def strip_bidi(text: str) -> str:
 
 def too_long(limit: int, length: int) -> str:
     return _("Paling banyak %(limit)s karakter (yang diisi: %(n)s).") % {
-        "limit": f"{limit:,}".replace(",", "."),
-        "n": f"{length:,}".replace(",", "."),
+        "limit": formats.number(limit),
+        "n": formats.number(length),
     }
 
 

@@ -10,6 +10,8 @@ from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from lib import formats
+
 
 @dataclass(frozen=True)
 class FileKind:
@@ -88,14 +90,14 @@ def check_image(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS, max_side: in
     width, height = size
     if width * height > max_pixels or (max_side and max(width, height) > max_side):
         if max_side:
-            limit = _("%(n)s × %(n)s piksel") % {"n": f"{max_side:,}".replace(",", ".")}
+            limit = _("%(n)s × %(n)s piksel") % {"n": formats.number(max_side)}
         else:
             limit = _("%(mp)d megapiksel") % {"mp": max_pixels // 1_000_000}
         raise ValidationError(
             _("Gambar terlalu besar (%(w)s × %(h)s piksel); paling besar %(limit)s.")
             % {
-                "w": f"{width:,}".replace(",", "."),
-                "h": f"{height:,}".replace(",", "."),
+                "w": formats.number(width),
+                "h": formats.number(height),
                 "limit": limit,
             }
         )

@@ -6,7 +6,6 @@ The scorecard is the form the village secretary signs and the village head ackno
 on the server's locale.
 """
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,8 +15,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from convergence.exports import safe_cell
-from lib.dates import long_date
+from lib import formats, spreadsheet
+from lib.formats import DASH
+from lib.formats import date_id as long_date
+from lib.formats import percent as percent_text
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
 from villages.letterheads import village_letterhead
 from villages.services import village_profile
@@ -25,24 +26,12 @@ from villages.services import village_profile
 from . import scorecard
 from .models import ReportKind, ReportStatus, VillageReport
 
-DASH = "–"
 SUB_TARGETS = {"t_pregnant_risk", "t_children_poor"}  # "of which" rows of Tabel 1
-
-
-def decimal_text(value: Decimal | None) -> str:
-    """Decimal('82.5') → '82,50'; '–' when there is no value."""
-    if value is None:
-        return DASH
-    return f"{value:.2f}".replace(".", ",")
-
-
-def percent_text(value: Decimal | None) -> str:
-    return DASH if value is None else f"{decimal_text(value)} %"
 
 
 def count_text(value) -> str:
     """An entered count with thousands dots; '–' when it was never entered."""
-    return scorecard.rupiah(value) if isinstance(value, int) else DASH
+    return formats.number(value) if isinstance(value, int) else DASH
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -183,13 +172,13 @@ def _rates(data: dict, kelurahan: bool) -> tuple[list[Line], Line]:
 def _fund(data: dict, kelurahan: bool) -> list[Line]:
     def money(key):
         value = data.get(key)
-        return f"Rp {scorecard.rupiah(value)}" if isinstance(value, int) else DASH
+        return formats.rupiah(value) if isinstance(value, int) else DASH
 
     both = _n(data, "f_development") + _n(data, "f_empowerment")
     return [
         Line("1", str(scorecard.FUND[0].label_for(kelurahan)), (money("f_development"),)),
         Line("2", str(scorecard.FUND[1].label_for(kelurahan)), (money("f_empowerment"),)),
-        Line("", _("Jumlah kedua bidang"), (f"Rp {scorecard.rupiah(both)}",)),
+        Line("", _("Jumlah kedua bidang"), (formats.rupiah(both),)),
         Line("3", str(scorecard.FUND[2].label), (money("f_stunting"),)),
         Line(
             "",
@@ -308,17 +297,26 @@ def _choice_labels() -> dict[str, dict[str, str]]:
     }
 
 
+def _columns(kind: str, keys: list[str]) -> list[spreadsheet.Column]:
+    widths = {"kecamatan": 18, "desa": 22, "status": 20, "catatan_camat": 40}
+    columns = [
+        spreadsheet.Column(
+            name,
+            widths.get(name, 16 if name in ("dikirim", "diverifikasi") else 12),
+            "#,##0",
+        )
+        for name in [*BASE_HEADER, *keys]
+    ]
+    return columns + [spreadsheet.Column(name, 14, "0.00") for name in _computed_header(kind)]
+
+
 def reports_xlsx(completeness, period) -> bytes:
     """One row per village of the completeness table, with every field of its report and the
     computed rates. Text a user typed never runs as a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
     tz = period.district.tz
     kind = period.kind
     keys = _data_keys(kind)
-    header = [*BASE_HEADER, *keys, *_computed_header(kind)]
+    columns = _columns(kind, keys)
     rows = completeness.villages
     # completeness() loads reports without their data: fetch it in one query
     report_ids = [row.report.pk for row in rows if row.report]
@@ -328,16 +326,9 @@ def reports_xlsx(completeness, period) -> bytes:
     def local(moment):
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else None
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(period.label)[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
+    def cells_of(row):
         village, report = row.village, row.report
-        values = [
+        cells = [
             village.kecamatan.code,
             village.kecamatan.name,
             village.code,
@@ -345,44 +336,25 @@ def reports_xlsx(completeness, period) -> bytes:
             "ya" if row.focus else "tidak",
         ]
         if report is None:
-            values += [_("belum dikirim"), None, "ya" if row.late else "tidak", None, None, None]
-            values += [None] * (len(keys) + len(_computed_header(kind)))
-        else:
-            data = data_by_report.get(report.pk) or {}
-            verified = report.status == ReportStatus.VERIFIED
-            values += [
-                str(report.get_status_display()),
-                report.version,
-                "ya" if row.late else "tidak",
-                local(report.submitted_at or report.first_submitted_at),
-                local(report.decided_at) if verified else None,
-                report.remark or None,
-            ]
-            for key in keys:
-                value = data.get(key)
-                if key in choices and value is not None:
-                    value = choices[key].get(value, value)
-                values.append(value)
-            values += _computed(kind, data)
-        sheet.append([safe_cell(v) if isinstance(v, str) else v for v in values])
+            cells += [_("belum dikirim"), None, "ya" if row.late else "tidak", None, None, None]
+            return cells
+        data = data_by_report.get(report.pk) or {}
+        verified = report.status == ReportStatus.VERIFIED
+        cells += [
+            str(report.get_status_display()),
+            report.version,
+            "ya" if row.late else "tidak",
+            local(report.submitted_at or report.first_submitted_at),
+            local(report.decided_at) if verified else None,
+            report.remark or None,
+        ]
+        for key in keys:
+            value = data.get(key)
+            if key in choices and value is not None:
+                value = choices[key].get(value, value)
+            cells.append(value)
+        return cells + _computed(kind, data)
 
-    computed_from = len(BASE_HEADER) + len(keys) + 1
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
-            elif isinstance(cell.value, int) and cell.column < computed_from:
-                cell.number_format = "#,##0"
-    widths = {"kecamatan": 18, "desa": 22, "status": 20, "catatan_camat": 40}
-    for index, name in enumerate(header, 1):
-        width = widths.get(name, 16 if name in ("dikirim", "diverifikasi") else 12)
-        if name.endswith("%"):
-            width = 14
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.row_dimensions[1].height = 30
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.xlsx_bytes(
+        columns, map(cells_of, rows), title=str(period.label), header_height=30
+    )
