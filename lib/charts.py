@@ -18,6 +18,7 @@ y = PLOT_BOTTOM − (v − minimum) / (top − minimum) × PLOT_HEIGHT.
 """
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,8 +37,9 @@ ROW = 40  # a label line (baseline at +15), then the bar (at +20, BAR_HEIGHT hig
 BAR_HEIGHT = 14
 LEGEND_LINE = 20
 LABEL_CHARS = 30  # longer labels are cut with "…" in the drawing (the table has them whole)
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 48, WIDTH - PAD, 10, 190
-PLOT_WIDTH, PLOT_HEIGHT = PLOT_RIGHT - PLOT_LEFT, PLOT_BOTTOM - PLOT_TOP  # 304, 180
+# room on the left for a tick label such as "100 %" at 12 px
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 56, WIDTH - PAD, 10, 190
+PLOT_WIDTH, PLOT_HEIGHT = PLOT_RIGHT - PLOT_LEFT, PLOT_BOTTOM - PLOT_TOP  # 296, 180
 
 INK, MUTED, GRID = "#1d2433", "#5b6476", "#d9dee7"
 TONES = {
@@ -396,7 +398,8 @@ def line_chart(
         highest = max([*(float(v) for v in values), *(float(r.value) for r in references)])
         step = nice_step(highest - lo)
         hi = lo + max(math.ceil((highest - lo) / step - 1e-9), 1) * step
-    tick_format = tick_format or value_format
+    # ticks are round steps: without the value's zero decimals ("30 %", not "30,00 %")
+    tick_format = tick_format or (lambda v: re.sub(r",0+(?!\d)", "", value_format(v)))
 
     def x_of(i: int) -> float:
         return PLOT_LEFT + (i + 0.5) * PLOT_WIDTH / len(years)

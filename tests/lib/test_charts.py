@@ -1,7 +1,7 @@
 """Charts as SVG drawn on the server (lib.charts): bars and points where the numbers put them
 (worked out by hand below from the documented layout: 360 units wide, bars from x = 8 and
 344 long for the largest value, 40 units a row with the bar 20 units down; the line chart's
-plot from x = 48 to 352 and y = 190 up to 10), labels escaped, missing values and empty data
+plot from x = 56 to 352 and y = 190 up to 10), labels escaped, missing values and empty data
 shown as such, and no script or style anywhere (the CSP)."""
 
 import shutil
@@ -181,13 +181,13 @@ def test_line_chart_points_gaps_and_target():
     )
     root = parse(chart)
     # the largest value, 30, is on a round step (30 / 4 = 7.5 → 10): the axis runs 0–30.
-    # x: 48 + (i + ½) × 304 / 4 → 86, 162, 238, 314; y: 190 − v / 30 × 180
+    # x: 56 + (i + ½) × 296 / 4 → 93, 167, 241, 315; y: 190 − v / 30 × 180
     kabupaten, provinsi = found(root, "g", "series")
     points = [(float(c.get("cx")), float(c.get("cy"))) for c in found(kabupaten, "circle")]
-    assert points == [(86, 130), (238, 10), (314, 70)]
+    assert points == [(93, 130), (241, 10), (315, 70)]
     # 2022 has no value: 2021 stays a lone dot, 2023–2024 a line
-    assert [p.get("points") for p in found(kabupaten, "polyline")] == ["238,10 314,70"]
-    assert [(c.get("cx"), c.get("cy")) for c in found(provinsi, "circle")] == [("86", "40")]
+    assert [p.get("points") for p in found(kabupaten, "polyline")] == ["241,10 315,70"]
+    assert [(c.get("cx"), c.get("cy")) for c in found(provinsi, "circle")] == [("93", "40")]
     assert found(provinsi, "polyline") == []
     grid = [float(g.get("y1")) for g in found(root, "line", "grid")]
     assert grid == [190, 130, 70, 10]
@@ -214,8 +214,8 @@ def test_line_chart_axis_to_a_given_maximum():
     )
     root = parse(chart)
     (circle,) = found(root, "circle")
-    # one year in the middle of the plot: 48 + ½ × 304; 190 − 10 / 40 × 180
-    assert (float(circle.get("cx")), float(circle.get("cy"))) == (200, 145)
+    # one year in the middle of the plot: 56 + ½ × 296; 190 − 10 / 40 × 180
+    assert (float(circle.get("cx")), float(circle.get("cy"))) == (204, 145)
     assert [float(g.get("y1")) for g in found(root, "line", "grid")] == [190, 145, 100, 55, 10]
 
 
@@ -299,3 +299,19 @@ def test_the_same_include_prints_in_a_pdf(tmp_path):
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
     ).stdout
     assert text.count("Cimungkal") == 2 and text.count("31,20 %") == 2
+
+
+def test_line_chart_ticks_drop_the_zero_decimals_of_the_value_format():
+    """Ticks are round steps: a percentage axis reads '30 %', not '30,00 %' (which did not fit
+    left of the plot), while the table and the notes keep the value's own format."""
+    chart = charts.line_chart(
+        "Prevalensi",
+        [2023, 2024],
+        [charts.Series("Kabupaten", [21.5, 19.8])],
+        year_column="Tahun",
+        value_format=formats.percent,
+    )
+    ticks = [t.text for t in found(parse(chart), "text") if t.get("font-size") == "12"]
+    # the highest value, 21,5, over four steps is 5,4: the next round step is 10
+    assert ticks == ["0 %", "10 %", "20 %", "30 %"]
+    assert chart.rows == [["2023", "21,50 %"], ["2024", "19,80 %"]]
