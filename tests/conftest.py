@@ -129,13 +129,17 @@ def make_user(email, name="") -> User:
     return user
 
 
-@pytest.fixture
-def regions(db):
+def build_regions():
     from convergence.definitions import ensure_shipped_frameworks
 
     # reference data from migrations is gone after a transactional test's flush
     ensure_shipped_frameworks()
     return import_regions(parse_region_file(REGIONS_CSV.encode(), "regions.csv"))
+
+
+@pytest.fixture
+def regions(db):
+    return build_regions()
 
 
 def png_bytes(size=(64, 64), colour=(11, 110, 79)) -> bytes:
@@ -179,6 +183,12 @@ def _side(code, short, kec_codes, village_codes) -> Side:
 
 @pytest.fixture
 def world(regions) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world, on the regions of `build_regions()` (the `world` fixture; a module that
+    builds it once uses this)."""
     from villages.models import Province
 
     with scopes_disabled():
