@@ -220,6 +220,15 @@ def need(condition: bool, reason: str):
     pytest.skip(reason)
 
 
+# poppler-utils reads rendered PDFs back: text, page sizes, images, the QR code as PNG
+POPPLER = ("pdftotext", "pdftoppm", "pdfinfo", "pdfimages")
+
+
+def need_poppler():
+    missing = [tool for tool in POPPLER if shutil.which(tool) is None]
+    need(not missing, f"needs poppler-utils ({', '.join(missing)}): apt-get install poppler-utils")
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
@@ -244,10 +253,11 @@ def postgres(settings):
 
 def use_broker(url: str) -> None:
     """Send this process's tasks to `url` from now on: the app keeps a pool of connections to
-    the broker it first used, so the pools go with the address."""
+    the broker it first used (kombu's pools, process-wide), so the pools go with the address."""
+    from kombu import pools
+
     celery_app.conf.broker_url = url
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    pools.reset()
     celery_app._pool = None
     amqp = vars(celery_app).get("amqp")  # a cached property, there once used
     if amqp is not None:
