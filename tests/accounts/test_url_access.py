@@ -24,10 +24,10 @@ from villages.models import RegionImport
 pytestmark = pytest.mark.django_db
 
 
-# The world and every URL argument are built once for the module (not once per pattern and
-# test: that took 110 s) inside a transaction rolled back after the module's last test. Each
-# test runs in a savepoint of it (pytest-django's django_db) and each request in one more
-# (`_get`), so that every role, pattern and method still meets the same world.
+# The world and every URL argument are built once for the module (they were built for each
+# test, and the arguments for each pattern), inside a transaction rolled back after the
+# module's last test. Each test runs in a savepoint of it (pytest-django's django_db) and each
+# request in one more (`_get`), so that every role, pattern and method meets the same world.
 @pytest.fixture(scope="module")
 def _built(django_db_setup, django_db_blocker, tmp_path_factory):
     from config.celery import app as celery_app
