@@ -352,7 +352,9 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker_which_finishes_it_
     assert stored == [] and finalised == 0
 
     # Redis hands the message over again once its visibility timeout has passed since the
-    # first worker received it (a worker looks for such messages when it starts)
+    # first worker received it. A worker looks for such messages when it starts, and then
+    # only every 100 s (kombu's redis transport: unacked_restore_interval × throttle), so the
+    # second worker starts once the message is visible again
     visible_again = running.started_at + timedelta(seconds=VISIBILITY + 1)
     time.sleep(max(0.0, (visible_again - timezone.now()).total_seconds()))
     second = workers("second", broker=redis_url)
