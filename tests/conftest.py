@@ -3,6 +3,7 @@ role in each, province and national viewers, and an outsider with no membership 
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -128,13 +129,17 @@ def make_user(email, name="") -> User:
     return user
 
 
-@pytest.fixture
-def regions(db):
+def build_regions():
     from convergence.definitions import ensure_shipped_frameworks
 
     # reference data from migrations is gone after a transactional test's flush
     ensure_shipped_frameworks()
     return import_regions(parse_region_file(REGIONS_CSV.encode(), "regions.csv"))
+
+
+@pytest.fixture
+def regions(db):
+    return build_regions()
 
 
 def png_bytes(size=(64, 64), colour=(11, 110, 79)) -> bytes:
@@ -178,6 +183,12 @@ def _side(code, short, kec_codes, village_codes) -> Side:
 
 @pytest.fixture
 def world(regions) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world, on the regions of `build_regions()` (the `world` fixture; a module that
+    builds it once uses this)."""
     from villages.models import Province
 
     with scopes_disabled():
@@ -209,6 +220,15 @@ def need(condition: bool, reason: str):
     pytest.skip(reason)
 
 
+# poppler-utils reads rendered PDFs back: text, page sizes, images, the QR code as PNG
+POPPLER = ("pdftotext", "pdftoppm", "pdfinfo", "pdfimages")
+
+
+def need_poppler():
+    missing = [tool for tool in POPPLER if shutil.which(tool) is None]
+    need(not missing, f"needs poppler-utils ({', '.join(missing)}): apt-get install poppler-utils")
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
@@ -231,41 +251,70 @@ def postgres(settings):
     )
 
 
-@pytest.fixture
-def celery_worker(redis_url):
-    """A real Celery worker, in a thread of this process (solo pool), on Redis, consuming
-    every queue of the project (`celery`, the default, and `pdf`), with results kept so that
-    a test can wait for them. The one fixture of the job tests; tests/documents/test_jobs.py
-    starts separate worker processes where a worker must be killed."""
-    from celery.contrib.testing.worker import start_worker
+def use_broker(url: str) -> None:
+    """Send this process's tasks to `url` from now on: the app keeps a pool of connections to
+    the broker it first used (kombu's pools, process-wide), so the pools go with the address."""
+    from kombu import pools
 
+    celery_app.conf.broker_url = url
+    pools.reset()
+    celery_app._pool = None
+    amqp = vars(celery_app).get("amqp")  # a cached property, there once used
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+def _forget_result_backend():
+    # an earlier worker test may have left the app holding its "no results" backend
+    celery_app._backend_cache = None
+    vars(celery_app._local).pop("backend", None)
+
+
+@contextmanager
+def tasks_sent_to(url: str, *, results: bool = True):
+    """Tasks sent to the broker at `url` for real (not run in-process), with results kept in
+    it so that a test can wait for them (`results`; production keeps none); as before
+    afterwards."""
     saved = (
         celery_app.conf.task_always_eager,
         celery_app.conf.broker_url,
         celery_app.conf.result_backend,
     )
     celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = redis_url
-    celery_app.conf.result_backend = redis_url
-    # an earlier worker test may have left the app holding its "no results" backend
-    celery_app._backend_cache = None
-    vars(celery_app._local).pop("backend", None)
-    celery_app.control.purge()  # messages an interrupted earlier run left in the queues
+    use_broker(url)
+    celery_app.conf.result_backend = url if results else None
+    _forget_result_backend()
     try:
-        with start_worker(
-            celery_app,
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=30,
-            queues=["celery", "pdf"],
-        ):
-            yield celery_app
+        yield celery_app
     finally:
-        (
-            celery_app.conf.task_always_eager,
-            celery_app.conf.broker_url,
-            celery_app.conf.result_backend,
-        ) = saved
-        celery_app._backend_cache = None
-        vars(celery_app._local).pop("backend", None)
+        celery_app.conf.task_always_eager, broker_url, celery_app.conf.result_backend = saved
+        use_broker(broker_url)
+        _forget_result_backend()
+
+
+@pytest.fixture
+def celery_broker(redis_url):
+    """Tasks sent to Redis for real. The worker is `celery_worker`, or a separate process
+    where a test must kill it (tests/documents/test_jobs.py)."""
+    with tasks_sent_to(redis_url):
+        celery_app.control.purge()  # messages an interrupted earlier run left in the queues
+        yield celery_app
+
+
+@pytest.fixture
+def celery_worker(celery_broker):
+    """A real Celery worker, in a thread of this process (solo pool), on Redis, consuming
+    every queue of the project (`celery`, the default, and `pdf`). The one fixture of the job tests;
+    tests/documents/test_jobs.py starts separate worker processes where a worker must be
+    killed."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(
+        celery_broker,
+        perform_ping_check=False,
+        pool="solo",
+        loglevel="WARNING",
+        shutdown_timeout=30,
+        queues=["celery", "pdf"],
+    ):
+        yield celery_broker

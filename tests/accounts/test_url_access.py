@@ -6,9 +6,12 @@ and its URL arguments must be known to `url_kwargs` below, or this test fails.
 """
 
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
 import pytest
+from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -19,6 +22,53 @@ from documents.models import Job
 from villages.models import RegionImport
 
 pytestmark = pytest.mark.django_db
+
+
+# The world and every URL argument are built once for the module (they were built for each
+# test, and the arguments for each pattern), inside a transaction rolled back after the
+# module's last test. Each test runs in a savepoint of it (pytest-django's django_db) and each
+# request in one more (`_get`), so that every role, pattern and method meets the same world.
+@pytest.fixture(scope="module")
+def _built(django_db_setup, django_db_blocker, tmp_path_factory):
+    from config.celery import app as celery_app
+    from tests.conftest import build_regions, build_world
+
+    media = tmp_path_factory.mktemp("media")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # as in every test (tests/conftest.py)
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(
+                MEDIA_ROOT=media,
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ),
+            transaction.atomic(),
+        ):
+            build_regions()
+            world = build_world()
+            values = {
+                "a": url_values(world, world.a),
+                # A's district with B's objects
+                "a_with_b": url_values(world, world.a, objects_side=world.b),
+            }
+            yield world, values, media
+            transaction.set_rollback(True)
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def world(_built, _test_settings, settings):
+    # the files the module's world stored (emblems, evidence, signed pages) stay readable
+    settings.MEDIA_ROOT = _built[2]
+    return _built[0]
+
+
+@pytest.fixture
+def values(_built):
+    """URL argument values: "a" (district A, its objects), "a_with_b" (A, B's objects)."""
+    return _built[1]
 
 
 @dataclass
@@ -139,12 +189,24 @@ def expected_district_status(rule, label, user, world, method):
     return 200 if method in rule.methods else 405
 
 
+def _signed_in(client, user):
+    """`client` as `user` (None: anonymous) with only that user's session cookie. Each user
+    logs in once per test (a third of the walk's time went to logging in before every
+    request); the session stays as it was because every request is rolled back."""
+    sessions = client.__dict__.setdefault("_walk_sessions", {})
+    if user is not None and user.pk not in sessions:
+        client.cookies = SimpleCookie()  # (logging out would end the last user's session)
+        client.force_login(user)
+        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.cookies = SimpleCookie()
+    if user is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[user.pk]
+
+
 def _get(client, user, url, method):
     """One request as `user`, rolled back afterwards so that every role meets the same world."""
+    _signed_in(client, user)
     with transaction.atomic():
-        client.logout()
-        if user is not None:
-            client.force_login(user)
         response = client.get(url) if method == "GET" else client.post(url, {})
         transaction.set_rollback(True)
     return response
@@ -153,7 +215,7 @@ def _get(client, user, url, method):
 LANDING_PAGES = {"district_home", "village_home"}
 
 
-def test_district_views_answer_each_role_as_declared(client, world):
+def test_district_views_answer_each_role_as_declared(client, world, values):
     checked = 0
     walked = set()
     for p in own_patterns():
@@ -161,7 +223,7 @@ def test_district_views_answer_each_role_as_declared(client, world):
         if rule.kind != "district":
             continue
         walked.add(p.name)
-        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, values=values["a"]))
         for label, user in [("anonymous", None), *world.everyone()]:
             for method in ("GET", "POST"):
                 expected = expected_district_status(rule, label, user, world, method)
@@ -197,14 +259,17 @@ def _holder_of(permission, world):
     raise AssertionError(f"nobody in A holds {permission}")
 
 
-def test_district_views_refuse_objects_of_another_district(client, world):
+def test_district_views_refuse_objects_of_another_district(client, world, values):
     """A user of A allowed on the page, naming B's objects: 404, never 200 or 403."""
     for p in own_patterns():
         rule = p.callback.access_rule
         if rule.kind != "district" or set(p.converters) == {"district_slug"}:
             continue
         user = _holder_of(rule.permission, world)
-        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, objects_side=world.b))
+        url = reverse(
+            p.name,
+            kwargs=url_kwargs(p, world, world.a, objects_side=world.b, values=values["a_with_b"]),
+        )
         for method in ("GET", "POST"):
             response = _get(client, user, url, method)
             if method not in rule.methods:
@@ -214,12 +279,12 @@ def test_district_views_refuse_objects_of_another_district(client, world):
             assert response.status_code == 404, f"{method} {url}: {response.status_code}"
 
 
-def test_national_views(client, world):
+def test_national_views(client, world, values):
     for p in own_patterns():
         rule = p.callback.access_rule
         if rule.kind != "national":
             continue
-        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, values=values["a"]))
         for label, user in [("anonymous", None), *world.everyone()]:
             response = _get(client, user, url, "GET")
             if user is None:
@@ -231,12 +296,12 @@ def test_national_views(client, world):
             assert response.status_code == expected, f"{url} as {label}: {response.status_code}"
 
 
-def test_user_and_public_views(client, world):
+def test_user_and_public_views(client, world, values):
     for p in own_patterns():
         rule = p.callback.access_rule
         if rule.kind not in ("user", "public"):
             continue
-        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a))
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, values=values["a"]))
         answers = set()
         for label, user in [("anonymous", None), *world.everyone()]:
             response = _get(client, user, url, "GET")

@@ -5,7 +5,6 @@ through a real Celery worker, and the unsigned draft."""
 
 import hashlib
 import re
-import shutil
 import subprocess
 import time
 from datetime import date
@@ -27,7 +26,7 @@ from commitments.printing import format_nip
 from documents.models import GeneratedDocument, Job
 from tests.commitments.factories import NIP, POINTS, add_people, make_document
 from tests.commitments.objects import render_job_of
-from tests.conftest import PASSWORD, png_bytes
+from tests.conftest import PASSWORD, need_poppler, png_bytes
 from tests.convergence.objects import PDF
 from villages.models import Village
 from villages.services import update_village_profile
@@ -40,8 +39,7 @@ F4 = (609.45, 935.43)  # 215 × 330 mm
 
 @pytest.fixture(autouse=True)
 def _poppler():
-    if not (shutil.which("pdftotext") and shutil.which("pdftoppm")):
-        pytest.skip("needs poppler-utils (pdftotext, pdfinfo, pdftoppm)")
+    need_poppler()
 
 
 def url(name, side, **kwargs):

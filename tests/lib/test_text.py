@@ -2,7 +2,6 @@
 nothing saved), and the characters that reverse text never reach the database or a PDF."""
 
 import re
-import shutil
 import subprocess
 import time
 
@@ -19,6 +18,7 @@ from lib.pdf import render_pdf
 from rembuk import services as rembuk
 from tests.commitments.factories import make_document
 from tests.commitments.test_documents import create_post
+from tests.conftest import need_poppler
 from tests.convergence.objects import own_deliverable, year_for
 from tests.rembuk.objects import village_session
 from tests.village_reports.report_objects import report_objects
@@ -34,8 +34,7 @@ def url(name, side, **kwargs):
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("needs poppler-utils (pdftotext)")
+    need_poppler()
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     return subprocess.run(

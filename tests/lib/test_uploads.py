@@ -4,7 +4,6 @@ evidence, as a signed paper page and as a rembuk photo, and one stored before th
 left out of the PDFs instead of costing a gigabyte to draw."""
 
 import io
-import shutil
 import struct
 import subprocess
 import time
@@ -22,6 +21,7 @@ from convergence.models import Evidence
 from rembuk import services as rembuk
 from rembuk.models import SessionFile
 from tests.commitments.factories import add_people, make_document
+from tests.conftest import need_poppler
 from tests.convergence.objects import own_deliverable, year_for
 from tests.rembuk.objects import village_session
 from tests.villages.test_district_profile import FIELDS
@@ -109,8 +109,7 @@ def test_huge_images_are_refused_as_evidence_paper_pages_and_photos(world, data)
 
 def images_in(pdf: bytes, tmp_path) -> list[str]:
     """The images of a PDF as `pdfimages -list` (poppler) lists them: width and height."""
-    if not shutil.which("pdfimages"):
-        pytest.skip("needs poppler-utils (pdfimages)")
+    need_poppler()
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     listing = subprocess.run(

@@ -4,7 +4,6 @@ of a period's village reports."""
 import base64
 import io
 import re
-import shutil
 import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +14,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Membership
 from accounts.policy import access_for
 from lib.pdf import image_data_uri, paper_css, render_pdf
-from tests.conftest import png_bytes
+from tests.conftest import need_poppler, png_bytes
 from village_reports import printing, scorecard
 from village_reports.models import ReportPeriod, VillageReport
 from village_reports.reports import completeness
@@ -115,8 +114,7 @@ def image_count(pdf: bytes, tmp_path) -> int:
 
 @pytest.fixture(autouse=True)
 def _poppler():
-    if not shutil.which("pdftotext"):
-        pytest.skip("needs poppler-utils (pdftotext, pdfinfo)")
+    need_poppler()
 
 
 VERIFIED = {

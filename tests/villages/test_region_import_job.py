@@ -17,11 +17,6 @@ GOOD = (
 BAD = GOOD + b"11.01.01.2001,Dobel\n11.01.9,Salah\n"
 
 
-@pytest.fixture
-def worker(celery_worker):
-    return celery_worker
-
-
 def wait_for(job_id, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,7 +37,7 @@ def upload(client, user, content, name="wilayah.csv", partial=True):
     return response["Location"].rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_worker_imports_an_uploaded_list(client, world, worker):
+def test_worker_imports_an_uploaded_list(client, world, celery_worker):
     job_id = upload(client, world.national_admin, GOOD, "wilayah.csv")
     job = wait_for(job_id)
     assert job.status == "done", job.errors
@@ -52,7 +47,7 @@ def test_worker_imports_an_uploaded_list(client, world, worker):
     assert job.summary in page
 
 
-def test_worker_reports_bad_lines_and_changes_nothing(client, world, worker):
+def test_worker_reports_bad_lines_and_changes_nothing(client, world, celery_worker):
     before = Province.objects.count()
     job_id = upload(client, world.national_admin, BAD)
     job = wait_for(job_id)

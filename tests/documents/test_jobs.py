@@ -1,0 +1,701 @@
+"""Background jobs (documents.jobs): the claim, a worker killed in the middle of a job, the broker
+down at the moment of the request, and the status fragment that the pages poll.
+
+The worker tests start separate `celery -A config worker` processes on the test database, so
+that a worker can die the way the kernel kills one: SIGKILL, nothing cleaned up, its message
+left unacknowledged in Redis."""
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEvent
+from accounts.tenancy import district_scope
+from commitments import services
+from commitments.models import CommitmentDocument, Signature, SignatureEvent
+from documents import jobs
+from documents.models import GeneratedDocument, Job
+from tests.commitments.factories import add_people, make_document
+from tests.commitments.objects import render_job_of
+from tests.concurrency import race
+from tests.conftest import need, tasks_sent_to
+from tests.convergence.objects import PDF
+from villages.models import Province, RegionImport, Village
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The workers' time limit (a job's claim lasts as long) and the broker's visibility timeout
+# (after which Redis hands an unacknowledged message to another worker): small, so that a
+# killed worker's job is taken over within seconds; the visibility timeout is the longer, as
+# config/settings.py requires, so that the redelivered task finds the claim expired.
+TIME_LIMIT = 8
+VISIBILITY = 12
+
+# Over commitments.services.INLINE_RENDER_LIMIT (30): the final PDF is rendered by the pdf
+# worker, not in the request; and enough signature blocks that rendering takes long enough
+# to be killed half-way.
+SIGNATORIES = 60
+
+# A region list for the national import (one province, district, kecamatan and village).
+REGIONS = (
+    b"kode,nama\n11,Aceh\n11.01,Kabupaten Aceh Selatan\n11.01.01,Bakongan\n"
+    b"11.01.01.2001,Keude Bakongan\n"
+)
+# what the page says of a job that the broker has not received yet (documents/job_status.html)
+WAITS_FOR_QUEUE = "Antrean tugas sedang tidak tersedia"
+
+
+def paper():
+    return SimpleUploadedFile("lembar.pdf", PDF)
+
+
+def url(name, side, **kwargs):
+    return reverse(name, kwargs={"district_slug": side.district.slug, **kwargs})
+
+
+def wait_for(condition, what: str, *, timeout: float, workers=()):
+    """Poll `condition()` until it returns something true; fail with the workers' logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    logs = "\n".join(w.tail() for w in workers)
+    raise AssertionError(f"{what} after {timeout} s\n{logs}")
+
+
+# --- the claim ---------------------------------------------------------------------------------
+
+
+def regions_district():
+    """Sumedang, from the `regions` fixture's list."""
+    from villages.models import District
+
+    return District.objects.get(code="32.11")
+
+
+def queued_job(district) -> Job:
+    with district_scope(district):
+        return Job.objects.create(kind="commitment_pdf", district=district, payload={})
+
+
+def claimed(district, job_id, **kwargs):
+    with district_scope(district):
+        return jobs.claim(job_id, **kwargs)
+
+
+def set_job(job: Job, **fields) -> None:
+    """Put a job in a state the test needs (the clock moved on, a worker failed)."""
+    with district_scope(job.district):
+        Job.objects.filter(pk=job.pk).update(**fields)
+
+
+def job_row(job: Job) -> Job:
+    with district_scope(job.district):
+        return Job.objects.get(pk=job.pk)
+
+
+@pytest.mark.django_db
+def test_of_two_claims_of_a_queued_job_one_wins(regions):
+    # pins: the claim is a conditional update; a job is worked on by one attempt at a time
+    district = regions_district()
+    job = queued_job(district)
+
+    first = claimed(district, job.pk)
+    second = claimed(district, job.pk)
+
+    assert first is not None and first.attempt == 1
+    assert second is None
+    job = job_row(job)
+    assert (job.status, job.attempts) == ("running", 1)
+    assert job.started_at is not None
+    assert job.claimed_until > timezone.now()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_claiming_at_the_same_moment_one_wins(regions, postgres):
+    # pins: the claim holds between two real database connections at the same moment (two
+    # workers given the same message): the second waits on the row lock, then finds the job
+    # taken and gets nothing
+    district = regions_district()
+    job = queued_job(district)
+
+    first, second = race(lambda: claimed(district, job.pk), lambda: claimed(district, job.pk))
+
+    assert isinstance(first, jobs.Running), first
+    assert second is None, second
+    assert job_row(job).attempts == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["done", "failed"])
+def test_a_finished_job_is_not_claimable(regions, status):
+    # pins: a redelivered message of a finished job does nothing (only the page's retry
+    # queues a failed job again)
+    district = regions_district()
+    job = queued_job(district)
+    claimed(district, job.pk)
+    set_job(job, status=status, finished_at=timezone.now())
+
+    assert claimed(district, job.pk) is None
+    assert job_row(job).attempts == 1
+
+
+@pytest.mark.django_db
+def test_an_expired_claim_is_claimable_again_and_the_old_attempt_cannot_finish(regions):
+    # pins: a worker that was killed (or a request that timed out) leaves its job claimable
+    # once the claim has expired; the attempt presumed dead that wakes up later can neither
+    # report progress nor finish nor fail the job
+    district = regions_district()
+    job = queued_job(district)
+    old = claimed(district, job.pk)
+    assert claimed(district, job.pk) is None  # within its time limit the claim holds
+
+    # the time limit passes
+    set_job(job, claimed_until=timezone.now() - timedelta(seconds=1))
+    new = claimed(district, job.pk)
+
+    assert new is not None and new.attempt == 2
+    with district_scope(district):
+        old.progress(50, "masih hidup")
+        assert old.finish(message="selesai lama") is False
+        old.fail("gagal lama")
+        assert job_row(job).status == "running"
+        assert job_row(job).message == ""
+        assert new.finish(message="selesai") is True
+    job = job_row(job)
+    assert (job.status, job.attempts, job.progress, job.message) == ("done", 2, 100, "selesai")
+
+
+# --- real worker processes ---------------------------------------------------------------------
+
+
+def database_url_of_this_test() -> str:
+    """The address of the database this test uses (pytest-django's "test_…" database)."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s["PASSWORD"]:
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    host = f"{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{host}/{quote(s['NAME'], safe='')}"
+
+
+class WorkerProcess:
+    """`celery -A config worker` in a process group of its own, on the test's database, media
+    folder and broker, consuming both queues."""
+
+    def __init__(self, name: str, *, broker: str, log_dir: Path):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_this_test(),
+            "REDIS_URL": broker,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "SECRET_KEY": "the-job-tests-worker",
+            "STATIC_MANIFEST": "false",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_TASK_TIME_LIMIT": str(TIME_LIMIT),
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
+            "DB_CONN_MAX_AGE": "0",
+        }
+        self.log = log_dir / f"worker-{name}.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    "pdf,celery",
+                    "--pool=solo",
+                    f"--hostname={name}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=INFO",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+
+    def kill(self):
+        """Die as the kernel kills a worker: SIGKILL to the whole group, nothing cleaned up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self):
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def tail(self) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return f"--- {self.log.name}\n{text[-4000:]}"
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Start worker processes with `workers(name, broker=…)`; all are stopped afterwards."""
+    started: list[WorkerProcess] = []
+
+    def start(name: str, *, broker: str) -> WorkerProcess:
+        worker = WorkerProcess(name, broker=broker, log_dir=tmp_path)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def forget_unacknowledged(broker: str):
+    """Messages that a worker killed in an earlier run left unacknowledged would come back to
+    this test's workers; they belong to no job of this database."""
+    client = redis.Redis.from_url(broker)
+    client.delete("unacked", "unacked_index", "unacked_mutex")
+    client.close()
+
+
+def signed_but_last(side, count: int):
+    """A district document with `count` signatories without an account, open for signing,
+    every one signed on paper but the last."""
+    admin = side.users["district_admin"]
+    with district_scope(side.district):
+        document = make_document(side)
+        *first, last = add_people(document, side, paper=count)
+        services.open_signing(document, by=admin)
+        for signatory in first:
+            services.sign_on_paper(document, signatory=signatory, upload=paper(), by=admin)
+    return document, last
+
+
+def finished_output(document: CommitmentDocument):
+    """(the document, its current version, the PDFs stored, the chain's finalised events):
+    what rendering the final PDF leaves behind."""
+    with district_scope(document.district):
+        document = CommitmentDocument.objects.get(pk=document.pk)
+        version = document.current_version
+        # every PDF stored in the district (this test's world has no other)
+        stored = list(GeneratedDocument.objects.filter(district=document.district))
+        finalised = SignatureEvent.objects.filter(document=document, kind="finalised").count()
+    return document, version, stored, finalised
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker_which_finishes_it_once(
+    world, postgres, celery_broker, redis_url, workers
+):
+    # pins: a final PDF whose worker process dies (SIGKILL, as the kernel's OOM killer does)
+    # does not stay "rendering" forever: Redis hands the unacknowledged message (acks late)
+    # to the next worker after the visibility timeout, by which time the dead worker's claim
+    # (the task's time limit) has expired; the next worker claims it and renders exactly one
+    # PDF. Before documents.jobs the redelivered task found the job "rendering" and did nothing.
+    side = world.a
+    forget_unacknowledged(redis_url)
+    document, last = signed_but_last(side, SIGNATORIES)
+    with district_scope(side.district):
+        # the last signature queues the job on the pdf queue (more than 30 signatories)
+        services.sign_on_paper(
+            document, signatory=last, upload=paper(), by=side.users["district_admin"]
+        )
+        version = CommitmentDocument.objects.get(pk=document.pk).current_version
+        job = render_job_of(version)
+    assert (job.status, job.attempts) == ("queued", 0)
+    assert job.sent_at is not None  # Redis answered: the message is in the pdf queue
+
+    first = workers("first", broker=redis_url)
+    running = wait_for(
+        lambda: (row := job_row(job)).status != "queued" and row,
+        "the first worker did not start the job",
+        timeout=60,
+        workers=[first],
+    )
+    first.kill()  # in the middle of rendering
+
+    job = job_row(job)
+    _document, _version, stored, finalised = finished_output(document)
+    assert (running.status, job.status, job.attempts) == ("running", "running", 1), (
+        "the render finished before the worker was killed: give it more signatories"
+    )
+    assert stored == [] and finalised == 0
+
+    # Redis hands the message over again once its visibility timeout has passed since the
+    # first worker received it. A worker looks for such messages when it starts, and then
+    # only every 100 s (kombu's redis transport: unacked_restore_interval × throttle), so the
+    # second worker starts once the message is visible again
+    visible_again = running.started_at + timedelta(seconds=VISIBILITY + 1)
+    time.sleep(max(0.0, (visible_again - timezone.now()).total_seconds()))
+    second = workers("second", broker=redis_url)
+    job = wait_for(
+        lambda: (row := job_row(job)).is_finished and row,
+        "the second worker did not finish the job",
+        timeout=60,
+        workers=[first, second],
+    )
+
+    assert (job.status, job.attempts, job.progress) == ("done", 2, 100), job.message
+    document, version, stored, finalised = finished_output(document)
+    assert document.status == "signed"
+    assert len(stored) == 1 and version.final_id == stored[0].pk
+    with stored[0].file.open("rb") as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF")
+    assert stored[0].sha256 == hashlib.sha256(data).hexdigest()
+    assert stored[0].size == len(data)
+    assert finalised == 1
+
+
+# --- the broker down at the moment of the request ---------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, stopped and started again at will (the
+    machine's Redis on 6379 is left alone)."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.folder = folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+
+        def answers():
+            try:
+                return client.ping()
+            except redis.ConnectionError:
+                return False
+
+        wait_for(answers, "the private redis-server did not answer", timeout=10)
+        client.close()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    need(shutil.which("redis-server") is not None, "needs redis-server (apt-get install redis)")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def is_down(url: str) -> bool:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        return True
+    return False
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_region_import_requested_while_redis_is_down_runs_once_when_it_is_back(
+    client, world, postgres, private_redis, workers
+):
+    # pins: the request that creates a job never fails because the broker is down (the upload
+    # answered 500 before, and its import stayed "queued" forever); the job waits, unsent, the
+    # page says it will run when the queue is back, and the sweep hands it over once Redis
+    # answers; the list is imported exactly once
+    with tasks_sent_to(private_redis.url, results=False):  # as in production
+        private_redis.stop()
+        assert is_down(private_redis.url)
+        client.force_login(world.national_admin)
+        asked = time.monotonic()
+        response = client.post(
+            "/nasional/wilayah/",
+            {"file": SimpleUploadedFile("wilayah.csv", REGIONS), "partial": "on"},
+        )
+        # answered, and promptly: the handover gives up after one retry
+        assert response.status_code == 302, response.status_code
+        assert time.monotonic() - asked < 10
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        assert WAITS_FOR_QUEUE in page.content.decode()
+
+        region_import = RegionImport.objects.select_related("job").get()
+        job = region_import.job
+        assert (job.status, job.sent_at, job.attempts) == ("queued", None, 0)
+        assert not Province.objects.filter(code="11").exists()
+
+        private_redis.start()  # Redis is back (empty: nothing was ever sent)
+        assert jobs.sweep() == 1  # the beat task's work, run here
+        assert jobs.sweep() == 0  # handed over once: the next sweep leaves it alone
+        job.refresh_from_db()
+        assert job.status == "queued" and job.sent_at is not None
+
+        worker = workers("after-outage", broker=private_redis.url)
+        job = wait_for(
+            lambda: (row := Job.national.get(pk=job.pk)).is_finished and row,
+            "the worker did not finish the import",
+            timeout=60,
+            workers=[worker],
+        )
+
+    assert (job.status, job.attempts) == ("done", 1), job.message
+    assert Province.objects.filter(code="11").count() == 1
+    assert Village.objects.filter(code="11.01.01.2001").count() == 1
+    assert AuditEvent.everything.filter(action="regions_imported").count() == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_last_signature_given_while_redis_is_down_is_kept_and_rendered_once_later(
+    client, world, postgres, private_redis, workers
+):
+    # pins: the last paper signature of a large document, given while Redis is down, is saved
+    # and answered (it answered 500 before, and the document stayed "rendering" forever); the
+    # document page says the PDF will be made when the queue is back; after the sweep a worker
+    # renders exactly one final PDF
+    side = world.a
+    document, last = signed_but_last(side, services.INLINE_RENDER_LIMIT + 1)
+    with tasks_sent_to(private_redis.url, results=False):  # as in production
+        private_redis.stop()
+        client.force_login(side.users["district_admin"])
+        response = client.post(
+            url("signature_paper", side, document_id=document.pk, signatory_id=last.pk),
+            {"page": paper()},
+        )
+        assert response.status_code == 302, response.status_code
+        page = client.get(url("commitment_detail", side, document_id=document.pk))
+        assert page.status_code == 200
+        assert WAITS_FOR_QUEUE in page.content.decode()
+
+        with district_scope(side.district):
+            assert Signature.objects.filter(signatory=last).count() == 1
+            job = render_job_of(CommitmentDocument.objects.get(pk=document.pk).current_version)
+        assert (job.status, job.sent_at, job.attempts) == ("queued", None, 0)
+
+        private_redis.start()
+        assert jobs.sweep() == 1
+        worker = workers("after-outage", broker=private_redis.url)
+        job = wait_for(
+            lambda: (row := job_row(job)).is_finished and row,
+            "the worker did not render the PDF",
+            timeout=90,
+            workers=[worker],
+        )
+
+    assert (job.status, job.attempts) == ("done", 1), job.message
+    document, version, stored, finalised = finished_output(document)
+    assert document.status == "signed"
+    assert len(stored) == 1 and version.final_id == stored[0].pk
+    assert finalised == 1
+
+
+# --- the status fragment and the retry ---------------------------------------------------------
+
+
+def rendering_document(side):
+    """A small document whose last signature is in: its final PDF job exists, queued (the
+    render would run after the request's commit, which a test's transaction never reaches)."""
+    admin = side.users["district_admin"]
+    with district_scope(side.district):
+        document = make_document(side)
+        (only,) = add_people(document, side, paper=1)
+        services.open_signing(document, by=admin)
+        services.sign_on_paper(document, signatory=only, upload=paper(), by=admin)
+        job = render_job_of(document.current_version)
+    assert job.status == "queued"
+    return document, job
+
+
+def status_url(side, job):
+    return url("job_status", side, job_id=job.pk)
+
+
+def retry_url(side, job):
+    return url("job_retry", side, job_id=job.pk)
+
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.mark.django_db
+def test_the_status_fragment_polls_until_the_job_is_finished(client, world):
+    # pins: any district user reads the fragment; while the job runs it polls itself (hx-get,
+    # every 2 s) and asks for no reload; once finished it stops polling and, asked by htmx,
+    # tells the page to reload (HX-Refresh) so that the page shows the result
+    side = world.a
+    _document, job = rendering_document(side)
+    client.force_login(side.users["village_head"])
+
+    response = client.get(status_url(side, job), **HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="job-{job.pk}"' in html
+    assert f'hx-get="{status_url(side, job)}"' in html and 'hx-trigger="every 2s"' in html
+    assert "HX-Refresh" not in response
+
+    set_job(job, status="done", progress=100)
+    response = client.get(status_url(side, job), **HX)
+    assert response["HX-Refresh"] == "true"
+    assert "hx-get" not in response.content.decode()
+    # a plain request (no htmx: the noscript reader reloading) gets the fragment only
+    assert "HX-Refresh" not in client.get(status_url(side, job))
+
+
+@pytest.mark.django_db
+def test_the_fragment_and_its_page_have_no_inline_script(client, world):
+    # pins: the polling is htmx attributes only, htmx is served from static/ (vendored, no
+    # CDN), and the CSP stays "script-src 'self'" with no inline script or handler
+    side = world.a
+    document, job = rendering_document(side)
+    client.force_login(side.users["district_admin"])
+
+    fragment = client.get(status_url(side, job), **HX).content.decode()
+    page = client.get(url("commitment_detail", side, document_id=document.pk))
+    html = page.content.decode()
+
+    assert f'id="job-{job.pk}"' in html  # the page includes the fragment
+    for text in (fragment, html):
+        assert not re.search(r"\son[a-z]+=", text)  # no inline event handler
+        assert "hx-on" not in text and "javascript:" not in text
+    assert "<script" not in fragment
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts, "the page polling a job loads htmx"
+    for tag in scripts:
+        assert re.search(r'src="/static/js/[^"]+"', tag), tag  # our static files only
+    assert '<script src="/static/js/htmx.min.js" defer>' in html
+    assert finders.find("js/htmx.min.js")
+    assert "allowEval" in html and '"allowEval": false' in html
+    csp = page["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+@pytest.mark.django_db
+def test_another_districts_job_is_not_found(client, world):
+    # pins: a job is looked up within the district of the URL: another district's job is a
+    # 404 (the same answer as a job that does not exist), for reading and for the retry
+    _document, job_b = rendering_document(world.b)
+    client.force_login(world.a.users["district_admin"])
+
+    assert client.get(status_url(world.a, job_b)).status_code == 404
+    assert client.post(retry_url(world.a, job_b)).status_code == 404
+    # the district of the job itself is not open to a user of A either
+    assert client.get(status_url(world.b, job_b)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_retry_renders_a_failed_job(client, world):
+    # pins: the secretariat's retry queues a failed job again and hands it over (in-process
+    # here, as `make run` does); the PDF is rendered once and the page is shown again
+    side = world.a
+    document, job = rendering_document(side)
+    set_job(job, status="failed", message="WeasyPrint kehabisan memori", finished_at=timezone.now())
+    client.force_login(side.users["district_admin"])
+    detail = url("commitment_detail", side, document_id=document.pk)
+
+    fragment = client.get(status_url(side, job)).content.decode()
+    assert "WeasyPrint kehabisan memori" in fragment and retry_url(side, job) in fragment
+
+    response = client.post(retry_url(side, job), {"next": detail})
+
+    assert response.status_code == 302 and response["Location"] == detail
+    job = job_row(job)
+    assert (job.status, job.progress, job.attempts) == ("done", 100, 1)
+    document, version, stored, finalised = finished_output(document)
+    assert document.status == "signed"
+    assert len(stored) == 1 and version.final_id == stored[0].pk
+    assert finalised == 1
+
+
+@pytest.mark.django_db
+def test_the_retry_hands_over_a_job_that_never_reached_the_broker(client, world):
+    # pins: a job that was never handed to the broker (Redis was down) is shown as waiting for
+    # the queue, with a button to send it again; the retry hands it over and it runs once
+    side = world.a
+    document, job = rendering_document(side)
+    set_job(job, sent_at=None)  # the broker did not answer
+    client.force_login(side.users["district_admin"])
+
+    fragment = client.get(status_url(side, job)).content.decode()
+    assert WAITS_FOR_QUEUE in fragment and retry_url(side, job) in fragment
+
+    response = client.post(retry_url(side, job))
+
+    assert response.status_code == 302
+    job = job_row(job)
+    assert (job.status, job.attempts) == ("done", 1)
+    assert job.sent_at is not None
+    _document, _version, stored, _finalised = finished_output(document)
+    assert len(stored) == 1
+
+
+@pytest.mark.django_db
+def test_only_the_secretariat_retries(client, world):
+    # pins: the retry is the district admin's (policy "jobs.retry"): any other role gets 403
+    # and the job is left as it was; nor does the fragment offer it or show the failure's
+    # details to a user who did not ask for the job
+    side = world.a
+    _document, job = rendering_document(side)
+    set_job(job, status="failed", message="rincian teknis")
+    for role in ("camat", "opd_staff", "executive", "village_head", "kpm"):
+        client.force_login(side.users[role])
+        assert client.post(retry_url(side, job)).status_code == 403, role
+        fragment = client.get(status_url(side, job)).content.decode()
+        assert retry_url(side, job) not in fragment and "rincian teknis" not in fragment, role
+    job = job_row(job)
+    assert (job.status, job.attempts) == ("failed", 0)
