@@ -54,6 +54,11 @@ ACTION_LABELS = {
     "focus_village_updated": _("data desa lokus diubah"),
     "focus_village_removed": _("desa dihapus dari daftar lokus"),
     "focus_imported": _("desa lokus diimpor"),
+    # outcome data
+    "outcome_value_added": _("nilai indikator dicatat"),
+    "outcome_value_updated": _("nilai indikator diubah"),
+    "outcome_target_set": _("target indikator kabupaten ditetapkan"),
+    "outcome_imported": _("nilai indikator diimpor"),
     # village reports
     "report_periods_created": _("periode laporan desa dibuat"),
     "report_period_due_changed": _("batas kirim laporan desa diubah"),

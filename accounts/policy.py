@@ -87,6 +87,11 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "commitments.follow": frozenset(
         {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.CAMAT, Role.VILLAGE_HEAD, Role.KPM}
     ),
+    # outcome data (prevalence, indicators, targets): everyone reads the district's figures
+    # (a camat also his kecamatan's, a village head his village's: may_see_area); the admin
+    # enters, imports and sets targets
+    "outcomes.view": ALL_DISTRICT_ROLES,
+    "outcomes.manage": frozenset({Role.DISTRICT_ADMIN}),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -340,6 +345,20 @@ def may_edit_village_profile(access: Access, village) -> bool:
     if access.has_role(Role.DISTRICT_ADMIN):
         return True
     return access.has_role(Role.VILLAGE_HEAD) and village.id in access.village_ids
+
+
+# Outcome data by area
+
+
+def may_see_area(access: Access, *, kecamatan_id: int | None, village_id: int | None) -> bool:
+    """A figure of the district itself: everyone in the district. Of a kecamatan or a village:
+    district-wide roles; a camat those of his kecamatan (and its villages); a village head or
+    KPM only his village."""
+    if access.district_wide or (kecamatan_id is None and village_id is None):
+        return True
+    if kecamatan_id in access.kecamatan_ids:
+        return True
+    return village_id is not None and village_id in access.village_ids
 
 
 # Convergence actions

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rembuk",
     "commitments",
     "village_reports",
+    "outcomes",
     "reports",
 ]
 

@@ -110,6 +110,7 @@ district_patterns = [
     path("tugas/<uuid:job_id>/", documents_views.job_status, name="job_status"),
     path("tugas/<uuid:job_id>/ulang/", documents_views.job_retry, name="job_retry"),
     path("lokus/", include("village_reports.focus_urls")),
+    path("capaian/", include("outcomes.urls")),
     path("rembuk/", include("rembuk.urls")),
     path("komitmen/", include("commitments.urls")),
     path("", include("village_reports.report_urls")),

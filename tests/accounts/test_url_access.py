@@ -97,6 +97,7 @@ def _objects(side, tag):
     B's year named on A's pages does not exist there."""
     from tests.commitments.objects import commitment_objects
     from tests.convergence.objects import convergence_objects
+    from tests.outcomes.outcome_objects import outcome_objects
     from tests.rembuk.objects import rembuk_objects
     from tests.village_reports.focus_objects import focus_objects
     from tests.village_reports.report_objects import report_objects
@@ -108,6 +109,7 @@ def _objects(side, tag):
         reports = report_objects(side, year)
         rembuk = rembuk_objects(side, year)
         commitments = commitment_objects(side, year)
+        outcomes = outcome_objects(side, year)
         job, _created = Job.objects.get_or_create(
             kind="commitment_pdf",
             district=side.district,
@@ -132,6 +134,7 @@ def _objects(side, tag):
         **reports,
         **rembuk,
         **commitments,
+        **outcomes,
     }
 
 

@@ -1,0 +1,27 @@
+from celery import shared_task
+
+from documents import jobs
+
+OUTCOME_IMPORT = "outcome_import"
+jobs.register(OUTCOME_IMPORT, "outcomes.tasks.apply_outcome_file")
+
+
+@shared_task(base=jobs.JobTask)
+def apply_outcome_file(job_id: str, district=None, claim_seconds=None) -> None:
+    """Apply a confirmed file of indicator values, all or nothing (once: the upload is
+    claimed)."""
+    jobs.run(job_id, _apply, seconds=claim_seconds)
+
+
+def _apply(running) -> None:
+    from django.core.exceptions import ValidationError
+
+    from .imports import apply_outcome_import
+    from .models import OutcomeImport
+
+    upload = OutcomeImport.objects.get(pk=running.job.payload["import"])
+    try:
+        plan = apply_outcome_import(upload, by=running.job.requested_by)
+    except ValidationError as exc:
+        raise jobs.Refused(exc.messages[0]) from None
+    running.finish(result={"added": len(plan.added), "changed": len(plan.changed)})

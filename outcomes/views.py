@@ -1,0 +1,378 @@
+"""Outcome data pages (/<district>/capaian/…): the district's figures with their sources, the
+prevalence trend against the targets, prevalence by kecamatan, and the admin's forms and
+import."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.once import submitted_once
+from accounts.policy import district_view, may_see_area
+from documents.imports import confirm_import
+from documents.views import district_job_urls
+from lib import charts, formats, regioncodes
+from villages.models import Kecamatan, Village
+
+from . import imports, services, summaries
+from .forms import FiguresForm, TargetForm, UploadForm, ValueForm
+from .models import (
+    STUNTING,
+    DistrictTarget,
+    Indicator,
+    IndicatorValue,
+    NationalFigure,
+    OutcomeImport,
+)
+from .tasks import OUTCOME_IMPORT
+
+FIRST_TREND_YEAR = 2013
+# the band's tag on the page (its colour); the band's name is always written out too
+BAND_TAG = {"red": "tag-bad", "yellow": "tag-warn", "green": "tag-good", "blue": "tag"}
+
+
+def _band(value):
+    band = charts.prevalence_band(value)
+    return {"label": band.label, "tag": BAND_TAG[band.tone]} if band else None
+
+
+def _show(value, unit: str) -> str:
+    if unit == "%":
+        return formats.percent(value)
+    return f"{formats.number(value, 2)} {unit}"
+
+
+def _visible(access, figures):
+    return [
+        f
+        for f in figures
+        if may_see_area(access, kecamatan_id=f.kecamatan_id, village_id=f.village_id)
+    ]
+
+
+def _trend_chart(trend, district):
+    """District series by source, the national series, and the targets as reference lines."""
+    years = [y for y in trend.years if y >= FIRST_TREND_YEAR]
+    series = [
+        charts.Series(
+            _("Nasional"),
+            [next((p.value for p in trend.national if p.year == y), None) for y in years],
+        )
+    ]
+    for label in trend.sources:
+        by_year = {}
+        for figure in trend.figures:  # ascending by year and month: the latest month wins
+            if figure.source_label == label:
+                by_year[figure.year] = figure.value
+        series.append(
+            charts.Series(
+                _("%(district)s (%(source)s)") % {"district": district.name, "source": label},
+                [by_year.get(y) for y in years],
+            )
+        )
+    references = [
+        charts.Reference(_("Target kabupaten %(y)s") % {"y": year}, value)
+        for year, value in sorted(trend.targets.items())[-2:]
+    ] + [
+        charts.Reference(_("Target nasional %(y)s (%(s)s)") % {"y": p.year, "s": p.source}, p.value)
+        for p in trend.national_targets
+    ]
+    return charts.line_chart(
+        _("Prevalensi stunting menurut tahun dan sumber"),
+        years,
+        series,
+        year_column=_("Tahun"),
+        references=references,
+        value_format=formats.percent,
+    )
+
+
+@district_view("outcomes.view")
+def outcomes(request):
+    district, access = request.district, request.access
+    figures = _visible(access, summaries.district_figures([district])[district.pk])
+    stunting = [f for f in figures if f.indicator == STUNTING]
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    targets = list(DistrictTarget.objects.filter(district=district).select_related("indicator"))
+    national_targets = {
+        (n.indicator_id, n.year): n
+        for n in NationalFigure.objects.filter(kind=NationalFigure.Kind.TARGET)
+    }
+    national, national_goals = summaries.national_series(STUNTING)
+    trend = summaries.trend_of(
+        stunting,
+        {t.year: t.value for t in targets if t.indicator.code == STUNTING},
+        national,
+        national_goals,
+    )
+    latest = summaries.latest_of(stunting)
+    areas = summaries.areas_of(stunting)
+    kecamatan_names = dict(Kecamatan.objects.filter(district=district).values_list("pk", "name"))
+    village_rows = Village.objects.filter(
+        pk__in=[f.village_id for f in figures if f.village_id]
+    ).values_list("pk", "name", "code")
+    villages = {pk: (name, code) for pk, name, code in village_rows}
+
+    def area_name(f):
+        if f.village_id:
+            return villages.get(f.village_id, ("", ""))[0]
+        if f.kecamatan_id:
+            return _("Kec. %(name)s") % {"name": kecamatan_names.get(f.kecamatan_id, "")}
+        return district.name
+
+    kecamatan_chart = charts.bar_chart(
+        _("Prevalensi stunting per kecamatan, %(y)s") % {"y": areas.year or "—"},
+        charts.prevalence_bars(
+            (
+                f"{kecamatan_names.get(k, '')} · {f.source_label}",
+                f.value,
+            )
+            for k, f in sorted(
+                areas.kecamatan.items(), key=lambda kv: kecamatan_names.get(kv[0], "")
+            )
+        ),
+        label_column=_("Kecamatan · sumber"),
+        value_column=_("Prevalensi"),
+        note_column=_("Kategori"),
+        value_format=formats.percent,
+        maximum=40,
+        legend=charts.band_legend(),
+        references=[charts.Reference(_("Target nasional 2024"), 14)],
+    )
+    village_table = [
+        {
+            "name": villages.get(v, ("", ""))[0],
+            "kecamatan": kecamatan_names.get(f.kecamatan_id, ""),
+            "value": formats.percent(f.value),
+            "band": _band(f.value),
+            "source": f.source_label,
+            "year": f.year,
+        }
+        for v, f in sorted(areas.villages.items(), key=lambda kv: villages.get(kv[0], ("",))[0])
+    ]
+    groups = defaultdict(list)
+    for f in figures:
+        indicator = indicators[f.indicator]
+        groups[f.indicator].append(
+            {
+                "figure": f,
+                "area": area_name(f),
+                "shown": _show(f.value, indicator.unit),
+                "period": f"{f.month:02d}/{f.year}" if f.month else str(f.year),
+                "band": _band(f.value) if f.indicator == STUNTING else None,
+            }
+        )
+    sections = [
+        {"indicator": indicators[code], "rows": groups[code]}
+        for code in sorted(groups, key=lambda c: indicators[c].number)
+    ]
+    target_rows = [
+        {
+            "target": t,
+            "shown": _show(t.value, t.indicator.unit),
+            "national": national_targets.get((t.indicator_id, t.year)),
+        }
+        for t in targets
+    ]
+    return render(
+        request,
+        "outcomes/outcomes.html",
+        {
+            "latest": latest,
+            "latest_band": _band(latest.value) if latest else None,
+            "trend_chart": _trend_chart(trend, district),
+            "kecamatan_chart": kecamatan_chart if areas.kecamatan else None,
+            "areas": areas,
+            "village_table": village_table,
+            "sections": sections,
+            "target_rows": target_rows,
+            "can_manage": access.can("outcomes.manage"),
+        },
+    )
+
+
+def _to_page(request):
+    return redirect("outcomes", district_slug=request.district.slug)
+
+
+def _area(request, code: str):
+    """(kecamatan, village) named by a Kemendagri code of the district, or ValidationError."""
+    code = code.strip()
+    if not code or code == request.district.code:
+        return None, None
+    level = regioncodes.parse_level(code)
+    if level == regioncodes.Level.KECAMATAN:
+        kecamatan = Kecamatan.objects.filter(code=code, district=request.district).first()
+        if kecamatan is not None:
+            return kecamatan, None
+    elif level == regioncodes.Level.VILLAGE:
+        village = Village.objects.filter(code=code, district=request.district).first()
+        if village is not None:
+            return village.kecamatan, village
+    raise ValidationError(
+        _("Kode %(code)s bukan kecamatan atau desa di %(district)s.")
+        % {"code": code[:20], "district": request.district.name}
+    )
+
+
+@district_view("outcomes.manage", methods=("GET", "HEAD", "POST"))
+@submitted_once
+def value_add(request):
+    form = ValueForm(
+        request.POST or None,
+        initial={"indicator": STUNTING, "year": request.district.local_now().year},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            kecamatan, village = _area(request, data["area"])
+            row, created = services.record_value(
+                district=request.district,
+                indicator=data["indicator"],
+                year=data["year"],
+                month=data["month"],
+                value=data["value"],
+                numerator=data["numerator"],
+                denominator=data["denominator"],
+                source=data["source"],
+                note=data["note"],
+                kecamatan=kecamatan,
+                village=village,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                (
+                    _("Nilai dicatat: %(v)s.")
+                    if created
+                    else _("Nilai yang sudah ada diubah: %(v)s.")
+                )
+                % {"v": _show(row.value, row.indicator.unit)},
+            )
+            return _to_page(request)
+    return render(request, "outcomes/value_form.html", {"form": form, "row": None})
+
+
+@district_view("outcomes.manage", methods=("GET", "HEAD", "POST"))
+def value_edit(request, value_id):
+    row = get_object_or_404(
+        IndicatorValue.objects.select_related("indicator", "kecamatan", "village"),
+        district=request.district,
+        pk=value_id,
+    )
+    form = FiguresForm(
+        request.POST or None,
+        initial={
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "note": row.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_value(row, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Nilai diubah."))
+            return _to_page(request)
+    return render(request, "outcomes/value_form.html", {"form": form, "row": row})
+
+
+@district_view("outcomes.manage", methods=("GET", "HEAD", "POST"))
+@submitted_once
+def targets(request):
+    form = TargetForm(
+        request.POST or None,
+        initial={"indicator": STUNTING, "year": request.district.local_now().year},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_target(district=request.district, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Target disimpan."))
+            return redirect("outcome_targets", district_slug=request.district.slug)
+    rows = [
+        {"target": t, "shown": _show(t.value, t.indicator.unit)}
+        for t in DistrictTarget.objects.filter(district=request.district).select_related(
+            "indicator"
+        )
+    ]
+    return render(request, "outcomes/targets.html", {"form": form, "rows": rows})
+
+
+@district_view("outcomes.manage", methods=("GET", "HEAD", "POST"))
+def outcome_import(request):
+    """Upload a file: it is read once, here; the preview it leads to is stored with it."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name.rsplit("/", 1)[-1][:200]
+        plan = imports.plan_outcome_import(request.district, upload.read(), name)
+        if plan.refused:
+            form.add_error("file", plan.refused)
+        else:
+            upload.seek(0)
+            row = OutcomeImport(
+                district=request.district,
+                original_name=name,
+                preview=plan.as_preview(),
+                created_by=request.user,
+            )
+            row.file.save("impor", upload, save=False)
+            row.save()
+            return redirect(
+                "outcome_import_preview",
+                district_slug=request.district.slug,
+                outcome_import_id=row.pk,
+            )
+    indicators = Indicator.objects.all()
+    return render(
+        request,
+        "outcomes/import.html",
+        {"form": form, "columns": imports.COLUMNS, "indicators": indicators},
+    )
+
+
+@district_view("outcomes.manage", methods=("GET", "HEAD", "POST"))
+def outcome_import_preview(request, outcome_import_id):
+    upload = get_object_or_404(
+        OutcomeImport.objects.select_related("job"),
+        district=request.district,
+        pk=outcome_import_id,
+    )
+    plan = upload.preview
+    task = upload.job
+    if request.method == "POST" and upload.applied_at is None and not plan.get("error_count"):
+        task, response = confirm_import(
+            request, upload, kind=OUTCOME_IMPORT, done=lambda task: _applied(request, task)
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "outcomes/import_preview.html",
+        {
+            "upload": upload,
+            "plan": plan,
+            "task": task,
+            **(district_job_urls(request, task) if task else {}),
+        },
+    )
+
+
+def _applied(request, task):
+    messages.success(
+        request,
+        _("Nilai dari berkas diterapkan: %(a)s ditambah, %(c)s diubah.")
+        % {"a": task.result.get("added", 0), "c": task.result.get("changed", 0)},
+    )
+    return _to_page(request)

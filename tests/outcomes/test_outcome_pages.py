@@ -1,0 +1,185 @@
+"""The outcome page: every number with its source and year, isolation between districts and
+areas, the admin's forms, and a query count that does not grow with the data."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from outcomes.models import DistrictTarget, Indicator, IndicatorValue
+from villages.models import Village
+
+pytestmark = pytest.mark.django_db
+
+
+def url(side, name="outcomes", **kwargs):
+    return reverse(name, kwargs={"district_slug": side.district.slug, **kwargs})
+
+
+def put(
+    side, value, *, source="ssgi", year=2024, month=None, kecamatan=None, village=None, note=""
+):
+    with scopes_disabled():
+        return IndicatorValue.objects.create(
+            district=side.district,
+            kecamatan=kecamatan or (village.kecamatan if village else None),
+            village=village,
+            indicator=Indicator.objects.get(code="prevalensi_stunting"),
+            year=year,
+            month=month,
+            value=Decimal(value),
+            source=source,
+            note=note,
+        )
+
+
+def page(client, user, side):
+    client.force_login(user)
+    response = client.get(url(side))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_number_shows_its_source_and_year(client, world):
+    a = world.a
+    put(a, "17.62", source="ssgi", year=2024)
+    put(a, "6.10", source="eppgbm", year=2024, month=8)
+    put(a, "31.20", kecamatan=a.kecamatan, year=2024, note="KECNOTE")
+    with scopes_disabled():
+        DistrictTarget.objects.create(
+            district=a.district,
+            indicator=Indicator.objects.get(code="prevalensi_stunting"),
+            year=2026,
+            value=Decimal("14"),
+        )
+    html = page(client, a.users["executive"], a)
+    assert "17,62 %" in html  # the survey comes first, before the census of the same year
+    assert "Sumber: SSGI, tahun 2024" in html
+    assert "e-PPGBM / bulan timbang" in html and "08/2024" in html
+    assert "31,2" in html and "Sangat tinggi" in html  # > 30 %: red band, named in words
+    assert "Target kabupaten 2026" in html
+    assert "Target nasional 2024 (Perpres 72/2021)" in html
+    assert "37,2" in html  # 2013 national value in the trend table
+
+
+def test_another_districts_values_are_never_shown(client, world):
+    put(world.b, "29.99", note="BNOTE")
+    html = page(client, world.a.users["district_admin"], world.a)
+    assert "29,99" not in html and "BNOTE" not in html
+
+
+def test_camat_sees_his_kecamatan_and_the_district_only(client, world):
+    a = world.a
+    put(a, "18.50", note="DISTRICTNOTE")
+    put(a, "22.00", kecamatan=a.kecamatan, note="OWNKEC")
+    put(a, "26.00", kecamatan=a.other_kecamatan, note="OTHERKEC")
+    with scopes_disabled():
+        other_village = Village.objects.filter(kecamatan=a.other_kecamatan).first()
+    put(a, "12.00", village=other_village, note="OTHERVILLAGE")
+    html = page(client, a.users["camat"], a)
+    assert "DISTRICTNOTE" in html and "OWNKEC" in html
+    assert "OTHERKEC" not in html and "OTHERVILLAGE" not in html
+    html = page(client, a.users["village_head"], a)
+    assert "DISTRICTNOTE" in html
+    assert "OWNKEC" not in html and "OTHERKEC" not in html
+
+
+def test_the_page_queries_do_not_grow_with_the_data(client, world):
+    a = world.a
+    client.force_login(a.users["district_admin"])
+    put(a, "20.00", year=2023)
+    put(a, "9.00", village=a.village, year=2023)  # one of each kind of figure
+    client.get(url(a))  # warm the session and caches
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url(a)).status_code == 200
+    with scopes_disabled():
+        villages = list(Village.objects.filter(district=a.district)[:6])
+    for i, village in enumerate(villages):
+        put(a, f"{10 + i}.5", village=village, year=2024)
+        put(a, f"{20 + i}.5", village=village, year=2024, source="eppgbm")
+    for year in range(2015, 2023):
+        put(a, f"{30 - year % 10}.0", year=year, source="ssgi")
+    put(a, "24.00", kecamatan=a.kecamatan, year=2024)
+    put(a, "15.00", kecamatan=a.other_kecamatan, year=2024)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url(a)).status_code == 200
+    assert len(large) == len(small)
+    assert len(small) <= 25
+
+
+def test_admin_adds_a_value_and_bad_input_changes_nothing(client, world):
+    a = world.a
+    client.force_login(a.users["district_admin"])
+    refused = client.post(
+        url(a, "outcome_value_add"),
+        {
+            "indicator": "prevalensi_stunting",
+            "area": a.kecamatan.code,
+            "year": "2025",
+            "source": "survey",
+            "value": "20",
+            "numerator": "45",
+            "denominator": "250",
+        },
+    )
+    assert refused.status_code == 200
+    assert "18.00" in refused.content.decode()
+    with scopes_disabled():
+        assert not IndicatorValue.objects.exists()
+    refused = client.post(
+        url(a, "outcome_value_add"),
+        {
+            "indicator": "prevalensi_stunting",
+            "area": world.b.village.code,
+            "year": "2025",
+            "source": "ssgi",
+            "value": "20",
+        },
+    )
+    assert refused.status_code == 200
+    with scopes_disabled():
+        assert not IndicatorValue.objects.exists()
+    done = client.post(
+        url(a, "outcome_value_add"),
+        {
+            "indicator": "prevalensi_stunting",
+            "area": a.kecamatan.code,
+            "year": "2025",
+            "source": "survey",
+            "value": "",
+            "numerator": "45",
+            "denominator": "250",
+        },
+    )
+    assert done.status_code == 302
+    with scopes_disabled():
+        row = IndicatorValue.objects.get()
+    assert (row.kecamatan_id, row.value, row.entered_by) == (
+        a.kecamatan.pk,
+        Decimal("18.00"),
+        a.users["district_admin"],
+    )
+    edited = client.post(
+        url(a, "outcome_value_edit", value_id=row.pk), {"value": "17,5", "note": "koreksi"}
+    )
+    assert edited.status_code == 302
+    with scopes_disabled():
+        row.refresh_from_db()
+    assert (row.value, row.numerator, row.note) == (Decimal("17.50"), None, "koreksi")
+
+
+def test_admin_sets_a_target(client, world):
+    a = world.a
+    client.force_login(a.users["district_admin"])
+    response = client.post(
+        url(a, "outcome_targets"),
+        {"indicator": "prevalensi_stunting", "year": "2027", "value": "12,5"},
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert list(DistrictTarget.objects.values_list("district_id", "year", "value")) == [
+            (a.district.pk, 2027, Decimal("12.50"))
+        ]
