@@ -94,10 +94,12 @@ class NationalPoint:
 
 @dataclass(frozen=True, kw_only=True)
 class AreaPrevalence:
-    """One year's stunting prevalence of a district's kecamatan and villages (the first
-    figure of each area by `Figure.rank`)."""
+    """The stunting prevalence of a district's kecamatan and villages (the first figure of
+    each area by `Figure.rank`), each level for its own year: the one asked for, or the
+    latest with a figure of that level."""
 
-    year: int | None
+    kecamatan_year: int | None
+    village_year: int | None
     kecamatan: dict  # kecamatan id -> Figure
     villages: dict  # village id -> Figure
 
@@ -114,9 +116,11 @@ class Trend:
 
     @property
     def years(self) -> list[int]:
-        return sorted(
-            {f.year for f in self.figures} | set(self.targets) | {p.year for p in self.national}
-        )
+        """The district's years, and the national series' from the district's first year on
+        (all of it when the district has no figure yet)."""
+        own = {f.year for f in self.figures}
+        first = min(own, default=0)
+        return sorted(own | {p.year for p in self.national if p.year >= first})
 
     @property
     def sources(self) -> list[str]:
@@ -248,20 +252,21 @@ def latest_of(figures) -> Figure | None:
 
 def areas_of(figures, year: int | None = None) -> AreaPrevalence:
     """The stunting prevalence of each kecamatan and village among `figures` in `year` (by
-    default the latest year with any area figure)."""
-    areas = [f for f in figures if f.indicator == STUNTING and f.level != "district"]
-    chosen = year if year is not None else max((f.year for f in areas), default=None)
-    by_kecamatan, by_village = defaultdict(list), defaultdict(list)
-    for f in areas:
-        if f.year != chosen:
-            continue
-        (by_village[f.village_id] if f.level == "village" else by_kecamatan[f.kecamatan_id]).append(
-            f
-        )
+    default, for each level, the latest year with a figure of that level)."""
+    chosen, found = {}, {}
+    for level in ("kecamatan", "village"):
+        own = [f for f in figures if f.indicator == STUNTING and f.level == level]
+        chosen[level] = year if year is not None else max((f.year for f in own), default=None)
+        by_area = defaultdict(list)
+        for f in own:
+            if f.year == chosen[level]:
+                by_area[f.village_id if level == "village" else f.kecamatan_id].append(f)
+        found[level] = {k: _best(v) for k, v in by_area.items()}
     return AreaPrevalence(
-        year=chosen,
-        kecamatan={k: _best(v) for k, v in by_kecamatan.items()},
-        villages={k: _best(v) for k, v in by_village.items()},
+        kecamatan_year=chosen["kecamatan"],
+        village_year=chosen["village"],
+        kecamatan=found["kecamatan"],
+        villages=found["village"],
     )
 
 

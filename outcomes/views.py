@@ -20,15 +20,16 @@ from . import imports, services, summaries
 from .forms import FiguresForm, TargetForm, UploadForm, ValueForm
 from .models import (
     STUNTING,
+    SURVEYS,
     DistrictTarget,
     Indicator,
     IndicatorValue,
     NationalFigure,
     OutcomeImport,
+    Source,
 )
 from .tasks import OUTCOME_IMPORT
 
-FIRST_TREND_YEAR = 2013
 # the band's tag on the page (its colour); the band's name is always written out too
 BAND_TAG = {"red": "tag-bad", "yellow": "tag-warn", "green": "tag-good", "blue": "tag"}
 
@@ -52,31 +53,24 @@ def _visible(access, figures):
     ]
 
 
-def _trend_chart(trend, district):
-    """District series by source, the national series, and the targets as reference lines."""
-    years = [y for y in trend.years if y >= FIRST_TREND_YEAR]
-    series = [
-        charts.Series(
-            _("Nasional"),
-            [next((p.value for p in trend.national if p.year == y), None) for y in years],
-        )
-    ]
+def _trend_chart(trend, this_year: int):
+    """The district's series by source and the national series; the district's next target
+    and the national targets as reference lines (their sources in the notes below)."""
+    years = trend.years
+    national = {p.year: p.value for p in trend.national}
+    series = [charts.Series(_("Nasional"), [national.get(y) for y in years])]
     for label in trend.sources:
         by_year = {}
         for figure in trend.figures:  # ascending by year and month: the latest month wins
             if figure.source_label == label:
                 by_year[figure.year] = figure.value
-        series.append(
-            charts.Series(
-                _("%(district)s (%(source)s)") % {"district": district.name, "source": label},
-                [by_year.get(y) for y in years],
-            )
-        )
+        series.append(charts.Series(label, [by_year.get(y) for y in years]))
+    upcoming = [y for y in sorted(trend.targets) if y >= this_year] or sorted(trend.targets)[-1:]
     references = [
-        charts.Reference(_("Target kabupaten %(y)s") % {"y": year}, value)
-        for year, value in sorted(trend.targets.items())[-2:]
+        charts.Reference(_("Target kabupaten %(y)s") % {"y": y}, trend.targets[y])
+        for y in upcoming[:1]
     ] + [
-        charts.Reference(_("Target nasional %(y)s (%(s)s)") % {"y": p.year, "s": p.source}, p.value)
+        charts.Reference(_("Target nasional %(y)s") % {"y": p.year}, p.value)
         for p in trend.national_targets
     ]
     return charts.line_chart(
@@ -108,6 +102,9 @@ def outcomes(request):
         national_goals,
     )
     latest = summaries.latest_of(stunting)
+    # surveys and the posyandu census differ several fold: the latest of each, side by side
+    latest_survey = summaries.latest_of(f for f in stunting if f.source in SURVEYS)
+    latest_census = summaries.latest_of(f for f in stunting if f.source == Source.EPPGBM)
     areas = summaries.areas_of(stunting)
     kecamatan_names = dict(Kecamatan.objects.filter(district=district).values_list("pk", "name"))
     village_rows = Village.objects.filter(
@@ -122,22 +119,28 @@ def outcomes(request):
             return _("Kec. %(name)s") % {"name": kecamatan_names.get(f.kecamatan_id, "")}
         return district.name
 
+    kecamatan_sources = {f.source_label for f in areas.kecamatan.values()}
+    one_source = len(kecamatan_sources) == 1
+    title = _("Prevalensi stunting per kecamatan, %(y)s") % {"y": areas.kecamatan_year or "—"}
+    if one_source:
+        title = f"{title} · {next(iter(kecamatan_sources))}"
     kecamatan_chart = charts.bar_chart(
-        _("Prevalensi stunting per kecamatan, %(y)s") % {"y": areas.year or "—"},
+        title,
         charts.prevalence_bars(
             (
-                f"{kecamatan_names.get(k, '')} · {f.source_label}",
+                kecamatan_names.get(k, "")
+                if one_source
+                else f"{kecamatan_names.get(k, '')} · {f.source_label}",
                 f.value,
             )
             for k, f in sorted(
                 areas.kecamatan.items(), key=lambda kv: kecamatan_names.get(kv[0], "")
             )
         ),
-        label_column=_("Kecamatan · sumber"),
+        label_column=_("Kecamatan") if one_source else _("Kecamatan · sumber"),
         value_column=_("Prevalensi"),
         note_column=_("Kategori"),
         value_format=formats.percent,
-        maximum=40,
         legend=charts.band_legend(),
         references=[charts.Reference(_("Target nasional 2024"), 14)],
     )
@@ -165,7 +168,11 @@ def outcomes(request):
             }
         )
     sections = [
-        {"indicator": indicators[code], "rows": groups[code]}
+        {
+            "indicator": indicators[code],
+            "rows": [r for r in groups[code] if r["figure"].level == "district"],
+            "area_rows": [r for r in groups[code] if r["figure"].level != "district"],
+        }
         for code in sorted(groups, key=lambda c: indicators[c].number)
     ]
     target_rows = [
@@ -180,9 +187,14 @@ def outcomes(request):
         request,
         "outcomes/outcomes.html",
         {
-            "latest": latest,
-            "latest_band": _band(latest.value) if latest else None,
-            "trend_chart": _trend_chart(trend, district),
+            "latest": [
+                {"figure": f, "band": _band(f.value)}
+                for f in (latest_survey, latest_census)
+                if f is not None
+            ]
+            or ([{"figure": latest, "band": _band(latest.value)}] if latest else []),
+            "trend_chart": _trend_chart(trend, district.local_now().year),
+            "national_sources": national_goals + national,
             "kecamatan_chart": kecamatan_chart if areas.kecamatan else None,
             "areas": areas,
             "village_table": village_table,

@@ -61,8 +61,9 @@ def test_each_number_shows_its_source_and_year(client, world):
     assert "e-PPGBM / bulan timbang" in html and "08/2024" in html
     assert "31,2" in html and "Sangat tinggi" in html  # > 30 %: red band, named in words
     assert "Target kabupaten 2026" in html
-    assert "Target nasional 2024 (Perpres 72/2021)" in html
-    assert "37,2" in html  # 2013 national value in the trend table
+    assert "Target nasional 2024" in html and "Perpres 72/2021 (2024)" in html
+    assert "19,80 %" in html  # the national 2024 value beside the district's, in the table
+    assert "Riskesdas 2013" in html  # the national series' sources are named
 
 
 def test_another_districts_values_are_never_shown(client, world):

@@ -13,6 +13,7 @@ from accounts.services import grant_membership
 from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
 from lib.clock import in_the_past, local, replaying
+from outcomes.demo import seed_outcomes
 from village_reports.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
@@ -113,6 +114,7 @@ class Command(BaseCommand):
                 seed_villages(district, users, *users.pop("villages"))
                 seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
+                seed_outcomes(district, users)
         self._print_logins(lines, password)
 
     def _accounts(self, password):
