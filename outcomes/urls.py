@@ -7,6 +7,7 @@ urlpatterns = [
     path("isi/", views.value_add, name="outcome_value_add"),
     path("nilai/<uuid:value_id>/", views.value_edit, name="outcome_value_edit"),
     path("target/", views.targets, name="outcome_targets"),
+    path("ekspor/<str:fmt>/", views.outcome_export, name="outcome_export"),
     path("impor/", views.outcome_import, name="outcome_import"),
     path(
         "impor/<uuid:outcome_import_id>/",

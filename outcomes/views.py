@@ -6,6 +6,8 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,7 +18,7 @@ from documents.views import district_job_urls
 from lib import charts, formats, regioncodes
 from villages.models import Kecamatan, Village
 
-from . import imports, services, summaries
+from . import exports, imports, services, summaries
 from .forms import FiguresForm, TargetForm, UploadForm, ValueForm
 from .models import (
     STUNTING,
@@ -388,3 +390,28 @@ def _applied(request, task):
         % {"a": task.result.get("added", 0), "c": task.result.get("changed", 0)},
     )
     return _to_page(request)
+
+
+@district_view("outcomes.view")
+def outcome_export(request, fmt):
+    """The stored values the user may see, in the import's columns."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    district, access = request.district, request.access
+    values = [
+        v
+        for v in IndicatorValue.objects.filter(district=district)
+        .select_related("district", "kecamatan", "village", "indicator")
+        .order_by(
+            "indicator__number",
+            "year",
+            F("month").asc(nulls_first=True),
+            F("kecamatan__code").asc(nulls_first=True),
+            F("village__code").asc(nulls_first=True),
+        )
+        if may_see_area(access, kecamatan_id=v.kecamatan_id, village_id=v.village_id)
+    ]
+    body, content_type = exports.values_file(values, fmt, title=_("Data capaian"))
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="capaian-{district.slug}.{fmt}"'
+    return response

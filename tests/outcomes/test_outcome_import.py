@@ -106,3 +106,29 @@ def test_an_xlsx_file_is_read_too(client, world):
     response = client.post(url, {"file": SimpleUploadedFile("capaian.xlsx", buffer.getvalue())})
     client.post(response["Location"])
     assert stored() == {(None, None, 2023, None, "ski"): Decimal("22.75")}
+
+
+def test_the_export_reads_back_and_keeps_formulas_inert(client, world):
+    """Exported in the import's columns: a note that starts like a formula gets its
+    apostrophe; the camat's file holds only what he may see."""
+    from lib.tabular import read_rows
+
+    a = world.a
+    text = HEADER + (
+        f"{a.district.code},prevalensi_stunting,2024,,19.6,,,SSGI,=HYPERLINK(1)\n"
+        f"{a.other_kecamatan.code},prevalensi_stunting,2024,8,,45,250,e-PPGBM,\n"
+    )
+    client.post(upload(client, a, text)["Location"])
+    response = client.get(
+        reverse("outcome_export", kwargs={"district_slug": a.district.slug, "fmt": "csv"})
+    )
+    rows = [cells for _line, cells in read_rows(response.content, "capaian.csv")]
+    assert rows[0][:3] == ["kode_wilayah", "indikator", "tahun"]
+    assert rows[1][0] == a.district.code and rows[1][-1] == "'=HYPERLINK(1)"
+    assert rows[2][0] == a.other_kecamatan.code and rows[2][4] == "18.0"
+    client.force_login(a.users["camat"])
+    response = client.get(
+        reverse("outcome_export", kwargs={"district_slug": a.district.slug, "fmt": "xlsx"})
+    )
+    codes = [cells[0] for _line, cells in read_rows(response.content, "capaian.xlsx")][1:]
+    assert codes == [a.district.code]  # not the other kecamatan
