@@ -119,16 +119,12 @@ def test_the_export_reads_back_and_keeps_formulas_inert(client, world):
         f"{a.other_kecamatan.code},prevalensi_stunting,2024,8,,45,250,e-PPGBM,\n"
     )
     client.post(upload(client, a, text)["Location"])
-    response = client.get(
-        reverse("outcome_export", kwargs={"district_slug": a.district.slug, "fmt": "csv"})
-    )
+    response = client.get(reverse("outcome_export_csv", kwargs={"district_slug": a.district.slug}))
     rows = [cells for _line, cells in read_rows(response.content, "capaian.csv")]
     assert rows[0][:3] == ["kode_wilayah", "indikator", "tahun"]
     assert rows[1][0] == a.district.code and rows[1][-1] == "'=HYPERLINK(1)"
     assert rows[2][0] == a.other_kecamatan.code and rows[2][4] == "18.0"
     client.force_login(a.users["camat"])
-    response = client.get(
-        reverse("outcome_export", kwargs={"district_slug": a.district.slug, "fmt": "xlsx"})
-    )
+    response = client.get(reverse("outcome_export_xlsx", kwargs={"district_slug": a.district.slug}))
     codes = [cells[0] for _line, cells in read_rows(response.content, "capaian.xlsx")][1:]
     assert codes == [a.district.code]  # not the other kecamatan
