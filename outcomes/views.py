@@ -33,7 +33,8 @@ from .models import (
 from .tasks import OUTCOME_IMPORT
 
 # the band's tag on the page (its colour); the band's name is always written out too
-BAND_TAG = {"red": "tag-bad", "yellow": "tag-warn", "green": "tag-good", "blue": "tag"}
+# the tags take the chart's band colours (lib/charts: red, yellow, green, blue)
+BAND_TAG = {tone: f"tag-band-{tone}" for tone in ("red", "yellow", "green", "blue")}
 
 
 def _band(value):

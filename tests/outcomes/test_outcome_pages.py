@@ -184,3 +184,39 @@ def test_admin_sets_a_target(client, world):
         assert list(DistrictTarget.objects.values_list("district_id", "year", "value")) == [
             (a.district.pk, 2027, Decimal("12.50"))
         ]
+
+
+def test_band_tags_take_the_bkkbn_colour_of_their_value(client, world):
+    """Each value's band tag is coloured like the chart's bars: blue below 10 %, green from 10,
+    yellow from 20, red above 30 (a value below 10 % was tagged green, like 10–20 %). Counts
+    print with thousands dots."""
+    import re
+    from html import unescape
+
+    a = world.a
+    with scopes_disabled():
+        IndicatorValue.objects.create(
+            district=a.district,
+            indicator=Indicator.objects.get(code="prevalensi_stunting"),
+            year=2026,
+            month=2,
+            value=Decimal("8.80"),
+            numerator=6277,
+            denominator=71331,
+            source="eppgbm",
+        )
+    put(a, "12.00", kecamatan=a.kecamatan, year=2025)
+    put(a, "22.40", source="ssgi", year=2024)
+    put(a, "31.20", kecamatan=a.other_kecamatan, year=2025)
+    html = page(client, a.users["executive"], a)
+    tags = {
+        tone: unescape(label)
+        for tone, label in re.findall(r'class="tag tag-band-(\w+)">([^<]+)<', html)
+    }
+    assert tags == {
+        "blue": "Rendah (< 10 %)",
+        "green": "Sedang (10–20 %)",
+        "yellow": "Tinggi (20–30 %)",
+        "red": "Sangat tinggi (> 30 %)",
+    }
+    assert "6.277/71.331" in html and "6.277 dari 71.331 balita" in html
