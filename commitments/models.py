@@ -118,9 +118,11 @@ class DocumentVersion(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True)
     # the final PDF, rendered once when the last signature is in (documents.GeneratedDocument)
+    # RESTRICT: a final PDF is never deleted on its own, but goes with its district (PROTECT
+    # made a district with a signed document impossible to delete)
     final = models.OneToOneField(
         "documents.GeneratedDocument",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

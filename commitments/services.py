@@ -770,6 +770,9 @@ def create_follow_up(
 
 
 OPEN_FOLLOW_UP = (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)
+# every status but verified (which locks the point): a missed point can still be reported on
+# or returned, as before the transition helper
+UNVERIFIED = (*OPEN_FOLLOW_UP, FollowUpStatus.MISSED)
 
 
 @transaction.atomic
@@ -790,7 +793,7 @@ def report_progress(follow_up: FollowUp, *, status: str, note: str, upload=None,
 
     follow_up = transitions.move(
         follow_up,
-        sources=OPEN_FOLLOW_UP,
+        sources=UNVERIFIED,
         target=status,
         refused=lambda locked: ValidationError(_("Komitmen ini sudah diverifikasi dan terkunci.")),
         check=check,
@@ -838,7 +841,7 @@ def verify_follow_up(follow_up: FollowUp, *, accept: bool, verdict: str, by) -> 
 
     return transitions.move(
         follow_up,
-        sources=(FollowUpStatus.DONE,) if accept else OPEN_FOLLOW_UP,
+        sources=(FollowUpStatus.DONE,) if accept else UNVERIFIED,
         target=FollowUpStatus.VERIFIED if accept else FollowUpStatus.IN_PROGRESS,
         refused=refused,
         check=check,

@@ -19,7 +19,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from rembuk.models import Level
 
@@ -93,11 +105,18 @@ def documents(districts, year: int | None = None) -> dict[int, Documents]:
         row["district_id"]: LatestDocument(
             id=row["pk"], status=row["status"], title=row["title"] or "", year=row["year"]
         )
-        # PostgreSQL's DISTINCT ON: the first row of each district in this order
+        # the first row of each district in this order (a window, not PostgreSQL's DISTINCT ON:
+        # `make run` is SQLite)
         for row in these.filter(level=Level.DISTRICT)
-        .annotate(signed_first=signed_first, title=Subquery(title[:1]))
-        .order_by("district_id", "signed_first", "-created_at")
-        .distinct("district_id")
+        .annotate(
+            title=Subquery(title[:1]),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("district_id")],
+                order_by=[signed_first.asc(), F("created_at").desc()],
+            ),
+        )
+        .filter(rank=1)
         .values("pk", "district_id", "status", "title", "year")
     }
     statuses = CommitmentDocument.Status.values

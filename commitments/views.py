@@ -378,6 +378,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         follow_form = _follow_form(request, document)
     older = list(
         document.versions.filter(number__lt=version.number)
+        .select_related("final")
         .annotate(n_signed=Count("signatories__signature"))
         .order_by("-number")
     )

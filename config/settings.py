@@ -331,8 +331,13 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"  # Celery's own default name; `-Q celery` i
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(env("CELERY_WORKER_MAX_MEMORY_KB", "600000"))
 CELERY_WORKER_MAX_TASKS_PER_CHILD = int(env("CELERY_WORKER_MAX_TASKS_PER_CHILD", "50"))
 # a job never handed over (the broker was down), or handed over this long ago and still
-# waiting, is handed over again by the sweep
-JOB_HANDOVER_GRACE_SECONDS = int(env("JOB_HANDOVER_GRACE_SECONDS", "120"))
+# waiting, is handed over again by the sweep: by then the broker has redelivered any message a
+# worker took and lost, so one still waiting was lost with the broker (a job waiting behind
+# others in the queue is not handed over twice)
+JOB_HANDOVER_GRACE_SECONDS = int(env("JOB_HANDOVER_GRACE_SECONDS", str(CELERY_VISIBILITY_TIMEOUT)))
+# attempts of a job whose worker dies each time (out of memory, a crash) before it fails with
+# a reason on the page; the page's retry allows as many again
+JOB_ATTEMPTS = int(env("JOB_ATTEMPTS", "3"))
 # a job run within a request (a small document's PDF) holds its claim this long: gunicorn's
 # timeout, after which a request that died has left it to a worker
 INLINE_JOB_SECONDS = int(env("INLINE_JOB_SECONDS", "120"))

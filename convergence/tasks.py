@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import transaction
 
 from documents import jobs
 
@@ -31,8 +32,12 @@ def _apply_board_file(running) -> None:
     upload = BoardImport.objects.select_related("district_year").get(
         pk=running.job.payload["import"]
     )
-    try:
-        plan = apply_import(upload, by=running.job.requested_by)
-    except ValidationError as exc:
-        raise jobs.Refused(exc.messages[0]) from None
-    running.finish(result={"changed": len(plan.changes)})
+    # applied and finished in one transaction: a worker that dies between the two leaves
+    # neither, so the next attempt applies it (not "already applied", shown as a failure)
+    with transaction.atomic():
+        try:
+            plan = apply_import(upload, by=running.job.requested_by)
+        except ValidationError as exc:
+            raise jobs.Refused(exc.messages[0]) from None
+        if not running.finish(result={"changed": len(plan.changes)}):
+            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo

@@ -59,6 +59,7 @@ def create(*, kind: str, district, by, payload: dict, inline: bool = False) -> J
         requested_by=by if getattr(by, "is_authenticated", False) else None,
         payload=payload,
         sent_at=timezone.now() if inline else None,
+        attempt_limit=settings.JOB_ATTEMPTS,
     )
     if inline:
         transaction.on_commit(lambda: run_here(job))
@@ -149,23 +150,28 @@ def claim(job_id, *, national: bool = False, seconds: int | None = None) -> Runn
     `seconds`."""
     now = timezone.now()
     limit = timedelta(seconds=seconds or settings.CELERY_TASK_TIME_LIMIT)
-    claimed = (
-        _rows(national)
-        .filter(pk=job_id)
-        .claimable(now)
-        .update(
-            status=JobStatus.RUNNING,
-            started_at=now,
-            claimed_until=now + limit,
-            attempts=F("attempts") + 1,
-            progress=0,
-            message="",
-        )
+    rows = _rows(national).filter(pk=job_id).claimable(now)
+    # a job whose every attempt died fails, with a reason for the page, instead of looping
+    rows.filter(attempts__gte=F("attempt_limit")).update(
+        status=JobStatus.FAILED,
+        message=EXHAUSTED,
+        finished_at=now,
+    )
+    claimed = rows.filter(attempts__lt=F("attempt_limit")).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        claimed_until=now + limit,
+        attempts=F("attempts") + 1,
+        progress=0,
+        message="",
     )
     if not claimed:
         return None
     job = _rows(national).get(pk=job_id)
     return Running(job, job.attempts)
+
+
+EXHAUSTED = "tugas terhenti berulang kali sebelum selesai; hubungi admin portal"
 
 
 class Refused(Exception):
@@ -208,7 +214,12 @@ def retry(job: Job) -> bool:
     now = timezone.now()
     rows = _rows(job.district_id is None).filter(pk=job.pk)
     again = rows.filter(status=JobStatus.FAILED).update(
-        status=JobStatus.QUEUED, progress=0, message="", sent_at=None, finished_at=None
+        status=JobStatus.QUEUED,
+        progress=0,
+        message="",
+        sent_at=None,
+        finished_at=None,
+        attempt_limit=F("attempts") + settings.JOB_ATTEMPTS,
     ) or rows.waiting_for_broker(now).update(status=JobStatus.QUEUED, sent_at=None)
     if not again:
         return False

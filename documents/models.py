@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -32,16 +32,28 @@ class JobStatus(models.TextChoices):
 class JobQuerySet(models.QuerySet):
     def claimable(self, now):
         """Queued, or claimed by a worker that did not finish within its time limit (it was
-        killed, or the request rendering it timed out)."""
-        return self.filter(
-            Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, claimed_until__lt=now)
-        )
+        killed, or the request rendering it timed out). A job left running by an older
+        version of the portal has no claim at all: it is claimable too."""
+        return self.filter(Q(status=JobStatus.QUEUED) | _gone(now))
 
     def waiting_for_broker(self, now):
-        """Jobs that a worker should have picked up by now: never handed to the broker (it was
-        down), or handed over long enough ago that the message is lost."""
-        stale = now - timedelta(seconds=settings.JOB_HANDOVER_GRACE_SECONDS)
-        return self.claimable(now).filter(Q(sent_at__isnull=True) | Q(sent_at__lt=stale))
+        """What the sweep (and the page's retry) hands over: a queued job never handed to the
+        broker (it was down), or handed over longer ago than the broker keeps a message
+        (JOB_HANDOVER_GRACE_SECONDS: a job waiting behind others in the queue is not lost);
+        and a job whose worker is gone, unless it was handed over again since its claim
+        expired. Oldest first: an import confirmed later must be applied later."""
+        lost = now - timedelta(seconds=settings.JOB_HANDOVER_GRACE_SECONDS)
+        queued = Q(status=JobStatus.QUEUED) & (Q(sent_at__isnull=True) | Q(sent_at__lt=lost))
+        gone = _gone(now) & (
+            Q(claimed_until__isnull=True)
+            | Q(sent_at__isnull=True)
+            | Q(sent_at__lt=F("claimed_until"))
+        )
+        return self.filter(queued | gone).order_by("created_at")
+
+
+def _gone(now) -> Q:
+    return Q(status=JobStatus.RUNNING) & (Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
 class NationalJobManager(models.Manager.from_queryset(JobQuerySet)):
@@ -75,6 +87,9 @@ class Job(models.Model):
     message = models.CharField(max_length=300, blank=True)
     result = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # a job whose worker keeps dying (out of memory, a crash in the renderer) fails after this
+    # many attempts instead of being handed over forever; the page's retry allows as many more
+    attempt_limit = models.PositiveSmallIntegerField(default=3)
     created_at = models.DateTimeField(default=timezone.now)
     # when the job was handed to the broker (None: not yet, the broker did not answer)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -102,6 +117,13 @@ class Job(models.Model):
     @property
     def waits_for_queue(self) -> bool:
         return self.status == JobStatus.QUEUED and self.sent_at is None
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but its worker (or the request rendering it) is gone: its claim expired."""
+        return self.status == JobStatus.RUNNING and (
+            self.claimed_until is None or self.claimed_until < timezone.now()
+        )
 
 
 def generated_path(instance, filename):

@@ -42,6 +42,13 @@ def district_job_urls(request, job: Job) -> dict:
     }
 
 
+def _retry(request, job: Job) -> None:
+    if jobs.retry(job):
+        messages.success(request, _("Tugas dikirim ulang ke antrean."))
+    else:  # a second click, or the sweep was quicker: nothing to send twice
+        messages.info(request, _("Tugas ini sudah ada di antrean atau sedang dikerjakan."))
+
+
 def _district_job(request, job_id) -> Job:
     return get_object_or_404(Job, pk=job_id, district=request.district)
 
@@ -55,8 +62,7 @@ def job_status(request, job_id):
 @district_view("jobs.retry", methods=("POST",))
 def job_retry(request, job_id):
     job = _district_job(request, job_id)
-    if jobs.retry(job):
-        messages.success(request, _("Tugas dikirim ulang ke antrean."))
+    _retry(request, job)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = ""
@@ -82,8 +88,7 @@ def national_job_status(request, national_job_id):
 @national_view("regions.import", methods=("POST",))
 def national_job_retry(request, national_job_id):
     job = get_object_or_404(Job.national, pk=national_job_id)
-    if jobs.retry(job):
-        messages.success(request, _("Tugas dikirim ulang ke antrean."))
+    _retry(request, job)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = reverse("region_import")

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import transaction
 
 from documents import jobs
 
@@ -20,8 +21,11 @@ def _apply(running) -> None:
     from .models import OutcomeImport
 
     upload = OutcomeImport.objects.get(pk=running.job.payload["import"])
-    try:
-        plan = apply_outcome_import(upload, by=running.job.requested_by)
-    except ValidationError as exc:
-        raise jobs.Refused(exc.messages[0]) from None
-    running.finish(result={"added": len(plan.added), "changed": len(plan.changed)})
+    # applied and finished in one transaction (see convergence.tasks)
+    with transaction.atomic():
+        try:
+            plan = apply_outcome_import(upload, by=running.job.requested_by)
+        except ValidationError as exc:
+            raise jobs.Refused(exc.messages[0]) from None
+        if not running.finish(result={"added": len(plan.added), "changed": len(plan.changed)}):
+            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo

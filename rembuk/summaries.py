@@ -13,7 +13,8 @@ every session of the district, whatever the caller may open.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from .models import FundSource, Level, PlanItem, RembukSession, RkpdStatus
@@ -58,9 +59,16 @@ def sessions(districts, year: int) -> dict[int, Sessions]:
             kecamatan_id=row["kecamatan_id"],
             village_id=row["village_id"],
         )
-        # PostgreSQL's DISTINCT ON: the first row of each district in this order
-        for row in these.order_by("district_id", "-starts_at", "pk")
-        .distinct("district_id")
+        # the first row of each district in this order (a window, not PostgreSQL's DISTINCT ON:
+        # `make run` is SQLite)
+        for row in these.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("district_id")],
+                order_by=[F("starts_at").desc(), F("pk").asc()],
+            )
+        )
+        .filter(rank=1)
         .values("pk", "district_id", "level", "title", "starts_at", "kecamatan_id", "village_id")
     }
     return {

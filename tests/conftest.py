@@ -131,9 +131,11 @@ def make_user(email, name="") -> User:
 
 def build_regions():
     from convergence.definitions import ensure_shipped_frameworks
+    from outcomes.catalogue import ensure_catalogues
 
     # reference data from migrations is gone after a transactional test's flush
     ensure_shipped_frameworks()
+    ensure_catalogues()
     return import_regions(parse_region_file(REGIONS_CSV.encode(), "regions.csv"))
 
 

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import transaction
 
 from documents import jobs
 
@@ -29,9 +30,16 @@ def _apply_focus_list(running) -> None:
     from .models import FocusImport
 
     upload = FocusImport.objects.get(pk=running.job.payload["import"])
-    try:
-        plan = apply_focus_import(upload, by=running.job.requested_by)
-    except ValidationError as exc:
-        raise jobs.Refused(exc.messages[0]) from None
-    counts = {"added": len(plan.added), "changed": len(plan.changed), "removed": len(plan.removed)}
-    running.finish(result=counts)
+    # applied and finished in one transaction (see convergence.tasks)
+    with transaction.atomic():
+        try:
+            plan = apply_focus_import(upload, by=running.job.requested_by)
+        except ValidationError as exc:
+            raise jobs.Refused(exc.messages[0]) from None
+        counts = {
+            "added": len(plan.added),
+            "changed": len(plan.changed),
+            "removed": len(plan.removed),
+        }
+        if not running.finish(result=counts):
+            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts.audit import record
 from documents import jobs
+from documents.models import Job
 from lib.tabular import MAX_LISTED_ERRORS
 
 from .models import RegionImport
@@ -37,6 +38,14 @@ def run_region_import(job_id: str, district=None, claim_seconds=None) -> None:
 
 def _import(running: jobs.Running) -> None:
     region_import = RegionImport.objects.get(pk=running.job.payload["import"])
+    newer = RegionImport.objects.filter(
+        created_at__gt=region_import.created_at, job__status=Job.Status.DONE
+    )
+    if newer.exists():  # run late (the broker was down): it would undo the newer list
+        running.fail(
+            "daftar yang lebih baru sudah diimpor; unggah lagi bila daftar ini memang dimaksud"
+        )
+        return
     with region_import.file.open("rb") as handle:
         data = handle.read()
     running.progress(10, "membaca berkas")

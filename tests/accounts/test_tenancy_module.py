@@ -157,3 +157,17 @@ def test_the_middleware_renders_a_lazy_template_response_inside_the_scope(world)
     assert response.is_rendered
     ids = {int(x) for x in response.content.decode().strip(";").split(";")}
     assert ids == {side.district.pk}
+
+
+@pytest.mark.postgres
+def test_a_write_after_a_rollup_in_the_same_transaction_works(world, postgres):
+    """A roll-up nested in a longer transaction (a job that reads, then stores its PDF) makes
+    only its own savepoint read-only: the transaction writes again after it."""
+    a = world.a.district
+    with transaction.atomic():
+        with rollup_scope([a]):
+            assert Agency.objects.count() > 0
+        with district_scope(a):
+            Agency.objects.create(district=a, short_name="Y", name="Ditulis setelah roll-up")
+    with district_scope(a):
+        assert Agency.objects.filter(short_name="Y").exists()

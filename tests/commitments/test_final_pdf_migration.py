@@ -14,7 +14,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from accounts.tenancy import district_scope
 from commitments.models import DocumentVersion
+from documents import jobs
 from documents.models import GeneratedDocument, Job
 from tests.convergence.objects import PDF
 
@@ -65,6 +67,31 @@ def test_a_final_pdf_made_before_the_migration_still_verifies(
     job = old.get_model("commitments", "RenderJob").objects.create(
         version=version, district_id=district.pk, status="done", progress=100
     )
+    # another document whose render was running when its worker died before the upgrade
+    stuck_document = old.get_model("commitments", "CommitmentDocument").objects.create(
+        district_id=district.pk,
+        level="district",
+        template="district",
+        year=2025,
+        status="rendering",
+    )
+    stuck_version = old.get_model("commitments", "DocumentVersion").objects.create(
+        document=stuck_document,
+        district_id=district.pk,
+        title="Komitmen yang macet",
+        preamble="Kami",
+        points=["Satu"],
+        signed_on=rendered_at.date(),
+        place="Sumedang",
+        verify_token="token-macet",
+    )
+    stuck = old.get_model("commitments", "RenderJob").objects.create(
+        version=stuck_version,
+        district_id=district.pk,
+        status="running",
+        progress=35,
+        started_at=rendered_at,
+    )
 
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     _migrate(latest)
@@ -75,12 +102,19 @@ def test_a_final_pdf_made_before_the_migration_still_verifies(
         assert (final.kind, final.version, final.file.name) == ("commitment", 1, name)
         assert (final.sha256, final.size, final.created_at) == (sha, len(PDF), rendered_at)
         assert GeneratedDocument.objects.count() == 1
+        assert not DocumentVersion.objects.get(pk=stuck_version.pk).final_id
         moved = Job.objects.get(pk=job.pk)
         assert (moved.kind, moved.status, moved.payload) == (
             "commitment_pdf",
             "done",
             {"version": str(version.pk)},
         )
+
+        # the stuck render is handed over again by the sweep and claimable by a worker
+        with district_scope(district):
+            waiting = list(Job.objects.waiting_for_broker(timezone.now()))
+            assert [j.pk for j in waiting] == [stuck.pk]
+            assert jobs.claim(stuck.pk) is not None
 
     page = client.get("/verifikasi/token-dari-kertas-lama/")
     assert page.status_code == 200 and sha in page.content.decode()

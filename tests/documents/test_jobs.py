@@ -699,3 +699,109 @@ def test_only_the_secretariat_retries(client, world):
         assert retry_url(side, job) not in fragment and "rincian teknis" not in fragment, role
     job = job_row(job)
     assert (job.status, job.attempts) == ("failed", 0)
+
+
+# --- what the review after the work found ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_job_left_running_without_a_claim_is_claimable(regions):
+    # pins: a job migrated as "running" from the old render rows has no claim at all; it is
+    # claimable like an expired one (it stayed stuck: the sweep and the retry skipped it)
+    district = regions_district()
+    job = queued_job(district)
+    set_job(job, status="running", claimed_until=None, attempts=1, sent_at=timezone.now())
+
+    with district_scope(district):
+        assert list(Job.objects.waiting_for_broker(timezone.now())) == [job]
+    running = claimed(district, job.pk)
+    assert running is not None and running.attempt == 2
+
+
+@pytest.mark.django_db
+def test_the_sweep_hands_over_the_oldest_first_and_leaves_a_backlog_alone(regions, settings):
+    # pins: jobs that waited for the broker run in the order they were asked for (a focus list
+    # confirmed later must be applied later); a job handed over a minute ago and waiting behind
+    # others in the queue is not sent twice; a job whose worker is gone is sent once more, not
+    # at every sweep
+    district = regions_district()
+    now = timezone.now()
+    newer, older, backlog, gone = (queued_job(district) for _ in range(4))
+    set_job(newer, created_at=now - timedelta(minutes=1), sent_at=None)
+    set_job(older, created_at=now - timedelta(minutes=5), sent_at=None)
+    set_job(backlog, created_at=now - timedelta(minutes=9), sent_at=now - timedelta(minutes=1))
+    set_job(
+        gone,
+        created_at=now - timedelta(minutes=30),
+        status="running",
+        sent_at=now - timedelta(minutes=30),
+        claimed_until=now - timedelta(minutes=10),
+    )
+    settings.JOB_HANDOVER_GRACE_SECONDS = 1200
+
+    with district_scope(district):
+        waiting = list(Job.objects.waiting_for_broker(now))
+    assert waiting == [gone, older, newer]
+
+    # handed over again after its claim expired: not again at the next sweep
+    set_job(gone, sent_at=now)
+    with district_scope(district):
+        assert list(Job.objects.waiting_for_broker(now)) == [older, newer]
+    # lost with the broker: handed over longer ago than the grace
+    set_job(backlog, sent_at=now - timedelta(seconds=1201))
+    with district_scope(district):
+        assert list(Job.objects.waiting_for_broker(now)) == [backlog, older, newer]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_keeps_dying_fails_after_its_attempts_and_the_retry_allows_more(
+    regions, settings
+):
+    # pins: a document that kills its worker every time (out of memory) is not handed over
+    # forever: after JOB_ATTEMPTS (3) attempts whose claims expired, the next claim fails it
+    # with a reason for the page; the secretariat's retry allows three more attempts
+    settings.JOB_ATTEMPTS = 3
+    district = regions_district()
+    job = queued_job(district)
+    for attempt in (1, 2, 3):
+        running = claimed(district, job.pk)
+        assert running is not None and running.attempt == attempt
+        set_job(job, claimed_until=timezone.now() - timedelta(seconds=1))  # the worker died
+
+    assert claimed(district, job.pk) is None
+    job = job_row(job)
+    assert (job.status, job.message) == ("failed", jobs.EXHAUSTED)
+    assert job.finished_at is not None
+
+    with district_scope(district):
+        assert jobs.retry(job) is True  # eager: handed over and run at once
+    job = job_row(job)
+    assert job.attempt_limit == 6 and job.attempts == 4
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_is_gone_offers_the_retry(client, world):
+    # pins: a job still "running" whose claim expired (its worker or request died) says so and
+    # offers the secretariat a retry; the retry renders it once; a second click sends nothing
+    side = world.a
+    document, job = rendering_document(side)
+    set_job(
+        job,
+        status="running",
+        attempts=1,
+        sent_at=timezone.now() - timedelta(minutes=20),
+        claimed_until=timezone.now() - timedelta(minutes=5),
+    )
+    client.force_login(side.users["district_admin"])
+
+    fragment = client.get(status_url(side, job)).content.decode()
+    assert "terhenti di tengah jalan" in fragment and retry_url(side, job) in fragment
+
+    client.post(retry_url(side, job))
+    job = job_row(job)
+    assert (job.status, job.attempts) == ("done", 2)
+    _document, _version, stored, _finalised = finished_output(document)
+    assert len(stored) == 1
+    again = client.post(retry_url(side, job), follow=True)
+    assert "sudah ada di antrean atau sedang dikerjakan" in again.content.decode()
+    assert job_row(job).attempts == 2

@@ -83,3 +83,35 @@ def test_upload_that_is_not_a_table_is_refused(client, world):
     assert response.status_code == 200
     assert "CSV atau XLSX" in response.content.decode()
     assert not RegionImport.objects.exists()
+
+
+def test_a_list_run_late_does_not_undo_a_newer_one(world):
+    """A list whose job waited for the broker (Redis was down) and is run after a newer list
+    was imported would rename and retire areas back: it is refused with a reason instead."""
+    from django.utils import timezone
+
+    from villages.tasks import run_region_import
+
+    def upload(name, data, at):
+        region_import = RegionImport(original_name=name, created_by=world.national_admin)
+        region_import.file.save("u.upload", SimpleUploadedFile(name, data))
+        region_import.job = Job.objects.create(
+            kind="region_import", payload={"import": str(region_import.id)}
+        )
+        region_import.save()
+        RegionImport.objects.filter(pk=region_import.pk).update(created_at=at)
+        return region_import
+
+    now = timezone.now()
+    late = upload("lama.csv", GOOD, now - timezone.timedelta(hours=2))
+    newer = upload("baru.csv", GOOD, now - timezone.timedelta(hours=1))
+    run_region_import(job_id=str(newer.job_id))
+    assert RegionImport.objects.get(pk=newer.pk).status == "done"
+    before = Village.objects.count()
+
+    run_region_import(job_id=str(late.job_id))
+
+    late = RegionImport.objects.get(pk=late.pk)
+    assert late.status == "failed"
+    assert "daftar yang lebih baru sudah diimpor" in late.summary
+    assert Village.objects.count() == before
