@@ -61,10 +61,11 @@ def _light(counts) -> dict:
 
 
 def current_period(periods, kind: str, today):
-    """The latest period of `kind` that has begun by `today` (else the first one), or None."""
+    """The latest period of `kind` whose reports could be sent by `today` (sending opens in
+    its last days), else the first one; None without periods of that kind."""
     own = [p for p in periods if p.kind == kind]
-    begun = [p for p in own if p.starts_on <= today]
-    return (begun or own[:1] or [None])[-1]
+    opened = [p for p in own if p.opens_on <= today]
+    return (opened or own[:1] or [None])[-1]
 
 
 def build(request, year: int | None) -> dict:
@@ -114,6 +115,15 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
         if may_see_area(access, kecamatan_id=f.kecamatan_id, village_id=f.village_id)
     ]
     latest = outcomes.latest_of(figures)
+    # surveys and the posyandu census differ several fold: the latest of each, side by side
+    latest_pair = [
+        f
+        for f in (
+            outcomes.latest_of(f for f in figures if f.source in outcomes.SURVEYS),
+            outcomes.latest_of(f for f in figures if f.source == outcomes.Source.EPPGBM),
+        )
+        if f is not None
+    ] or ([latest] if latest else [])
     areas = outcomes.areas_of(figures)
     shown = sorted(
         ((k, f) for k, f in areas.kecamatan.items() if k in kecamatan_names),
@@ -162,9 +172,10 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
         value_format=formats.percent,
     )
     return {
-        "latest": latest,
-        "latest_value": formats.percent(latest.value) if latest else "",
-        "latest_band": _band(latest.value) if latest else None,
+        "latest": [
+            {"figure": f, "value": formats.percent(f.value), "band": _band(f.value)}
+            for f in latest_pair
+        ],
         "kecamatan_year": areas.kecamatan_year,
         "rows": rows,
         "kecamatan_svg": kecamatan_chart.svg if rows else None,

@@ -317,6 +317,7 @@ class Period:
     kind: str
     number: int
     starts_on: object
+    opens_on: object  # sending opens
     due_on: object
 
 
@@ -326,11 +327,18 @@ def periods(districts, year: int) -> dict[int, tuple[Period, ...]]:
     found = defaultdict(list)
     for row in (
         ReportPeriod.objects.filter(district_id__in=ids, year=year)
-        .values("pk", "district_id", "kind", "number", "starts_on", "due_on")
+        .values("pk", "district_id", "kind", "number", "starts_on", "opens_on", "due_on")
         .order_by("district_id", "kind", "number")
     ):
         found[row["district_id"]].append(
-            Period(row["pk"], row["kind"], row["number"], row["starts_on"], row["due_on"])
+            Period(
+                row["pk"],
+                row["kind"],
+                row["number"],
+                row["starts_on"],
+                row["opens_on"],
+                row["due_on"],
+            )
         )
     return {i: tuple(found[i]) for i in ids}
 
