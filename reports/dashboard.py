@@ -56,7 +56,7 @@ def light(counts) -> str:
 
 def _light(counts) -> dict:
     colour = light(counts)
-    words = {"green": _("lengkap"), "red": _("ada yang terlambat"), "yellow": _("berjalan")}
+    words = {"green": _("lengkap"), "red": _("terlambat"), "yellow": _("berjalan")}
     return {"colour": colour, "tag": LIGHT_TAGS[colour], "label": words[colour]}
 
 
