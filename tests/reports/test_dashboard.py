@@ -130,8 +130,10 @@ def build_b(world):
 
 
 def dashboard_of(client, user, district, **query):
+    """The dashboard page (the executive's home shows the same, tested below)."""
     client.force_login(user)
-    response = client.get(reverse("district_home", kwargs={"district_slug": district.slug}), query)
+    url = reverse("district_dashboard", kwargs={"district_slug": district.slug})
+    response = client.get(url, query)
     assert response.status_code == 200
     return response, response.context["dashboard"]
 
@@ -230,16 +232,26 @@ def test_the_camat_sees_only_his_kecamatan(client, world):
     assert d["follow_ups"]["total"].total == 1
 
 
-def test_other_roles_keep_the_home_they_had(client, world):
+def test_the_executive_home_is_the_dashboard_and_other_homes_link_to_it(client, world):
     build_a(world)
+    a = world.a
+    home = reverse("district_home", kwargs={"district_slug": a.district.slug})
+    board = reverse("district_dashboard", kwargs={"district_slug": a.district.slug})
+    client.force_login(a.users["executive"])
+    response = client.get(home)
+    assert response.context["dashboard"]["plan"]["total"] == "Rp 520.000.000"
+    assert "Rp 520.000.000" in response.content.decode()
+    for role in ("district_admin", "camat"):
+        client.force_login(a.users[role])
+        response = client.get(home)
+        assert response.context["dashboard"] is None and board in response.content.decode()
+    # OPD staff and village heads keep the home they had, without the link
     for role in ("opd_staff",):
-        client.force_login(world.a.users[role])
-        response = client.get(
-            reverse("district_home", kwargs={"district_slug": world.a.district.slug})
-        )
-        assert response.status_code == 200 and response.context["dashboard"] is None
-    _r, d = dashboard_of(client, world.a.users["district_admin"], world.a.district)
-    assert d is not None
+        client.force_login(a.users[role])
+        response = client.get(home)
+        assert response.context["dashboard"] is None
+        assert board not in response.content.decode()
+        assert client.get(board).status_code == 403
 
 
 def test_an_empty_district_says_so_in_every_section(client, world):
@@ -287,12 +299,13 @@ def more_data(side, n):
         prevalence(side, str(20 + i), kecamatan=side.kecamatan, year=YEAR - 20 + i)
 
 
-@pytest.mark.parametrize("role", ["executive", "camat"])
+@pytest.mark.parametrize("role", ["executive", "camat", "district_admin"])
 def test_queries_do_not_grow_with_the_data(client, world, role):
     a, _villages = build_a(world)
     user = a.users[role]
     client.force_login(user)
-    url = reverse("district_home", kwargs={"district_slug": a.district.slug})
+    page = "district_home" if role == "executive" else "district_dashboard"
+    url = reverse(page, kwargs={"district_slug": a.district.slug})
     client.get(url)  # warm the caches of the session and the catalogue
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
