@@ -421,14 +421,22 @@ def _follow_ups(district, year, access, camat, kecamatan_ids) -> dict:
         label_column=_("Penanggung jawab"),
         total_column=_("Jumlah"),
     )
+
+    def of_owner(owner, state):
+        key = ("a" if owner.kind == "agency" else "v") + str(owner.id)
+        return f"{link}?{urlencode({'status': state, 'pemilik': key})}"
+
+    states = ("finished", "in_progress", "not_started", "missed", "late")
     return {
         "total": total,
-        "owners": [{"owner": o, "counts": c} for o, c in owners],
+        "owners": [
+            {"owner": o, "counts": c, "links": {s: of_owner(o, s) for s in states}}
+            for o, c in owners
+        ],
         "svg": chart.svg if owners else None,
         "documents": documents,
         "links": {
-            s: linked(s)
-            for s in ("done", "verified", "in_progress", "not_started", "missed", "late")
+            s: linked(s) for s in ("finished", "in_progress", "not_started", "missed", "late")
         },
         "link": link,
         "documents_link": _url("commitment_list", district),
