@@ -231,16 +231,18 @@ def _actions(district, year) -> dict:
 # --- village reports: completeness, convergence rates, village fund ---------------------------
 
 
-def _counts_row(name, counts, link) -> dict:
+def _counts_row(name, counts, link, kecamatan_id=None) -> dict:
+    """A row of counts with the completeness page behind each (of its kecamatan, if any)."""
+    area = {"kecamatan": kecamatan_id} if kecamatan_id else {}
     return {
         "name": name,
         "counts": counts,
         "light": _light(counts),
         "links": {
-            s: f"{link}?{urlencode({'status': s})}"
+            s: f"{link}?{urlencode({'status': s, **area})}"
             for s in ("verified", "submitted", "returned", "missing", "late")
         },
-        "link": link,
+        "link": f"{link}?{urlencode(area)}" if area else link,
     }
 
 
@@ -269,7 +271,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
         by_kecamatan = found.by_kecamatan
         result["completeness"] = {
             "rows": [
-                _counts_row(kecamatan_names[k], by_kecamatan[k], link)
+                _counts_row(kecamatan_names[k], by_kecamatan[k], link, k)
                 for k in sorted(by_kecamatan, key=lambda k: kecamatan_names.get(k, ""))
                 if k in kecamatan_names
             ],

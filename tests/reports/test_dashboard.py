@@ -348,3 +348,26 @@ def test_follow_up_numbers_drill_down_by_state_and_owner(client, world):
     # an owner that is not a code is ignored (the whole list)
     response = client.get(d["follow_ups"]["link"] + "?pemilik=x1")
     assert len(response.context["follow_ups"]) == 5
+
+
+def test_completeness_numbers_drill_down_by_state_and_kecamatan(client, world):
+    a, (v1, v2, v3, v4) = build_a(world)
+    _response, d = dashboard_of(client, a.users["executive"], a.district)
+    rows = {r["name"]: r for r in d["reports"]["completeness"]["rows"]}
+
+    def villages(link):
+        response = client.get(link)
+        assert response.status_code == 200
+        return [v.village.pk for k in response.context["view"].kecamatan for v in k.villages]
+
+    # counted by hand in build_a
+    assert villages(rows["Wado"]["link"]) == [v1.pk, v2.pk]  # v1 first: a focus village
+    assert villages(rows["Wado"]["links"]["submitted"]) == [v2.pk]
+    assert villages(rows["Jatinunggal"]["links"]["late"]) == [v4.pk]
+    assert villages(rows["Jatinunggal"]["links"]["verified"]) == [v3.pk]
+    assert sorted(villages(d["reports"]["completeness"]["total"]["link"])) == sorted(
+        [v1.pk, v2.pk, v3.pk, v4.pk]
+    )
+    # a camat asking for another kecamatan still sees only his own
+    client.force_login(a.users["camat"])
+    assert villages(rows["Jatinunggal"]["link"]) == [v1.pk, v2.pk]
