@@ -211,6 +211,21 @@ def _actions(district, year) -> dict:
         value_format=lambda v: formats.percent(v, 1),
     )
     score = found.score
+    assessed = [a for a in found.actions if a.score.indicators]
+    score_bars = []
+    for a in assessed:
+        score_bars.append(charts.Bar(f"{a.number} · {_('mandiri')}", a.score.self_percent, "brand"))
+        score_bars.append(
+            charts.Bar(f"{a.number} · {_('provinsi')}", a.score.province_percent, "orange")
+        )
+    score_chart = charts.bar_chart(
+        _("Penilaian per aksi, %% dari skor tertinggi, %(y)s") % {"y": year},
+        score_bars,
+        label_column=_("Aksi"),
+        value_column=_("Skor"),
+        maximum=100,
+        value_format=lambda v: formats.percent(v, 1),
+    )
     return {
         "year_actions": found,
         "rows": rows,
@@ -222,6 +237,17 @@ def _actions(district, year) -> dict:
         },
         "assessment": _url("assessment", district, year=year),
         "score": score,
+        "score_svg": score_chart.svg if score.assessed else None,
+        "score_rows": [
+            {
+                "action": a,
+                "self": formats.number(a.score.self_score, 2),
+                "province": formats.number(a.score.province_score, 2),
+                "maximum": formats.number(a.score.maximum, 2),
+                "difference": formats.number(a.score.difference, 2),
+            }
+            for a in assessed
+        ],
         "self_percent": formats.percent(score.self_percent, 1),
         "province_percent": formats.percent(score.province_percent, 1),
         "total_percent": formats.percent(found.progress.verified_percent, 1),

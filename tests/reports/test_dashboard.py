@@ -14,7 +14,9 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from commitments.models import CommitmentDocument, FollowUpStatus
-from convergence.models import Deliverable, Status
+from convergence import services as convergence_services
+from convergence.models import Deliverable, Grade, Status
+from convergence.models import Indicator as Indicator_
 from outcomes.models import STUNTING, Indicator, IndicatorValue, Source
 from rembuk.models import Level, RkpdStatus
 from tests.commitments.test_commitment_summaries import document, follow_up
@@ -371,3 +373,41 @@ def test_completeness_numbers_drill_down_by_state_and_kecamatan(client, world):
     # a camat asking for another kecamatan still sees only his own
     client.force_login(a.users["camat"])
     assert villages(rows["Jatinunggal"]["link"]) == [v1.pk, v2.pk]
+
+
+def test_the_assessment_self_against_province_by_hand(client, world):
+    a = world.a
+    district_year = year_for(a, YEAR)
+    with scopes_disabled():
+        indicators = list(
+            Indicator_.objects.filter(action__framework=district_year.framework, action__number=1)
+            .prefetch_related("options")
+            .order_by("number")
+        )
+        first = indicators[0]
+        best, second = sorted(first.options.all(), key=lambda o: -o.points)[:2]
+        for source, option, by in (
+            (Grade.Source.SELF, best, a.users["district_admin"]),
+            (Grade.Source.PROVINCE, second, world.province_viewer_a),
+        ):
+            convergence_services.grade_indicator(
+                district_year=district_year,
+                indicator=first,
+                option=option,
+                source=source,
+                justification="Sesuai dokumen",
+                by=by,
+            )
+        maximum = sum(max(o.points for o in i.options.all()) * i.weight for i in indicators)
+    _response, d = dashboard_of(client, a.users["executive"], a.district)
+    row = next(r for r in d["actions"]["score_rows"] if r["action"].number == 1)
+    assert row["self"] == formats_number(best.points * first.weight)
+    assert row["province"] == formats_number(second.points * first.weight)
+    assert row["maximum"] == formats_number(maximum)
+    assert d["actions"]["score_svg"] is not None
+
+
+def formats_number(value):
+    """Two decimals, Indonesian: 12 → '12,00' (written out here, not by lib.formats)."""
+    whole, fraction = f"{value:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + fraction
