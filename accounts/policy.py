@@ -92,6 +92,11 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     # enters, imports and sets targets
     "outcomes.view": ALL_DISTRICT_ROLES,
     "outcomes.manage": frozenset({Role.DISTRICT_ADMIN}),
+    # the district dashboard (reports/): the executive and the secretariat, the camat for his
+    # kecamatan, and the read-only viewers above the district
+    "dashboard.view": frozenset(
+        {Role.EXECUTIVE, Role.DISTRICT_ADMIN, Role.CAMAT} | READ_ONLY_ROLES
+    ),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {

@@ -941,6 +941,15 @@ def follow_up_list(request):
         follow_ups = follow_ups.filter(status=state)
     elif state == "late":
         follow_ups = follow_ups.filter(due_on__lt=today).exclude(status__in=FOLLOW_UP_FINISHED)
+    elif state == "finished":
+        follow_ups = follow_ups.filter(status__in=FOLLOW_UP_FINISHED)
+    # one owner (the dashboard's rows): "a<agency id>" or "v<village id>"
+    owner = request.GET.get("pemilik", "")
+    if owner[1:].isascii() and owner[1:].isdigit() and owner[:1] in ("a", "v"):
+        field = "owner_agency_id" if owner[0] == "a" else "owner_village_id"
+        follow_ups = follow_ups.filter(**{field: int(owner[1:])})
+    else:
+        owner = ""
     follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
@@ -950,6 +959,7 @@ def follow_up_list(request):
         {
             "follow_ups": follow_ups,
             "state": state,
+            "owner": owner,
             "statuses": FollowUpStatus.choices,
             "late": sum(1 for f in follow_ups if f.overdue),
         },

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 
 from .models import OPEN_STATUSES, Deliverable, DistrictYear, Grade, Indicator, Status, YearAction
 
@@ -263,3 +264,61 @@ def year_actions(districts, year: int) -> dict[int, YearActions | None]:
             else "",
         )
     return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deadline:
+    """An open deliverable (draft or returned) due today or later."""
+
+    id: object  # UUID
+    action_number: int
+    title: str
+    due_date: date
+    status: str
+
+
+def next_deadlines(districts, year: int | None = None, *, limit: int = 5) -> dict[int, tuple]:
+    """Each district's next `limit` open deliverables of `year` (of its latest year when None)
+    due from its own today on, earliest first: two queries (a window numbers the rows of each
+    district, so the rows read do not grow with the data)."""
+    districts = _ids(districts)
+    years = _years(districts, year)
+    result: dict[int, tuple] = {i: () for i in districts}
+    if not years:
+        return result
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for district in districts.values():
+        by_day[district.local_now().date()].append(district.pk)
+    ahead = Q(pk__in=[])
+    for today, ids in by_day.items():
+        ahead |= Q(district_id__in=ids, due_date__gte=today)
+    rows = (
+        Deliverable.objects.filter(
+            ahead,
+            year_action__district_year__in=list(years.values()),
+            status__in=OPEN_STATUSES,
+        )
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("district_id"),
+                order_by=[F("due_date").asc(), F("year_action__action__number").asc(), "pk"],
+            )
+        )
+        .filter(place__lte=limit)
+        .values("pk", "district_id", "due_date", "status", "template__title")
+        .annotate(action_number=F("year_action__action__number"))
+        .order_by("district_id", "due_date", "action_number", "pk")
+    )
+    found = defaultdict(list)
+    for row in rows:
+        found[row["district_id"]].append(
+            Deadline(
+                id=row["pk"],
+                action_number=row["action_number"],
+                title=row["template__title"],
+                due_date=row["due_date"],
+                status=row["status"],
+            )
+        )
+    return {i: tuple(found[i]) for i in districts}

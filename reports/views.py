@@ -3,11 +3,13 @@ district dashboard; it reads the feature apps only through what they offer to be
 
 from django.shortcuts import redirect, render
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from accounts.policy import district_view, memberships_of
 from commitments import summaries as commitments
 from convergence import summaries as convergence
 from villages.models import Kecamatan, Village
+
+from . import dashboard
 
 
 @district_view("district.view")
@@ -31,10 +33,17 @@ def district_home(request):
     follow_late = (
         commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
     )
+    # the executive's home is the district dashboard; the secretariat and the camat reach it
+    # from theirs (their homes stay light: the admin's is bounded in queries)
+    board = None
+    if access.has_role(Role.EXECUTIVE):
+        board = dashboard.build(request, _year(request.GET.get("tahun")))
     return render(
         request,
         "reports/district_home.html",
         {
+            "dashboard": board,
+            "dashboard_link": access.can("dashboard.view") and board is None,
             "commitment": commitment,
             "follow_late": follow_late,
             "progress": progress,
@@ -44,3 +53,19 @@ def district_home(request):
             "local_now": district.local_now(),
         },
     )
+
+
+@district_view("dashboard.view")
+def district_dashboard(request):
+    """The district dashboard (a camat's: his kecamatan's rows) with its numbers' sources."""
+    return render(
+        request,
+        "reports/dashboard.html",
+        {"dashboard": dashboard.build(request, _year(request.GET.get("tahun")))},
+    )
+
+
+def _year(raw) -> int | None:
+    """?tahun=2025 picks the dashboard's year; anything else, the district's current year."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None

@@ -603,8 +603,15 @@ def _posted_dates(posted, prefix: str) -> dict[int, date]:
 def completeness(request, period_id):
     period = _period(request, period_id)
     state = request.GET.get("status", "")
+    # one kecamatan (the dashboard's rows); a value that is not a number is ignored
+    raw = request.GET.get("kecamatan", "")
+    kecamatan_id = int(raw) if raw.isascii() and raw.isdigit() else None
     view = reports.completeness(
-        district=request.district, period=period, access=request.access, state=state or None
+        district=request.district,
+        period=period,
+        access=request.access,
+        state=state or None,
+        kecamatan_id=kecamatan_id,
     )
     return render(
         request,
@@ -613,6 +620,7 @@ def completeness(request, period_id):
             "period": period,
             "view": view,
             "state": state,
+            "kecamatan_id": kecamatan_id,
             "states": _state_choices(),
             # translated once, not once per village row
             "label_verified": _("terverifikasi"),

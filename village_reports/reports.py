@@ -476,12 +476,17 @@ class Completeness:
         return summaries.ReportCounts.of(v.status for v in self.villages).as_dict()
 
 
-def completeness(*, district: District, period: ReportPeriod, access, state=None) -> Completeness:
-    """Every village of the district (or of the camat's kecamatan), focus villages first, with
-    the state of its report (`state`: only the villages in that state, or "late"): six
-    queries whatever the number of villages."""
+def completeness(
+    *, district: District, period: ReportPeriod, access, state=None, kecamatan_id=None
+) -> Completeness:
+    """Every village of the district (or of the camat's kecamatan; of `kecamatan_id` only,
+    when the user may see it), focus villages first, with the state of its report (`state`:
+    only the villages in that state, or "late"): six queries whatever the number of
+    villages."""
     today = district.local_now().date()
     kecamatan_ids = None if access.district_wide else access.kecamatan_ids
+    if kecamatan_id is not None and (kecamatan_ids is None or kecamatan_id in kecamatan_ids):
+        kecamatan_ids = [kecamatan_id]
     summary = summaries.completeness(
         [district], period.year, period.kind, period.number, kecamatan_ids=kecamatan_ids
     )[district.pk]

@@ -309,3 +309,103 @@ def convergence_rates(
             other=sums["other"],
         )
     return result
+
+
+@dataclass(frozen=True)
+class Period:
+    id: int
+    kind: str
+    number: int
+    starts_on: object
+    opens_on: object  # sending opens
+    due_on: object
+
+
+def periods(districts, year: int) -> dict[int, tuple[Period, ...]]:
+    """Each district's report periods of `year`, by kind and number: one query."""
+    ids = [d.pk for d in districts]
+    found = defaultdict(list)
+    for row in (
+        ReportPeriod.objects.filter(district_id__in=ids, year=year)
+        .values("pk", "district_id", "kind", "number", "starts_on", "opens_on", "due_on")
+        .order_by("district_id", "kind", "number")
+    ):
+        found[row["district_id"]].append(
+            Period(
+                row["pk"],
+                row["kind"],
+                row["number"],
+                row["starts_on"],
+                row["opens_on"],
+                row["due_on"],
+            )
+        )
+    return {i: tuple(found[i]) for i in ids}
+
+
+@dataclass(frozen=True)
+class FundTotal:
+    """Village-fund money for stunting in verified semester reports: budgeted, spent, and
+    how many reports they come from."""
+
+    budget: int = 0
+    spent: int = 0
+    reports: int = 0
+
+    @property
+    def spent_percent(self) -> Decimal | None:
+        return scorecard.rate_percent(self.spent, self.budget)
+
+    def __add__(self, other: "FundTotal") -> "FundTotal":
+        return FundTotal(
+            self.budget + other.budget, self.spent + other.spent, self.reports + other.reports
+        )
+
+
+@dataclass(frozen=True)
+class VillageFund:
+    total: FundTotal
+    by_kecamatan: dict  # kecamatan id → FundTotal
+
+
+def _rupiah(value) -> int:
+    """A stored amount (whole rupiah; digits as text in older drafts), 0 when absent."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
+def village_fund(
+    districts, year: int, number: int, *, kecamatan_ids=None
+) -> dict[int, VillageFund | None]:
+    """Each district's village fund for stunting (fund_budget, fund_spent) summed over the
+    verified semester reports of semester `number` of `year` (the version the district sees,
+    when it is verified): three queries. None where the district has no such semester."""
+    districts = {d.pk: d for d in districts}
+    found_periods = _periods(districts.values(), year, ReportKind.SEMESTER, number)
+    result: dict[int, VillageFund | None] = dict.fromkeys(districts)
+    if not found_periods:
+        return result
+    villages = Village.objects.filter(district_id__in=list(found_periods))
+    if kecamatan_ids is not None:
+        villages = villages.filter(kecamatan_id__in=list(kecamatan_ids))
+    kecamatan_of = dict(villages.values_list("pk", "kecamatan_id"))
+    sent = _sent_reports(found_periods.values(), "data")
+    totals = {i: defaultdict(FundTotal) for i in found_periods}
+    for (_period_id, village_id), (report, _correcting) in sent.items():
+        if village_id not in kecamatan_of or report is None:
+            continue
+        if report.status != ReportStatus.VERIFIED:
+            continue
+        data = report.data or {}
+        one = FundTotal(_rupiah(data.get("fund_budget")), _rupiah(data.get("fund_spent")), 1)
+        sums = totals[report.district_id]
+        sums["total"] += one
+        sums[kecamatan_of[village_id]] += one
+    for district_id, sums in totals.items():
+        result[district_id] = VillageFund(
+            total=sums["total"],
+            by_kecamatan={k: v for k, v in sums.items() if k != "total"},
+        )
+    return result

@@ -57,6 +57,7 @@ commitments.sign        .   .   .   X   X   X   X   X   X
 commitments.follow      .   .   .   X   X   .   X   X   X
 outcomes.view           X   X   X   X   X   X   X   X   X
 outcomes.manage         .   .   .   X   .   .   .   .   .
+dashboard.view          X   X   X   X   .   X   X   .   .
 """
 
 # memberships without a district
