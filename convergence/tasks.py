@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.db import transaction
 
 from documents import jobs
+from documents.imports import apply_upload
 
 from .services import send_deadline_reminders
 
@@ -24,20 +24,12 @@ def apply_board_file(job_id: str, district=None, claim_seconds=None) -> None:
 
 
 def _apply_board_file(running) -> None:
-    from django.core.exceptions import ValidationError
-
     from .imports import apply_import
     from .models import BoardImport
 
-    upload = BoardImport.objects.select_related("district_year").get(
-        pk=running.job.payload["import"]
+    apply_upload(
+        running,
+        BoardImport.objects.select_related("district_year"),
+        apply_import,
+        result=lambda plan: {"changed": len(plan.changes)},
     )
-    # applied and finished in one transaction: a worker that dies between the two leaves
-    # neither, so the next attempt applies it (not "already applied", shown as a failure)
-    with transaction.atomic():
-        try:
-            plan = apply_import(upload, by=running.job.requested_by)
-        except ValidationError as exc:
-            raise jobs.Refused(exc.messages[0]) from None
-        if not running.finish(result={"changed": len(plan.changes)}):
-            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo

@@ -39,3 +39,22 @@ def confirm_import(request, upload_row, *, kind: str, done):
         messages.error(request, job.message)
         return job, None
     return job, redirect(request.path)
+
+
+def apply_upload(running, rows, apply, *, result) -> None:
+    """The work of an import job: the confirmed upload (from `rows`, by the job's payload)
+    applied by `apply(upload, by=…)` and the job finished with `result(plan)`, in ONE
+    transaction, so that a worker dying between the two leaves neither (the next attempt
+    applies it, instead of finding it "already applied" and showing a failure). A refusal
+    (ValidationError) is the job's failure message; a later attempt that took the job over
+    undoes this one."""
+    from django.core.exceptions import ValidationError
+
+    upload = rows.get(pk=running.job.payload["import"])
+    with transaction.atomic():
+        try:
+            plan = apply(upload, by=running.job.requested_by)
+        except ValidationError as exc:
+            raise jobs.Refused(exc.messages[0]) from None
+        if not running.finish(result=result(plan)):
+            raise jobs.Refused("tugas diambil alih")

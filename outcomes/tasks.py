@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.db import transaction
 
 from documents import jobs
+from documents.imports import apply_upload
 
 OUTCOME_IMPORT = "outcome_import"
 jobs.register(OUTCOME_IMPORT, "outcomes.tasks.apply_outcome_file")
@@ -15,17 +15,12 @@ def apply_outcome_file(job_id: str, district=None, claim_seconds=None) -> None:
 
 
 def _apply(running) -> None:
-    from django.core.exceptions import ValidationError
-
     from .imports import apply_outcome_import
     from .models import OutcomeImport
 
-    upload = OutcomeImport.objects.get(pk=running.job.payload["import"])
-    # applied and finished in one transaction (see convergence.tasks)
-    with transaction.atomic():
-        try:
-            plan = apply_outcome_import(upload, by=running.job.requested_by)
-        except ValidationError as exc:
-            raise jobs.Refused(exc.messages[0]) from None
-        if not running.finish(result={"added": len(plan.added), "changed": len(plan.changed)}):
-            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo
+    apply_upload(
+        running,
+        OutcomeImport.objects,
+        apply_outcome_import,
+        result=lambda plan: {"added": len(plan.added), "changed": len(plan.changed)},
+    )

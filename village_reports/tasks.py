@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.db import transaction
 
 from documents import jobs
+from documents.imports import apply_upload
 
 
 @shared_task(acks_late=True)
@@ -24,22 +24,16 @@ def apply_focus_list(job_id: str, district=None, claim_seconds=None) -> None:
 
 
 def _apply_focus_list(running) -> None:
-    from django.core.exceptions import ValidationError
-
     from .focus import apply_focus_import
     from .models import FocusImport
 
-    upload = FocusImport.objects.get(pk=running.job.payload["import"])
-    # applied and finished in one transaction (see convergence.tasks)
-    with transaction.atomic():
-        try:
-            plan = apply_focus_import(upload, by=running.job.requested_by)
-        except ValidationError as exc:
-            raise jobs.Refused(exc.messages[0]) from None
-        counts = {
+    apply_upload(
+        running,
+        FocusImport.objects,
+        apply_focus_import,
+        result=lambda plan: {
             "added": len(plan.added),
             "changed": len(plan.changed),
             "removed": len(plan.removed),
-        }
-        if not running.finish(result=counts):
-            raise jobs.Refused("tugas diambil alih")  # a later attempt holds it: undo
+        },
+    )
