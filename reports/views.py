@@ -25,19 +25,23 @@ def district_home(request):
         "villages": Village.objects.active().filter(district=district).count(),
         "members": Membership.objects.active().filter(district=district).count(),
     }
+    # the executive's home is the district dashboard; the secretariat and the camat reach it
+    # from theirs (their homes stay light: the admin's is bounded in queries)
+    board = None
+    if access.has_role(Role.EXECUTIVE):
+        year = _year(request.GET.get("tahun"))
+        board = dashboard.build(request, year)
     progress = None
     if access.can("convergence.view"):
-        progress = convergence.year_progress([district])[district.pk]
+        if board is not None and year is None:  # the dashboard read the same year's progress
+            progress = board["progress"]
+        else:
+            progress = convergence.year_progress([district])[district.pk]
     # the district's latest commitment document (signed ones first), and its late follow-ups
     commitment = commitments.documents([district])[district.pk].latest
     follow_late = (
         commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
     )
-    # the executive's home is the district dashboard; the secretariat and the camat reach it
-    # from theirs (their homes stay light: the admin's is bounded in queries)
-    board = None
-    if access.has_role(Role.EXECUTIVE):
-        board = dashboard.build(request, _year(request.GET.get("tahun")))
     return render(
         request,
         "reports/district_home.html",
