@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
+from lib import stale
 from villages.models import District, Kecamatan, Village
 
 from .models import DistrictTarget, Indicator, IndicatorValue, Source, check_figures
@@ -115,8 +116,13 @@ def update_value(
     denominator: int | None,
     note: str,
     by,
+    expected: str | None = None,
 ) -> IndicatorValue:
-    """Change the figures of a stored value (its area, indicator, period and source stay)."""
+    """Change the figures of a stored value (its area, indicator, period and source stay).
+    `expected`: the edit token the form was opened with (lib.stale); a value changed by
+    someone else since is refused with who and when, and nothing is written."""
+    locked = IndicatorValue.objects.select_for_update(of=("self",)).get(pk=row.pk)
+    stale.check_fresh(locked, expected, field="entered_at", by="entered_by")
     row, _created = record_value(
         district=row.district,
         indicator=row.indicator,

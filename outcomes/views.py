@@ -15,7 +15,7 @@ from accounts.once import submitted_once
 from accounts.policy import district_view, may_see_area
 from documents.imports import confirm_import
 from documents.views import district_job_urls
-from lib import charts, formats, regioncodes
+from lib import charts, formats, regioncodes, stale
 from villages.models import Kecamatan, Village
 
 from . import exports, imports, services, summaries
@@ -291,9 +291,13 @@ def value_edit(request, value_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_value(row, by=request.user, **form.cleaned_data)
+            services.update_value(
+                row, by=request.user, expected=stale.posted_token(request), **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
+            # the form keeps what was typed; its token becomes the value's current one
+            row.refresh_from_db(fields=["entered_at", "entered_by"])
         else:
             messages.success(request, _("Nilai diubah."))
             return _to_page(request)

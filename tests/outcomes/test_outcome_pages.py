@@ -220,3 +220,35 @@ def test_band_tags_take_the_bkkbn_colour_of_their_value(client, world):
         "red": "Sangat tinggi (> 30 %)",
     }
     assert "6.277/71.331" in html and "6.277 dari 71.331 balita" in html
+
+
+def test_a_value_edit_from_an_out_of_date_page_is_refused_and_keeps_what_was_typed(client, world):
+    """Two admins open the same value; the first saves 18,0; the second's save of 16,0 from
+    the page opened before is refused with who changed it, nothing is written, his 16,0 is
+    still in the form, and saving again from the refreshed form goes through."""
+    a = world.a
+    row = put(a, "17.62", kecamatan=a.kecamatan, year=2024)
+    admin = a.users["district_admin"]
+    client.force_login(admin)
+    edit = url(a, "outcome_value_edit", value_id=row.pk)
+    opened = client.get(edit).content.decode()
+    token = opened.split('name="edit_token" value="', 1)[1].split('"', 1)[0]
+
+    first = client.post(edit, {"value": "18", "note": "", "edit_token": token})
+    assert first.status_code == 302
+    late = client.post(edit, {"value": "16", "note": "dari halaman lama", "edit_token": token})
+    assert late.status_code == 200
+    html = late.content.decode()
+    assert "sudah diubah oleh" in html
+    assert 'value="16"' in html  # what he typed is still there
+    with scopes_disabled():
+        row.refresh_from_db()
+    assert row.value == Decimal("18.00")  # the first save stands
+
+    fresh = html.split('name="edit_token" value="', 1)[1].split('"', 1)[0]
+    assert fresh != token
+    again = client.post(edit, {"value": "16", "note": "", "edit_token": fresh})
+    assert again.status_code == 302
+    with scopes_disabled():
+        row.refresh_from_db()
+    assert row.value == Decimal("16.00")
