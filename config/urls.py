@@ -53,6 +53,11 @@ district_patterns = [
     ),
     path("konvergensi/<int:year>/penilaian/", convergence_views.assessment, name="assessment"),
     path(
+        "konvergensi/<int:year>/penilaian/ekspor/<str:fmt>/",
+        convergence_views.assessment_export,
+        name="assessment_export",
+    ),
+    path(
         "konvergensi/<int:year>/penilaian/tutup-provinsi/",
         convergence_views.assessment_province_close,
         name="assessment_province_close",
