@@ -7,9 +7,12 @@ from accounts.models import Membership, Role
 from accounts.policy import district_view, memberships_of
 from commitments import summaries as commitments
 from convergence import summaries as convergence
+from village_reports import summaries as village_reports
 from villages.models import Kecamatan, Village
 
 from . import dashboard
+
+HOME_ROWS = 10  # rows of each list of work on a home page; the count says how many in all
 
 
 @district_view("district.view")
@@ -42,10 +45,18 @@ def district_home(request):
     follow_late = (
         commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
     )
+    # what waits for this user: the camat's reports to verify, an OPD's deliverables, the
+    # admin's verifications, anyone's signatures (each a fixed number of queries, bounded rows)
+    work = {
+        "reports": village_reports.work_of(district, access, limit=HOME_ROWS),
+        "deliverables": convergence.work_of(district, access, limit=HOME_ROWS),
+        "commitments": commitments.work_of(district, access, limit=HOME_ROWS),
+    }
     return render(
         request,
         "reports/district_home.html",
         {
+            "work": work,
             "dashboard": board,
             "dashboard_link": access.can("dashboard.view") and board is None,
             "commitment": commitment,
