@@ -62,6 +62,10 @@ def test_every_table_of_the_dashboard_with_figures_by_hand(client, world):
     actions = by_first(sheets["Aksi konvergensi"])
     assert actions[1][9] == 100 and actions[1][7] == actions[1][3]
     assert actions[3][7] == 0 and actions[3][9] == 0
+    # action 2: 1 of its 3 deliverables verified, 1 submitted: 33.3 %
+    assert actions[2][3:8] == (3, 1, 1, 0, 1) and actions[2][9] == 33.3
+    # the year: 3 + 3 + 3 + 3 + 2 + 2 = 16 deliverables, 3 + 1 = 4 verified → 25 %
+    assert actions["Total"][3] == 16 and actions["Total"][7] == 4 and actions["Total"][9] == 25
 
     # completeness: Wado 2 villages, 1 verified, 1 waiting, none late; Jatinunggal 1 verified,
     # 1 not sent and late; all 4, 2 verified, 1 waiting, 1 missing, 1 late
