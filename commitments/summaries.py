@@ -308,7 +308,7 @@ def work_of(district, access, *, limit: int = 10) -> CommitmentWork:
     """The commitments waiting for `access`'s user in `district`: four queries (count and
     rows of the documents to sign, counts and rows of the follow-ups numbered per list by a
     window), whatever the data; read-only roles sign nothing and verify nothing."""
-    if access.read_only:
+    if access.read_only or access.user_id is None:  # (None would match unlinked places)
         return CommitmentWork()
     places = Signatory.objects.filter(
         district_id=district.pk,

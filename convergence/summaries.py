@@ -390,7 +390,7 @@ def work_of(district, access, *, limit: int = 10) -> ConvergenceWork:
     kinds: dict[str, Q] = {}
     if access.has_role(Role.DISTRICT_ADMIN):
         kinds["to_verify"] = Q(status=Status.SUBMITTED)
-    if access.has_role(Role.OPD_STAFF):
+    if access.has_role(Role.OPD_STAFF) and access.user_id is not None:
         own = Q(year_action__lead_agency_id__in=sorted(access.agency_ids)) | Q(
             year_action__in=YearAction.objects.filter(
                 district_id=district.pk, responsible=access.user_id

@@ -265,3 +265,45 @@ def test_home_queries_do_not_grow_with_the_work(client, world, role, django_asse
         d = work["deliverables"]
         assert all(len(rows.items) <= 10 for rows in (d.late, d.returned, d.due_soon))
     assert small.status_code == large.status_code == 200
+
+
+def test_each_work_summary_runs_a_fixed_number_of_queries(world, django_assert_num_queries):
+    from accounts.models import Membership
+    from accounts.policy import access_for
+    from commitments import summaries as commitments
+    from convergence import summaries as convergence
+    from village_reports import summaries as village_reports
+
+    a = world.a
+    waiting_reports(a)
+    camat_to_sign(a)
+    own_deliverables(a)
+
+    def access(role):
+        with scopes_disabled():
+            memberships = list(
+                Membership.objects.active()
+                .filter(user=a.users[role])
+                .select_related("district", "village")
+            )
+        return access_for(memberships, a.district)
+
+    camat, opd, admin = access("camat"), access("opd_staff"), access("district_admin")
+    with scopes_disabled():
+        # reports: counts per period + the first rows; nothing to read for a non-camat
+        with django_assert_num_queries(2):
+            village_reports.work_of(a.district, camat)
+        with django_assert_num_queries(0):
+            village_reports.work_of(a.district, opd)
+        # deliverables: counts + window-numbered rows; the camat has no board
+        with django_assert_num_queries(2):
+            convergence.work_of(a.district, opd)
+        with django_assert_num_queries(2):
+            convergence.work_of(a.district, admin)
+        with django_assert_num_queries(0):
+            convergence.work_of(a.district, camat)
+        # commitments: places to sign (count, rows) + follow-ups (counts, rows)
+        with django_assert_num_queries(4):
+            commitments.work_of(a.district, camat)
+        with django_assert_num_queries(4):
+            commitments.work_of(a.district, admin)
