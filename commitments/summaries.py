@@ -17,7 +17,7 @@ done nor verified (`FollowUp.is_overdue`).
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import (
     Case,
@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from accounts.models import Role
 from rembuk.models import Level
 
 from .models import (
@@ -256,3 +257,141 @@ def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
         )
         for i in districts
     }
+
+
+# --- one person's work (the home page) --------------------------------------------------------
+
+FOLLOW_UP_AHEAD_DAYS = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToSign:
+    """A commitment document waiting for the user's signature."""
+
+    document_id: object  # UUID
+    title: str
+    year: int
+    position: str  # the place he signs in
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpItem:
+    id: object  # UUID
+    point: int
+    text: str
+    owner: str
+    due_on: date
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitmentWork:
+    """What waits for one user among the commitments: documents to sign (he is a listed
+    signatory of the current version of a document being signed, and has not signed),
+    follow-ups reported done and waiting for his verification (the district admin, or the
+    verifier a follow-up names), and his agency's or village's unfinished follow-ups due within
+    FOLLOW_UP_AHEAD_DAYS days or late. Each: the count in all and the first rows."""
+
+    to_sign_count: int = 0
+    to_sign: tuple[ToSign, ...] = ()
+    to_verify_count: int = 0
+    to_verify: tuple[FollowUpItem, ...] = ()
+    own_count: int = 0
+    own: tuple[FollowUpItem, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_sign_count or self.to_verify_count or self.own_count)
+
+
+def work_of(district, access, *, limit: int = 10) -> CommitmentWork:
+    """The commitments waiting for `access`'s user in `district`: four queries (count and
+    rows of the documents to sign, counts and rows of the follow-ups numbered per list by a
+    window), whatever the data; read-only roles sign nothing and verify nothing."""
+    if access.read_only or access.user_id is None:  # (None would match unlinked places)
+        return CommitmentWork()
+    places = Signatory.objects.filter(
+        district_id=district.pk,
+        user_id=access.user_id,
+        signature__isnull=True,
+        version__voided_at__isnull=True,
+        version__document__status=CommitmentDocument.Status.SIGNING,
+    )
+    to_sign_count = places.count()
+    to_sign = tuple(
+        ToSign(
+            document_id=row["version__document_id"],
+            title=row["version__title"],
+            year=row["version__document__year"],
+            position=row["position"],
+        )
+        for row in places.values(
+            "version__document_id", "version__title", "version__document__year", "position"
+        ).order_by("version__signed_on", "version__title", "pk")[:limit]
+    )
+    today = district.local_now().date()
+    kinds = {}
+    if access.can("commitments.follow"):
+        may_verify = Q(verifier_id=access.user_id)
+        if access.has_role(Role.DISTRICT_ADMIN):
+            may_verify = Q(pk__isnull=False)
+        kinds[0] = may_verify & Q(status=FollowUpStatus.DONE)
+        owned = Q(owner_agency_id__in=sorted(access.agency_ids)) | Q(
+            owner_village_id__in=sorted(access.village_ids)
+        )
+        kinds[1] = (
+            owned
+            & ~Q(status__in=(*FOLLOW_UP_FINISHED, FollowUpStatus.MISSED))
+            & Q(due_on__lte=today + timedelta(days=FOLLOW_UP_AHEAD_DAYS))
+        )
+    if not kinds:
+        return CommitmentWork(to_sign_count=to_sign_count, to_sign=to_sign)
+    which = Case(
+        *(When(condition, then=Value(k)) for k, condition in kinds.items()),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    base = FollowUp.objects.filter(district_id=district.pk).annotate(which=which)
+    counts = dict(base.filter(which__gte=0).values_list("which").annotate(n=Count("pk")).order_by())
+    rows = (
+        base.filter(which__gte=0)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("which"),
+                order_by=[F("due_on").asc(), F("point").asc(), "pk"],
+            )
+        )
+        .filter(place__lte=limit)
+        .values(
+            "pk",
+            "which",
+            "point",
+            "text",
+            "due_on",
+            "status",
+            "owner_agency__short_name",
+            "owner_village__name",
+        )
+        .order_by("which", "due_on", "point", "pk")
+    )
+    lists = defaultdict(list)
+    for row in rows:
+        lists[row["which"]].append(
+            FollowUpItem(
+                id=row["pk"],
+                point=row["point"],
+                text=row["text"],
+                owner=row["owner_agency__short_name"] or row["owner_village__name"] or "",
+                due_on=row["due_on"],
+                status=row["status"],
+            )
+        )
+    return CommitmentWork(
+        to_sign_count=to_sign_count,
+        to_sign=to_sign,
+        to_verify_count=counts.get(0, 0),
+        to_verify=tuple(lists[0]),
+        own_count=counts.get(1, 0),
+        own=tuple(lists[1]),
+    )

@@ -10,6 +10,7 @@ from villages import views as villages_views
 district_patterns = [
     path("", reports_views.district_home, name="district_home"),
     path("dasbor/", reports_views.district_dashboard, name="district_dashboard"),
+    path("dasbor/ekspor/", reports_views.dashboard_export, name="dashboard_export"),
     path("profil/", villages_views.district_profile, name="district_profile"),
     path("lambang/", villages_views.district_emblem, name="district_emblem"),
     path("wilayah/", villages_views.district_areas, name="district_areas"),
@@ -52,6 +53,11 @@ district_patterns = [
         name="action_setup",
     ),
     path("konvergensi/<int:year>/penilaian/", convergence_views.assessment, name="assessment"),
+    path(
+        "konvergensi/<int:year>/penilaian/ekspor/<str:fmt>/",
+        convergence_views.assessment_export,
+        name="assessment_export",
+    ),
     path(
         "konvergensi/<int:year>/penilaian/tutup-provinsi/",
         convergence_views.assessment_province_close,

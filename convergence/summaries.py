@@ -13,11 +13,13 @@ open (draft or returned) and its due date has passed there.
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Window
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
 from django.db.models.functions import RowNumber
+
+from accounts.models import Role
 
 from .models import OPEN_STATUSES, Deliverable, DistrictYear, Grade, Indicator, Status, YearAction
 
@@ -322,3 +324,135 @@ def next_deadlines(districts, year: int | None = None, *, limit: int = 5) -> dic
             )
         )
     return {i: tuple(found[i]) for i in districts}
+
+
+# --- one person's work (the home page) --------------------------------------------------------
+
+WORK_AHEAD_DAYS = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkItem:
+    """A deliverable on someone's list: where it is and when it is due."""
+
+    id: object  # UUID
+    year: int
+    action_number: int
+    action_title: str
+    title: str
+    due_date: date
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkList:
+    """The first rows of a list and how many there are in all."""
+
+    count: int = 0
+    items: tuple[WorkItem, ...] = ()
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvergenceWork:
+    """What waits for one user on the convergence board of his district's open years.
+
+    to_verify: submitted deliverables (the district admin verifies them). Of the deliverables
+    he works on (OPD staff: the actions his agency leads or that name him responsible) late:
+    open past due; returned: sent back to him, not yet late; due_soon: drafts due within
+    WORK_AHEAD_DAYS days."""
+
+    to_verify: WorkList = field(default_factory=WorkList)
+    late: WorkList = field(default_factory=WorkList)
+    returned: WorkList = field(default_factory=WorkList)
+    due_soon: WorkList = field(default_factory=WorkList)
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, f.name).count for f in fields(self))
+
+
+WORK_KINDS = ("to_verify", "late", "returned", "due_soon")
+
+
+def work_of(district, access, *, limit: int = 10) -> ConvergenceWork:
+    """The deliverables waiting for `access`'s user in `district` (only open years), at most
+    `limit` of each list, earliest due first: two queries (one counts, one reads the rows
+    numbered per list by a window), none for a user with nothing to do on the board.
+
+    An OPD user's lists hold only his own deliverables (accounts.policy.may_work_on_action: the
+    actions his agency leads or that name him responsible); the list to verify only the
+    district admin's."""
+    today = district.local_now().date()
+    kinds: dict[str, Q] = {}
+    if access.has_role(Role.DISTRICT_ADMIN):
+        kinds["to_verify"] = Q(status=Status.SUBMITTED)
+    if access.has_role(Role.OPD_STAFF) and access.user_id is not None:
+        own = Q(year_action__lead_agency_id__in=sorted(access.agency_ids)) | Q(
+            year_action__in=YearAction.objects.filter(
+                district_id=district.pk, responsible=access.user_id
+            ).values("pk")
+        )
+        kinds["late"] = own & Q(status__in=OPEN_STATUSES, due_date__lt=today)
+        kinds["returned"] = own & Q(status=Status.RETURNED, due_date__gte=today)
+        kinds["due_soon"] = own & Q(
+            status=Status.DRAFT,
+            due_date__gte=today,
+            due_date__lte=today + timedelta(days=WORK_AHEAD_DAYS),
+        )
+    if not kinds:
+        return ConvergenceWork()
+    numbers = {kind: number for number, kind in enumerate(WORK_KINDS)}
+    which = Case(
+        *(When(condition, then=Value(numbers[k])) for k, condition in kinds.items()),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    base = Deliverable.objects.filter(
+        district_id=district.pk, year_action__district_year__status=DistrictYear.Status.OPEN
+    ).annotate(which=which)
+    counts = dict(base.filter(which__gte=0).values_list("which").annotate(n=Count("pk")).order_by())
+    rows = (
+        base.filter(which__gte=0)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("which"),
+                order_by=[F("due_date").asc(), F("year_action__action__number").asc(), "pk"],
+            )
+        )
+        .filter(place__lte=limit)
+        .values(
+            "pk",
+            "which",
+            "due_date",
+            "status",
+            "template__title",
+            "year_action__action__number",
+            "year_action__action__title",
+            "year_action__district_year__year",
+        )
+        .order_by("which", "due_date", "year_action__action__number", "pk")
+    )
+    items = defaultdict(list)
+    for row in rows:
+        items[row["which"]].append(
+            WorkItem(
+                id=row["pk"],
+                year=row["year_action__district_year__year"],
+                action_number=row["year_action__action__number"],
+                action_title=row["year_action__action__title"],
+                title=row["template__title"],
+                due_date=row["due_date"],
+                status=row["status"],
+            )
+        )
+    return ConvergenceWork(
+        **{
+            kind: WorkList(count=counts.get(numbers[kind], 0), items=tuple(items[numbers[kind]]))
+            for kind in kinds
+        }
+    )

@@ -15,7 +15,7 @@ from accounts.once import submitted_once
 from accounts.policy import district_view, national_view, require
 from documents.imports import confirm_import
 from documents.views import district_job_urls
-from lib import stale
+from lib import formats, spreadsheet, stale
 from lib.uploads import private_file_response
 from villages.models import Agency
 
@@ -554,6 +554,28 @@ def assessment(request, year):
             and district_year.province_closed_at is None,
         },
     )
+
+
+@district_view("convergence.view")
+def assessment_export(request, year, fmt):
+    """The assessment as XLSX or as an A4 PDF for the coordination meeting."""
+    district_year = _year(request, year)
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
+    district = request.district
+    now = district.local_now()
+    printed = f"{formats.date_id(now.date())} {now:%H:%M} {district.time_zone_short}"
+    scores = services.scores(district_year)
+    if fmt == "pdf":
+        body = exports.assessment_pdf(district, district_year, scores, printed)
+        content_type = "application/pdf"
+    else:
+        body = exports.assessment_xlsx(district, district_year, scores, printed)
+        content_type = spreadsheet.XLSX
+    response = HttpResponse(body, content_type=content_type)
+    name = f"penilaian-{district.slug}-{year}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @district_view("assessment.province", methods=("POST",))

@@ -60,6 +60,16 @@ def sheet_title(text: str) -> str:
     return title or "Sheet1"
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title (made acceptable to Excel), columns and rows."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    header_height: float | None = None
+
+
 def xlsx_bytes(
     columns: Sequence[Column],
     rows: Iterable[Sequence],
@@ -67,10 +77,16 @@ def xlsx_bytes(
     title: str,
     header_height: float | None = None,
 ) -> bytes:
-    """An XLSX export of one sheet: the column names in bold on a frozen first row (wrapped
-    when `header_height`, in points, makes room for it), then one row per row of cells. Text is
-    written as text (formula-like text with its apostrophe), numbers as numbers in their
-    column's format, None as an empty cell, anything else (a date) as its text."""
+    """An XLSX export of one sheet (see `xlsx_workbook`)."""
+    return xlsx_workbook([Sheet(title, columns, rows, header_height)])
+
+
+def xlsx_workbook(sheets: Iterable[Sheet]) -> bytes:
+    """An XLSX workbook, one sheet per `Sheet`: the column names in bold on a frozen first row
+    (wrapped when `header_height`, in points, makes room for it), then one row per row of
+    cells. Text is written as text (formula-like text with its apostrophe), numbers as numbers
+    in their column's format, None as an empty cell, anything else (a date) as its text. Two
+    sheets whose titles come out the same get a number after the second."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -85,30 +101,44 @@ def xlsx_bytes(
             "nan_inf_to_errors": True,
         },
     )
-    sheet = workbook.add_worksheet(sheet_title(title))
-    head = {"bold": True}
-    if header_height:
-        head |= {"text_wrap": True, "valign": "top"}
-        sheet.set_row(0, header_height)
-    head_format = workbook.add_format(head)
-    formats = [
-        workbook.add_format({"num_format": c.number_format}) if c.number_format else None
-        for c in columns
-    ]
-    for index, column in enumerate(columns):
-        sheet.set_column(index, index, column.width)
-        sheet.write_string(0, index, safe_cell(column.name), head_format)
-    for number, row in enumerate(rows, start=1):
-        for index, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                sheet.write_boolean(number, index, value)
-            elif isinstance(value, int | float | Decimal):
-                number_format = formats[index] if index < len(formats) else None
-                sheet.write_number(number, index, value, number_format)
-            else:
-                sheet.write_string(number, index, safe_cell(str(value)))
-    sheet.freeze_panes(1, 0)
+    head_plain = workbook.add_format({"bold": True})
+    head_wrapped = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    number_formats: dict[str, object] = {}
+    used: set[str] = set()
+    for one in sheets:
+        title = sheet_title(one.title)
+        number = 2
+        while title.lower() in used:
+            suffix = f" ({number})"
+            title = sheet_title(one.title)[: 31 - len(suffix)] + suffix
+            number += 1
+        used.add(title.lower())
+        sheet = workbook.add_worksheet(title)
+        head_format = head_plain
+        if one.header_height:
+            head_format = head_wrapped
+            sheet.set_row(0, one.header_height)
+        formats = []
+        for c in one.columns:
+            if c.number_format and c.number_format not in number_formats:
+                number_formats[c.number_format] = workbook.add_format(
+                    {"num_format": c.number_format}
+                )
+            formats.append(number_formats.get(c.number_format))
+        for index, column in enumerate(one.columns):
+            sheet.set_column(index, index, column.width)
+            sheet.write_string(0, index, safe_cell(column.name), head_format)
+        for row_number, row in enumerate(one.rows, start=1):
+            for index, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(row_number, index, value)
+                elif isinstance(value, int | float | Decimal):
+                    number_format = formats[index] if index < len(formats) else None
+                    sheet.write_number(row_number, index, value, number_format)
+                else:
+                    sheet.write_string(row_number, index, safe_cell(str(value)))
+        sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()

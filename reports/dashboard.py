@@ -132,6 +132,7 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
     rows = [
         {
             "name": kecamatan_names[k],
+            "raw": f.value,
             "value": formats.percent(f.value),
             "band": _band(f.value),
             "source": f.source_label,
@@ -364,6 +365,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
             "rows": [
                 {
                     "name": kecamatan_names[k],
+                    "fund": f,
                     "budget": formats.rupiah(f.budget),
                     "spent": formats.rupiah(f.spent),
                     "share": formats.percent(f.spent_percent),
@@ -405,7 +407,7 @@ def _plan(district, year) -> dict:
         "total": formats.rupiah(totals.total),
         "in_rkpd": formats.rupiah(totals.in_rkpd),
         "in_rkpd_share": formats.percent(share),
-        "rows": [{"label": label, "amount": formats.rupiah(a)} for label, a in by_source],
+        "rows": [{"label": label, "raw": a, "amount": formats.rupiah(a)} for label, a in by_source],
         "svg": chart.svg if by_source else None,
         "link": link,
         "latest_link": _url("rembuk_detail", district, session_id=sessions.latest.id)

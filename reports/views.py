@@ -1,15 +1,20 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import Membership, Role
 from accounts.policy import district_view, memberships_of
 from commitments import summaries as commitments
 from convergence import summaries as convergence
+from lib.spreadsheet import XLSX
+from village_reports import summaries as village_reports
 from villages.models import Kecamatan, Village
 
-from . import dashboard
+from . import dashboard, exports
+
+HOME_ROWS = 10  # rows of each list of work on a home page; the count says how many in all
 
 
 @district_view("district.view")
@@ -42,10 +47,18 @@ def district_home(request):
     follow_late = (
         commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
     )
+    # what waits for this user: the camat's reports to verify, an OPD's deliverables, the
+    # admin's verifications, anyone's signatures (each a fixed number of queries, bounded rows)
+    work = {
+        "reports": village_reports.work_of(district, access, limit=HOME_ROWS),
+        "deliverables": convergence.work_of(district, access, limit=HOME_ROWS),
+        "commitments": commitments.work_of(district, access, limit=HOME_ROWS),
+    }
     return render(
         request,
         "reports/district_home.html",
         {
+            "work": work,
             "dashboard": board,
             "dashboard_link": access.can("dashboard.view") and board is None,
             "commitment": commitment,
@@ -67,6 +80,16 @@ def district_dashboard(request):
         "reports/dashboard.html",
         {"dashboard": dashboard.build(request, _year(request.GET.get("tahun")))},
     )
+
+
+@district_view("dashboard.view")
+def dashboard_export(request):
+    """Every table of the dashboard (as the user sees it) in one XLSX workbook."""
+    body, year = exports.dashboard_xlsx(request, _year(request.GET.get("tahun")))
+    response = HttpResponse(body, content_type=XLSX)
+    name = f"dasbor-{request.district.slug}-{year}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _year(raw) -> int | None:

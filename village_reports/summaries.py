@@ -409,3 +409,91 @@ def village_fund(
             by_kecamatan={k: v for k, v in sums.items() if k != "total"},
         )
     return result
+
+
+# --- the camat's work (his home page) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitingPeriod:
+    """A period with reports of the camat's villages waiting for his verification."""
+
+    period_id: int
+    kind: str
+    number: int
+    year: int
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitingReport:
+    id: object  # UUID of the version sent
+    village_id: int
+    village_name: str
+    period_id: int
+    kind: str
+    number: int
+    year: int
+    submitted_at: object  # aware datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerificationWork:
+    """The village reports sent and waiting for the camat: how many per period, and the first
+    ones, longest waiting first."""
+
+    count: int = 0
+    periods: tuple[WaitingPeriod, ...] = ()
+    reports: tuple[WaitingReport, ...] = ()
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.reports)
+
+
+def work_of(district, access, *, limit: int = 10) -> VerificationWork:
+    """The reports of the villages of `access`'s kecamatan waiting for his verification: two
+    queries (counts per period, the first `limit` reports), none for a user who verifies no
+    village (accounts.policy.may_verify_village: a camat, his kecamatan only)."""
+    if not access.can("villages.verify") or not access.kecamatan_ids:
+        return VerificationWork()
+    waiting = VillageReport.objects.filter(
+        district_id=district.pk,
+        status=ReportStatus.SUBMITTED,
+        village__kecamatan_id__in=sorted(access.kecamatan_ids),
+    )
+    periods = tuple(
+        WaitingPeriod(
+            period_id=row["period_id"],
+            kind=row["period__kind"],
+            number=row["period__number"],
+            year=row["period__year"],
+            count=row["n"],
+        )
+        for row in waiting.values("period_id", "period__kind", "period__number", "period__year")
+        .annotate(n=Count("pk"))
+        .order_by("period__year", "period__kind", "period__number")
+    )
+    reports = tuple(
+        WaitingReport(
+            id=row["pk"],
+            village_id=row["village_id"],
+            village_name=row["village__name"],
+            period_id=row["period_id"],
+            kind=row["period__kind"],
+            number=row["period__number"],
+            year=row["period__year"],
+            submitted_at=row["submitted_at"],
+        )
+        for row in waiting.values(
+            "pk",
+            "village_id",
+            "village__name",
+            "period_id",
+            "period__kind",
+            "period__number",
+            "period__year",
+            "submitted_at",
+        ).order_by("submitted_at", "village__name", "pk")[:limit]
+    )
+    return VerificationWork(count=sum(p.count for p in periods), periods=periods, reports=reports)

@@ -71,3 +71,19 @@ def test_sheet_titles_excel_accepts():
     columns = [spreadsheet.Column("a")]
     xlsx = spreadsheet.xlsx_bytes(columns, [["1"]], title="Semester 1/2026")
     assert load_workbook(io.BytesIO(xlsx)).active.title == "Semester 1-2026"
+
+
+def test_a_workbook_of_several_sheets_each_with_its_rows():
+    body = spreadsheet.xlsx_workbook(
+        [
+            spreadsheet.Sheet("Prevalensi", [spreadsheet.Column("a")], [["=1+1"], [12.5]]),
+            spreadsheet.Sheet("Prevalensi", [spreadsheet.Column("b")], [[3]]),
+            spreadsheet.Sheet("a/b", [spreadsheet.Column("c", number_format="0.00")], []),
+        ]
+    )
+    book = load_workbook(io.BytesIO(body))
+    # the second "Prevalensi" is numbered; "/" is not allowed in a title
+    assert book.sheetnames == ["Prevalensi", "Prevalensi (2)", "a-b"]
+    first = [tuple(c.value for c in row) for row in book["Prevalensi"].iter_rows()]
+    assert first == [("a",), ("'=1+1",), (12.5,)]  # typed text inert, numbers as numbers
+    assert [c.value for c in book["Prevalensi (2)"]["A"]] == ["b", 3]
