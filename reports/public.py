@@ -80,6 +80,7 @@ def prevalence(district) -> dict:
         "kecamatan_year": areas.kecamatan_year,
         "kecamatan": [{"name": name, **_figure(f)} for name, f in kecamatan],
         "kecamatan_svg": chart.svg if kecamatan else None,
+        "kecamatan_sources": sorted({f"{f.source_label}, {f.year}" for _n, f in kecamatan}),
         "village_year": areas.village_year,
         "villages": [
             {"name": v["name"], "kecamatan": v["kecamatan__name"], **_figure(f)}
