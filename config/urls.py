@@ -162,6 +162,7 @@ urlpatterns = [
     ),
     path("hadir/", include("rembuk.public_urls")),
     path("verifikasi/", include("commitments.public_urls")),
+    path("publik/", reports_views.public_index, name="public_index"),
     path("publik/<slug:district_slug>/", reports_views.public_page, name="public_page"),
     # District pages last: the slug is a catch-all first segment.
     path("<slug:district_slug>/", include(district_patterns)),

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
 from accounts.policy import district_view, memberships_of, public_view
-from accounts.tenancy import public_district_page
+from accounts.tenancy import public_district_page, rollup_scope
 from commitments import summaries as commitments
 from convergence import summaries as convergence
 from lib import stale
-from villages.models import Kecamatan, Village
+from villages.models import District, Kecamatan, Village
 
 from . import dashboard, public, services
 from .forms import PublicationForm
@@ -124,6 +125,43 @@ def public_page(request):
                     "district": district,
                     "sections": public.sections(district, chosen),
                     "rendered_at": timezone.localtime(timezone.now(), district.tz),
+                    "lang": lang,
+                    "languages": [(code, name, code == lang) for code, name in settings.LANGUAGES],
+                    "path": request.path,
+                },
+            )
+        cache.set(key, html, PUBLIC_SECONDS)
+    response = HttpResponse(html)
+    response["Content-Language"] = lang
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response
+
+
+@public_view()
+def public_index(request):
+    """The districts that publish something, by province, each linking to its public page.
+    Read across the districts read-only (two queries), cached like the district pages: a
+    district that starts publishing joins the list within PUBLIC_SECONDS."""
+    lang = _public_language(request)
+    key = f"reports:publik:index:{lang}"
+    html = cache.get(key)
+    if html is None:
+        ids = list(District.objects.active().values_list("pk", flat=True))
+        anything = Q(**{ITEMS[0]: True})
+        for item in ITEMS[1:]:
+            anything |= Q(**{item: True})
+        with rollup_scope(ids):
+            districts = [
+                p.district
+                for p in Publication.objects.filter(anything, district_id__in=ids)
+                .select_related("district__province")
+                .order_by("district__province__code", "district__name")
+            ]
+        with translation.override(lang):
+            html = render_to_string(
+                "reports/public_index.html",
+                {
+                    "districts": districts,
                     "lang": lang,
                     "languages": [(code, name, code == lang) for code, name in settings.LANGUAGES],
                     "path": request.path,

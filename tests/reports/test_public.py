@@ -291,3 +291,58 @@ def test_a_save_from_an_outdated_page_is_refused(client, world):
             "focus_villages",
             "actions",
         )
+
+
+def test_the_index_lists_only_districts_that_publish_something(client, world):
+    a, b = world.a, world.b
+    publish(b)  # a row with everything off: not listed
+    publish(a, focus_villages=True)
+    response = client.get(reverse("public_index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert url(a) in html
+    assert url(b) not in html
+
+
+def test_focus_list_names_the_villages_in_one_query(world, django_assert_num_queries):
+    from village_reports.summaries import focus_list
+
+    a, b = world.a, world.b
+    focus(a, a.other_village, a.village)
+    focus(b, b.village)
+    year = a.district.local_now().year
+    with scopes_disabled(), django_assert_num_queries(1):
+        found = focus_list([a.district, b.district], year)
+    # by kecamatan code: 32.11.01 (a.village) before 32.11.02 (a.other_village)
+    assert [v.name for v in found[a.district.pk].villages] == [
+        a.village.name,
+        a.other_village.name,
+    ]
+    assert found[a.district.pk].villages[0].kecamatan_name == a.kecamatan.name
+    assert found[a.district.pk].decree_number == "100.3/Kep.77-Bappeda/2026"
+    assert found[b.district.pk].count == 1
+    with scopes_disabled():
+        assert focus_list([a.district], year - 1)[a.district.pk].count == 0
+
+
+def test_signed_documents_in_one_query(world, django_assert_num_queries):
+    from commitments.summaries import signed_documents
+
+    a, b = world.a, world.b
+    first = signed_document(a, title="Komitmen Pertama")
+    signed_document(a, title="Komitmen Kedua")
+    document(a, CommitmentDocument.Status.SIGNING)  # not signed yet: not listed
+    with scopes_disabled(), django_assert_num_queries(1):
+        found = signed_documents([a.district, b.district], limit=1)
+    # two signed documents in A, one shown (limit 1); none in B
+    assert found[a.district.pk].total == 2
+    assert len(found[a.district.pk].latest) == 1
+    assert found[b.district.pk].total == 0
+    with scopes_disabled():
+        both = signed_documents([a.district])[a.district.pk].latest
+        token = DocumentVersion.objects.get(document=first).verify_token
+    one = next(d for d in both if d.title == "Komitmen Pertama")
+    # the executive and two on paper; the first two places signed
+    assert one.signatures == 2
+    assert one.verify_token == token
+    assert one.level == "district" and one.area == ""
