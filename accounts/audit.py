@@ -91,6 +91,8 @@ ACTION_LABELS = {
     "commitment_follow_up_reported": _("kemajuan tindak lanjut dilaporkan"),
     "commitment_follow_up_verified": _("tindak lanjut diterima"),
     "commitment_follow_up_returned": _("tindak lanjut dikembalikan"),
+    # the public page
+    "publication_changed": _("pilihan publikasi diubah"),
 }
 
 

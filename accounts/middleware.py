@@ -26,7 +26,10 @@ class DistrictMiddleware:
         except Resolver404:
             return self.get_response(request)
         slug = match.kwargs.get("district_slug")
-        if slug is None:
+        rule = getattr(match.func, "access_rule", None)
+        if slug is None or (rule is not None and rule.kind == "public"):
+            # a public page of a district (/publik/<slug>/) enters it itself, read-only and
+            # without a login (accounts.tenancy.public_district_page)
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -97,6 +97,8 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboard.view": frozenset(
         {Role.EXECUTIVE, Role.DISTRICT_ADMIN, Role.CAMAT} | READ_ONLY_ROLES
     ),
+    # what the district shows on its public page (/publik/<slug>/): the secretariat decides
+    "publication.manage": frozenset({Role.DISTRICT_ADMIN}),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {

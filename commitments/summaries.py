@@ -43,6 +43,7 @@ from .models import (
     FollowUp,
     FollowUpStatus,
     Signatory,
+    Signature,
 )
 
 
@@ -395,3 +396,87 @@ def work_of(district, access, *, limit: int = 10) -> CommitmentWork:
         own_count=counts.get(1, 0),
         own=tuple(lists[1]),
     )
+
+
+# --- Signed documents, for the public page ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """A fully signed commitment document as the public may see it: no signatory's name or
+    NIP, only how many signed, and the token of its public verification page."""
+
+    id: object  # UUID
+    title: str
+    signed_on: date
+    year: int
+    level: str
+    area: str  # the kecamatan's or village's name; "" for the district's own
+    signatures: int
+    verify_token: str  # "" while the final PDF is not there
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label
+
+
+@dataclass(frozen=True)
+class SignedDocuments:
+    total: int = 0
+    latest: tuple = ()  # SignedDocument, the newest first, at most `limit`
+
+
+def signed_documents(districts, *, limit: int = 30) -> dict[int, SignedDocuments]:
+    """Each district's fully signed commitment documents (their current version), the newest
+    signing date first, at most `limit` of them, and how many there are: one query."""
+    ids = list(_ids(districts))
+    signed = (
+        Signature.objects.filter(signatory__version=OuterRef("pk"))
+        .values("signatory__version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        DocumentVersion.objects.filter(
+            district_id__in=ids, document__status=CommitmentDocument.Status.SIGNED
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("document_id")], order_by=[F("number").desc()]
+            ),
+            signatures=Subquery(signed[:1], output_field=IntegerField()),
+        )
+        .filter(rank=1)
+        .values(
+            "document_id",
+            "district_id",
+            "title",
+            "signed_on",
+            "document__year",
+            "document__level",
+            "document__kecamatan__name",
+            "document__village__name",
+            "signatures",
+            "final_id",
+            "verify_token",
+        )
+    )
+    found = defaultdict(list)
+    for row in rows:
+        found[row["district_id"]].append(
+            SignedDocument(
+                id=row["document_id"],
+                title=row["title"],
+                signed_on=row["signed_on"],
+                year=row["document__year"],
+                level=row["document__level"],
+                area=row["document__village__name"] or row["document__kecamatan__name"] or "",
+                signatures=row["signatures"] or 0,
+                verify_token=row["verify_token"] if row["final_id"] else "",
+            )
+        )
+    result = {}
+    for i in ids:
+        rows_i = sorted(found[i], key=lambda d: (d.signed_on, d.title), reverse=True)
+        result[i] = SignedDocuments(total=len(rows_i), latest=tuple(rows_i[:limit]))
+    return result

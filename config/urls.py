@@ -24,6 +24,7 @@ district_patterns = [
         name="invitation_revoke",
     ),
     path("audit/", accounts_views.audit_log, name="audit_log"),
+    path("publikasi/", reports_views.publication_edit, name="publication_edit"),
     path("opd/", convergence_views.agency_list, name="agency_list"),
     path("opd/<int:agency_id>/", convergence_views.agency_edit, name="agency_edit"),
     path("konvergensi/", convergence_views.year_list, name="year_list"),
@@ -167,6 +168,8 @@ urlpatterns = [
     ),
     path("hadir/", include("rembuk.public_urls")),
     path("verifikasi/", include("commitments.public_urls")),
+    path("publik/", reports_views.public_index, name="public_index"),
+    path("publik/<slug:district_slug>/", reports_views.public_page, name="public_page"),
     # District pages last: the slug is a catch-all first segment.
     path("<slug:district_slug>/", include(district_patterns)),
 ]

@@ -1,20 +1,38 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
-from accounts.policy import district_view, memberships_of
+from accounts.policy import district_view, memberships_of, public_view
+from accounts.tenancy import public_district_page, rollup_scope
 from commitments import summaries as commitments
 from convergence import summaries as convergence
+from lib import stale
 from lib.spreadsheet import XLSX
 from village_reports import summaries as village_reports
-from villages.models import Kecamatan, Village
+from villages.models import District, Kecamatan, Village
 
-from . import dashboard, exports
+from . import dashboard, exports, public, services
+from .forms import PublicationForm
+from .models import ITEMS, Publication
 
 HOME_ROWS = 10  # rows of each list of work on a home page; the count says how many in all
+
+# the public page is rendered at most once per district, language and choice in this time
+PUBLIC_SECONDS = 600
+PUBLIC_LANGUAGES = dict(settings.LANGUAGES)
 
 
 @district_view("district.view")
@@ -96,3 +114,120 @@ def _year(raw) -> int | None:
     """?tahun=2025 picks the dashboard's year; anything else, the district's current year."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+# --- the public page --------------------------------------------------------------------------
+
+
+def _public_language(request) -> str:
+    """The public page's language comes from its link (?lang=en), never from a cookie, so that
+    one rendering serves everyone who follows the same link (and shared caches may keep it)."""
+    lang = request.GET.get("lang", "")
+    return lang if lang in PUBLIC_LANGUAGES else settings.LANGUAGE_CODE
+
+
+@public_view()
+@public_district_page
+def public_page(request):
+    """What the district publishes, to anyone: nothing until its admin chooses (/publikasi/).
+    The rendered page is cached per district and language; a change of the choice shows at
+    once (its time is in the key), new figures within PUBLIC_SECONDS."""
+    district = request.district
+    lang = _public_language(request)
+    publication = Publication.objects.filter(district=district).first()
+    stamp = publication.updated_at.isoformat() if publication else "-"
+    key = f"reports:publik:{district.pk}:{lang}:{stamp}"
+    html = cache.get(key)
+    if html is None:
+        chosen = publication.chosen if publication else ()
+        with translation.override(lang):
+            html = render_to_string(
+                "reports/public.html",
+                {
+                    "district": district,
+                    "sections": public.sections(district, chosen),
+                    "rendered_at": timezone.localtime(timezone.now(), district.tz),
+                    "lang": lang,
+                    "languages": [(code, name, code == lang) for code, name in settings.LANGUAGES],
+                    "path": request.path,
+                },
+            )
+        cache.set(key, html, PUBLIC_SECONDS)
+    response = HttpResponse(html)
+    response["Content-Language"] = lang
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response
+
+
+@public_view()
+def public_index(request):
+    """The districts that publish something, by province, each linking to its public page.
+    Read across the districts read-only (two queries), cached like the district pages: a
+    district that starts publishing joins the list within PUBLIC_SECONDS."""
+    lang = _public_language(request)
+    key = f"reports:publik:index:{lang}"
+    html = cache.get(key)
+    if html is None:
+        ids = list(District.objects.active().values_list("pk", flat=True))
+        anything = Q(**{ITEMS[0]: True})
+        for item in ITEMS[1:]:
+            anything |= Q(**{item: True})
+        with rollup_scope(ids):
+            districts = [
+                p.district
+                for p in Publication.objects.filter(anything, district_id__in=ids)
+                .select_related("district__province")
+                .order_by("district__province__code", "district__name")
+            ]
+        with translation.override(lang):
+            html = render_to_string(
+                "reports/public_index.html",
+                {
+                    "districts": districts,
+                    "lang": lang,
+                    "languages": [(code, name, code == lang) for code, name in settings.LANGUAGES],
+                    "path": request.path,
+                },
+            )
+        cache.set(key, html, PUBLIC_SECONDS)
+    response = HttpResponse(html)
+    response["Content-Language"] = lang
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response
+
+
+@district_view("publication.manage", methods=("GET", "HEAD", "POST"))
+def publication_edit(request):
+    """The district admin chooses what the public page shows, seeing what each item holds."""
+    district = request.district
+    publication = Publication.objects.filter(district=district).select_related(
+        "updated_by"
+    ).first() or Publication(district=district)
+    form = PublicationForm(request.POST or None, instance=publication)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_publication(
+                district,
+                by=request.user,
+                expected=stale.posted_token(request),
+                **{item: form.cleaned_data[item] for item in ITEMS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if changed:
+                messages.success(request, _("Pilihan publikasi disimpan."))
+            return redirect("publication_edit", district_slug=district.slug)
+    previews = public.preview(district)
+    return render(
+        request,
+        "reports/publication.html",
+        {
+            "form": form,
+            "publication": publication,
+            "items": [(form[item], previews[item]) for item in ITEMS],
+            "public_url": request.build_absolute_uri(
+                reverse("public_page", kwargs={"district_slug": district.slug})
+            ),
+        },
+    )

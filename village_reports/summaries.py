@@ -497,3 +497,60 @@ def work_of(district, access, *, limit: int = 10) -> VerificationWork:
         ).order_by("submitted_at", "village__name", "pk")[:limit]
     )
     return VerificationWork(count=sum(p.count for p in periods), periods=periods, reports=reports)
+
+
+@dataclass(frozen=True)
+class FocusEntry:
+    village_id: int
+    code: str
+    name: str
+    kecamatan_id: int
+    kecamatan_name: str
+
+
+@dataclass(frozen=True)
+class FocusList:
+    """A year's focus villages with their names (public: names of places, never of people),
+    and the decree that names them."""
+
+    year: int
+    decree_number: str = ""
+    decree_signed_on: object = None
+    villages: tuple[FocusEntry, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.villages)
+
+
+def focus_list(districts, year: int) -> dict[int, FocusList]:
+    """Each district's focus villages of `year` with their village and kecamatan names, by
+    kecamatan and village code, and the decree's number and date: one query."""
+    ids = [d.pk for d in districts]
+    found = defaultdict(list)
+    decrees = {}
+    for row in (
+        FocusVillage.objects.filter(district_id__in=ids, decree__year=year)
+        .values(
+            "district_id",
+            "village_id",
+            "village__code",
+            "village__name",
+            "village__kecamatan_id",
+            "village__kecamatan__name",
+            "decree__number",
+            "decree__signed_on",
+        )
+        .order_by("village__kecamatan__code", "village__code")
+    ):
+        decrees[row["district_id"]] = (row["decree__number"], row["decree__signed_on"])
+        found[row["district_id"]].append(
+            FocusEntry(
+                village_id=row["village_id"],
+                code=row["village__code"],
+                name=row["village__name"],
+                kecamatan_id=row["village__kecamatan_id"],
+                kecamatan_name=row["village__kecamatan__name"],
+            )
+        )
+    return {i: FocusList(year, *decrees.get(i, ("", None)), villages=tuple(found[i])) for i in ids}

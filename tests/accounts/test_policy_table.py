@@ -58,6 +58,7 @@ commitments.follow      .   .   .   X   X   .   X   X   X
 outcomes.view           X   X   X   X   X   X   X   X   X
 outcomes.manage         .   .   .   X   .   .   .   .   .
 dashboard.view          X   X   X   X   .   X   X   .   .
+publication.manage      .   .   .   X   .   .   .   .   .
 """
 
 # memberships without a district

@@ -24,6 +24,7 @@ from villages.models import District
 pytestmark = pytest.mark.django_db
 
 HEADING = re.compile(r"^(?P<name>\S.*) — /(?P<slug>[a-z0-9-]+)/$")
+PUBLIC = re.compile(r"^  Halaman publik \(tanpa masuk\): (?P<url>/publik/[a-z0-9-]+/)$")
 LOGIN = re.compile(r"^  (?P<email>\S+@\S+) +(?P<role>[^·]+?)(?: · (?P<scope>.+))?$")
 ROLE_BY_NAME = {str(role.label): role.value for role in Role}
 
@@ -42,6 +43,8 @@ def logins(lines):
             slug = heading["slug"]
         elif line == "Provinsi dan nasional":
             slug = "-"
+        elif PUBLIC.match(line):
+            continue
         else:
             login = LOGIN.match(line)
             assert login and slug, line
@@ -387,3 +390,14 @@ def test_the_demo_clock_moves_django_time_inside_its_block_only(db):
     future = datetime.now(UTC) + timedelta(days=3)
     assert in_the_past(future) < datetime.now(UTC)
     assert in_the_past(moment) == moment
+
+
+def test_demo_publishes_one_district_and_prints_its_public_link(client, regions):
+    lines = seed("demo-password-123")
+    links = [m["url"] for line in lines if (m := PUBLIC.match(line))]
+    assert links == ["/publik/kab-sumedang/"]
+    html = client.get(links[0]).content.decode()
+    for heading in ("Prevalensi stunting", "Desa lokus", "Aksi konvergensi", "Komitmen yang"):
+        assert heading in html
+    other = client.get("/publik/kab-timor-tengah-selatan/").content.decode()
+    assert "belum menerbitkan data apa pun" in other

@@ -4,6 +4,7 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -14,6 +15,8 @@ from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
 from lib.clock import in_the_past, local, replaying
 from outcomes.demo import seed_outcomes
+from reports.models import ITEMS
+from reports.services import update_publication
 from village_reports.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
@@ -34,6 +37,8 @@ DEMO_DISTRICTS = [
         "sekda_nip": "196805121990031007",
         "kecamatan": "32.11.01",
         "villages": ["32.11.01.2001", "32.11.01.2002"],
+        # its public page shows every item; the other district publishes nothing yet
+        "publish": True,
     },
     {
         "code": "53.02",
@@ -50,6 +55,8 @@ DEMO_DISTRICTS = [
     },
 ]
 
+
+PUBLISHING = {spec["code"] for spec in DEMO_DISTRICTS if spec.get("publish")}
 
 # One viewer for the province of each demo district.
 PROVINCE_VIEWERS = [
@@ -115,6 +122,11 @@ class Command(BaseCommand):
                 seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
                 seed_outcomes(district, users)
+                update_publication(
+                    district,
+                    by=users[Role.DISTRICT_ADMIN],
+                    **dict.fromkeys(ITEMS, district.code in PUBLISHING),
+                )
         self._print_logins(lines, password)
 
     def _accounts(self, password):
@@ -151,6 +163,12 @@ class Command(BaseCommand):
                 self.stdout.write(_("Provinsi dan nasional"))
             else:
                 self.stdout.write(f"{district.name} — /{district.slug}/")
+                if district.code in PUBLISHING:
+                    self.stdout.write(
+                        "  "
+                        + _("Halaman publik (tanpa masuk): %(url)s")
+                        % {"url": reverse("public_page", kwargs={"district_slug": district.slug})}
+                    )
             for m in members:
                 role = m.get_role_display()
                 scope = _scope_of(m)
