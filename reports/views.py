@@ -1,15 +1,17 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import Membership, Role
-from accounts.policy import district_view, memberships_of
+from accounts.policy import district_view, memberships_of, rollup_view
 from commitments import summaries as commitments
 from convergence import summaries as convergence
+from lib import spreadsheet
 from villages.models import Kecamatan, Village
 
-from . import dashboard
+from . import dashboard, rollups
 
 
 @district_view("district.view")
@@ -73,3 +75,48 @@ def _year(raw) -> int | None:
     """?tahun=2025 picks the dashboard's year; anything else, the district's current year."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
+
+
+# --- province and national roll-ups ----------------------------------------------------------
+
+
+def _rollup_query(request) -> dict:
+    return {
+        "year": rollups.parse_year(request.GET.get("tahun")),
+        "sort": request.GET.get("urut"),
+        "direction": request.GET.get("arah"),
+    }
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=spreadsheet.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@rollup_view("province")
+def province_rollup(request, province):
+    """A province's districts side by side, from their snapshots (reports.snapshots)."""
+    table = rollups.province_table(province, **_rollup_query(request))
+    return render(request, "reports/province_rollup.html", {"table": table})
+
+
+@rollup_view("province")
+def province_rollup_export(request, province):
+    table = rollups.province_table(province, **_rollup_query(request))
+    return _xlsx(
+        rollups.province_xlsx(table), f"rekap-provinsi-{province.code}-{table['year']}.xlsx"
+    )
+
+
+@rollup_view("national")
+def national_rollup(request):
+    """The provinces, each aggregated over its districts' snapshots."""
+    table = rollups.national_table(**_rollup_query(request))
+    return render(request, "reports/national_rollup.html", {"table": table})
+
+
+@rollup_view("national")
+def national_rollup_export(request):
+    table = rollups.national_table(**_rollup_query(request))
+    return _xlsx(rollups.national_xlsx(table), f"rekap-nasional-{table['year']}.xlsx")

@@ -14,6 +14,7 @@ from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
 from lib.clock import in_the_past, local, replaying
 from outcomes.demo import seed_outcomes
+from reports.snapshots import refresh_snapshot
 from village_reports.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
@@ -115,6 +116,9 @@ class Command(BaseCommand):
                 seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
                 seed_outcomes(district, users)
+        # the roll-ups read snapshots: the demo districts' are there from the start
+        for district, _users in districts:
+            refresh_snapshot(district)
         self._print_logins(lines, password)
 
     def _accounts(self, password):
