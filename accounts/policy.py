@@ -20,6 +20,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 
+from villages.models import Province
+
 from .models import Membership, Role
 
 DISTRICT_WIDE = frozenset(
@@ -224,7 +226,7 @@ def needs_mfa(memberships: list[Membership]) -> bool:
 class AccessRule:
     """Declared on every view; read by the URL-walking test."""
 
-    kind: str  # "district" | "national" | "user" | "public"
+    kind: str  # "district" | "national" | "rollup" | "user" | "public"
     permission: str | None = None
     methods: tuple[str, ...] = ("GET", "HEAD")
 
@@ -271,6 +273,50 @@ def national_view(permission: str, *, methods=("GET", "HEAD")):
             return _check_method(request, methods) or view(request, *args, **kwargs)
 
         wrapped.access_rule = AccessRule("national", permission, tuple(methods))
+        return wrapped
+
+    return decorator
+
+
+NATIONAL_READERS = frozenset({Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN})
+
+
+def rollup_provinces(memberships: list[Membership]) -> frozenset[int] | None:
+    """The provinces whose roll-up the user reads: None for every province (national viewer
+    or admin), else the provinces he is a province viewer of (maybe none)."""
+    if national_roles(memberships) & NATIONAL_READERS:
+        return None
+    return frozenset(m.province_id for m in memberships if m.role == Role.PROVINCE_VIEWER)
+
+
+def rollup_view(level: str, *, methods=("GET", "HEAD")):
+    """A province or national roll-up (reports/): read-only figures of many districts.
+
+    `level="province"`: /provinsi/<province_code>/…, for the province's viewers and the
+    national viewers; the view gets `province=` (an active province). Anybody else, and an
+    unknown code, gets the same 404: an outsider learns nothing about which provinces exist.
+    `level="national"`: the national viewers and admins; anybody else 403."""
+    if level not in ("province", "national"):
+        raise ValueError(level)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            allowed = rollup_provinces(memberships_of(request))
+            if level == "national":
+                if allowed is not None:
+                    raise PermissionDenied
+            else:
+                code = kwargs.pop("province_code")
+                province = Province.objects.active().filter(code=code).first()
+                if province is None or (allowed is not None and province.pk not in allowed):
+                    raise Http404
+                kwargs["province"] = province
+            return _check_method(request, methods) or view(request, *args, **kwargs)
+
+        wrapped.access_rule = AccessRule("rollup", level, tuple(methods))
         return wrapped
 
     return decorator

@@ -61,6 +61,12 @@ def home(request):
             "query": query,
             "national_roles": national,
             "can_import_regions": Role.NATIONAL_ADMIN in national,
+            # the roll-ups (reports/): the country for national readers, else own provinces
+            "national_rollup": bool(national & {Role.NATIONAL_VIEWER, Role.NATIONAL_ADMIN}),
+            "rollup_provinces": sorted(
+                {m.province for m in memberships if m.role == Role.PROVINCE_VIEWER},
+                key=lambda p: p.code,
+            ),
         },
     )
 

@@ -353,6 +353,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "village_reports.tasks.village_report_reminders",
         "schedule": crontab(hour=23, minute=10),
     },
+    # 23:30 UTC (06:30 WIB … 08:30 WIT): the roll-up snapshots recomputed every night, so that
+    # none is older than a day even where no change queued a refresh
+    "rollup-snapshots": {
+        "task": "reports.tasks.refresh_all_snapshots",
+        "schedule": crontab(hour=23, minute=30),
+    },
     # jobs that wait for the broker (it was down) or for a worker that is gone
     "job-sweep": {"task": "documents.tasks.sweep_jobs", "schedule": 60.0},
 }

@@ -129,6 +129,18 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("undangan/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
+    path("nasional/provinsi/", reports_views.national_rollup, name="national_rollup"),
+    path(
+        "nasional/provinsi/ekspor/",
+        reports_views.national_rollup_export,
+        name="national_rollup_export",
+    ),
+    path("provinsi/<str:province_code>/", reports_views.province_rollup, name="province_rollup"),
+    path(
+        "provinsi/<str:province_code>/ekspor/",
+        reports_views.province_rollup_export,
+        name="province_rollup_export",
+    ),
     path("nasional/wilayah/", villages_views.region_import, name="region_import"),
     path(
         "nasional/wilayah/impor/<uuid:import_id>/",

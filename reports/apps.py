@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Dasbor dan laporan")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

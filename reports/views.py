@@ -15,16 +15,16 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
-from accounts.policy import district_view, memberships_of, public_view
+from accounts.policy import district_view, memberships_of, public_view, rollup_view
 from accounts.tenancy import public_district_page, rollup_scope
 from commitments import summaries as commitments
 from convergence import summaries as convergence
-from lib import stale
+from lib import spreadsheet, stale
 from lib.spreadsheet import XLSX
 from village_reports import summaries as village_reports
 from villages.models import District, Kecamatan, Village
 
-from . import dashboard, exports, public, services
+from . import dashboard, exports, public, rollups, services
 from .forms import PublicationForm
 from .models import ITEMS, Publication
 
@@ -231,3 +231,48 @@ def publication_edit(request):
             ),
         },
     )
+
+
+# --- province and national roll-ups ----------------------------------------------------------
+
+
+def _rollup_query(request) -> dict:
+    return {
+        "year": rollups.parse_year(request.GET.get("tahun")),
+        "sort": request.GET.get("urut"),
+        "direction": request.GET.get("arah"),
+    }
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=spreadsheet.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@rollup_view("province")
+def province_rollup(request, province):
+    """A province's districts side by side, from their snapshots (reports.snapshots)."""
+    table = rollups.province_table(province, **_rollup_query(request))
+    return render(request, "reports/province_rollup.html", {"table": table})
+
+
+@rollup_view("province")
+def province_rollup_export(request, province):
+    table = rollups.province_table(province, **_rollup_query(request))
+    return _xlsx(
+        rollups.province_xlsx(table), f"rekap-provinsi-{province.code}-{table['year']}.xlsx"
+    )
+
+
+@rollup_view("national")
+def national_rollup(request):
+    """The provinces, each aggregated over its districts' snapshots."""
+    table = rollups.national_table(**_rollup_query(request))
+    return render(request, "reports/national_rollup.html", {"table": table})
+
+
+@rollup_view("national")
+def national_rollup_export(request):
+    table = rollups.national_table(**_rollup_query(request))
+    return _xlsx(rollups.national_xlsx(table), f"rekap-nasional-{table['year']}.xlsx")

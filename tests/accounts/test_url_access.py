@@ -148,6 +148,7 @@ def url_values(world, side, objects_side=None):
     )
     return {
         "district_slug": side.district.slug,
+        "province_code": side.district.province.code,
         "membership_id": objects["membership_id"],
         "invitation_id": objects["invitation_id"],
         "import_id": job.id,
@@ -297,6 +298,43 @@ def test_national_views(client, world, values):
             else:
                 expected = 403
             assert response.status_code == expected, f"{url} as {label}: {response.status_code}"
+
+
+ROLLUP_READERS = {"province": {"province_viewer_a", "national_viewer", "national_admin"}}
+ROLLUP_READERS["national"] = {"national_viewer", "national_admin"}
+
+
+def test_rollup_views(client, world, values):
+    """Province roll-ups: A's province for its viewer and the national readers, 404 for anyone
+    else (as for an unknown province); national roll-ups: the national readers, else 403."""
+    walked = set()
+    for p in own_patterns():
+        rule = p.callback.access_rule
+        if rule.kind != "rollup":
+            continue
+        walked.add(rule.permission)
+        url = reverse(p.name, kwargs=url_kwargs(p, world, world.a, values=values["a"]))
+        for label, user in [("anonymous", None), *world.everyone()]:
+            for method in ("GET", "POST"):
+                response = _get(client, user, url, method)
+                if user is None:
+                    expected = 302
+                elif label in ROLLUP_READERS[rule.permission]:
+                    expected = 200 if method in rule.methods else 405
+                else:
+                    expected = 404 if rule.permission == "province" else 403
+                status = response.status_code
+                assert status == expected, f"{method} {url} as {label}: {status} != {expected}"
+                if expected == 302:
+                    assert response["Location"].startswith(reverse("account_login"))
+        if rule.permission == "province":
+            # B's province and a province that does not exist: the same 404 for A's viewer
+            for code in (world.b.district.province.code, "99"):
+                other = reverse(p.name, kwargs={"province_code": code})
+                assert _get(client, world.province_viewer_a, other, "GET").status_code == 404
+            other = reverse(p.name, kwargs={"province_code": world.b.district.province.code})
+            assert _get(client, world.province_viewer_b, other, "GET").status_code == 200
+    assert walked == {"province", "national"}
 
 
 def test_user_and_public_views(client, world, values):

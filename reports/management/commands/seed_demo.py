@@ -17,6 +17,7 @@ from lib.clock import in_the_past, local, replaying
 from outcomes.demo import seed_outcomes
 from reports.models import ITEMS
 from reports.services import update_publication
+from reports.snapshots import refresh_snapshot
 from village_reports.demo import ensure_emblem, seed_villages
 from villages.models import Agency, District, Province, TimeZone
 from villages.services import ensure_default_agencies
@@ -127,6 +128,9 @@ class Command(BaseCommand):
                     by=users[Role.DISTRICT_ADMIN],
                     **dict.fromkeys(ITEMS, district.code in PUBLISHING),
                 )
+        # the roll-ups read snapshots: the demo districts' are there from the start
+        for district, _users in districts:
+            refresh_snapshot(district)
         self._print_logins(lines, password)
 
     def _accounts(self, password):
