@@ -14,6 +14,7 @@ from .forms import AcceptInvitationForm, InviteForm, RoleScopeForm
 from .models import AuditEvent, Invitation, Membership, Role
 from .once import submitted_once
 from .policy import (
+    NATIONAL_PERMISSIONS,
     district_view,
     memberships_of,
     national_roles,
@@ -61,6 +62,9 @@ def home(request):
             "query": query,
             "national_roles": national,
             "can_import_regions": Role.NATIONAL_ADMIN in national,
+            "can_import_outcomes": bool(
+                national & NATIONAL_PERMISSIONS["outcomes.import_national"]
+            ),
         },
     )
 
