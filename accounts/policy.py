@@ -106,6 +106,9 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {
     "regions.import": frozenset({Role.NATIONAL_ADMIN}),
     "frameworks.manage": frozenset({Role.NATIONAL_ADMIN}),
+    # one file of outcome values for many districts (each district's own admin imports with
+    # outcomes.manage)
+    "outcomes.import_national": frozenset({Role.NATIONAL_ADMIN}),
 }
 
 

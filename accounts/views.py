@@ -14,6 +14,7 @@ from .forms import AcceptInvitationForm, InviteForm, RoleScopeForm
 from .models import AuditEvent, Invitation, Membership, Role
 from .once import submitted_once
 from .policy import (
+    NATIONAL_PERMISSIONS,
     district_view,
     memberships_of,
     national_roles,
@@ -66,6 +67,9 @@ def home(request):
             "rollup_provinces": sorted(
                 {m.province for m in memberships if m.role == Role.PROVINCE_VIEWER},
                 key=lambda p: p.code,
+            ),
+            "can_import_outcomes": bool(
+                national & NATIONAL_PERMISSIONS["outcomes.import_national"]
             ),
         },
     )

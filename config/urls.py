@@ -157,6 +157,7 @@ urlpatterns = [
         documents_views.national_job_retry,
         name="national_job_retry",
     ),
+    path("nasional/capaian/", include("outcomes.national_urls")),
     path("nasional/kerangka/", convergence_views.framework_list, name="framework_list"),
     path(
         "nasional/kerangka/<slug:framework_code>/",

@@ -12,14 +12,19 @@ from .models import Job, JobStatus
 @transaction.atomic
 def start_import(upload_row, *, kind: str, by) -> Job:
     """The job applying `upload_row` (a FocusImport or a BoardImport with a `job` field): a new
-    one, unless one is queued, running or done (a double click, a second tab)."""
+    one, unless one is queued, running or done (a double click, a second tab). An upload with
+    no district (the national outcome import) gets a national job."""
     locked = type(upload_row).objects.select_for_update().get(pk=upload_row.pk)
+    district = getattr(locked, "district", None)
     if locked.job_id is not None:
-        job = Job.objects.get(pk=locked.job_id)
+        job = (Job.objects if district is not None else Job.national).get(pk=locked.job_id)
         if job.status != JobStatus.FAILED:
             return job
     job = jobs.create(
-        kind=kind, district=locked.district, by=by, payload={"import": str(locked.pk)}
+        kind=kind,
+        district=district,
+        by=by,
+        payload={"import": str(locked.pk)},
     )
     type(upload_row).objects.filter(pk=locked.pk).update(job=job)
     job.refresh_from_db()

@@ -2,6 +2,8 @@
 no inline script), and its retry. When a polled job has finished, the fragment asks htmx to
 reload the page (`HX-Refresh`), which then shows the result the way it shows any state."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +16,9 @@ from . import jobs
 from .models import Job
 
 
-def job_fragment(request, job: Job, *, status_url: str, retry_url: str = "", show_message=True):
+def job_fragment(
+    request, job: Job, *, status_url: str, retry_url: str = "", show_message=True, back_url=""
+):
     response = render(
         request,
         "documents/job_status.html#status",
@@ -23,6 +27,7 @@ def job_fragment(request, job: Job, *, status_url: str, retry_url: str = "", sho
             "status_url": status_url,
             "retry_url": retry_url,
             "show_message": show_message,
+            "back_url": back_url,
         },
     )
     if request.headers.get("HX-Request") and job.is_finished:
@@ -71,18 +76,23 @@ def job_retry(request, job_id):
     )
 
 
-def national_job_urls(job: Job) -> dict:
+def national_job_urls(job: Job, *, back: str = "") -> dict:
+    """`back`: the page the retry returns to (the region import's page when not given)."""
     return {
         "status_url": reverse("national_job_status", kwargs={"national_job_id": job.pk}),
         "retry_url": reverse("national_job_retry", kwargs={"national_job_id": job.pk}),
         "show_message": True,
+        "back_url": back,
     }
 
 
 @national_view("regions.import")
 def national_job_status(request, national_job_id):
     job = get_object_or_404(Job.national, pk=national_job_id)
-    return job_fragment(request, job, **national_job_urls(job))
+    # polled from the page the job belongs to: its retry returns there
+    page = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = page.path if page.netloc in ("", request.get_host()) else ""
+    return job_fragment(request, job, **national_job_urls(job, back=back))
 
 
 @national_view("regions.import", methods=("POST",))

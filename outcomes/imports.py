@@ -6,7 +6,11 @@ sumber, catatan. The file is read with the project's caps (lib.tabular) and each
 parsed by a django-import-export Resource whose widgets speak the portal's number format (a
 comma or a dot as the decimal mark). A file is planned at upload (its preview is stored with
 it) and again inside the transaction that applies it: one bad line refuses everything, and
-every error names its line ("baris N: …"). Another district's code is an error."""
+every error names its line ("baris N: …"). Another district's code is an error.
+
+The national admin's file holds rows of many districts (plan_national_import): the file is
+read once (read_table), its rows grouped by the district of their code, and each district's
+rows planned by the same `plan_rows` inside that district's scope."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,12 +23,20 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from accounts.audit import record
+from accounts.tenancy import district_scope
 from lib import regioncodes
 from lib.tabular import TableError, read_rows, truncated_errors
 from lib.text import strip_bidi
 from villages.models import District, Kecamatan, Village
 
-from .models import Indicator, IndicatorValue, OutcomeImport, Source, check_figures
+from .models import (
+    Indicator,
+    IndicatorValue,
+    NationalOutcomeImport,
+    OutcomeImport,
+    Source,
+    check_figures,
+)
 from .services import check_period
 
 COLUMNS = [
@@ -216,8 +228,76 @@ class Plan:
         }
 
 
-def _line(line: int, message: str) -> str:
-    return _("baris %(line)s: %(message)s") % {"line": line, "message": message}
+class LineError(str):
+    """An error message that knows its line (a file of many districts lists them in order)."""
+
+    line: int = 0
+
+
+def _line(line: int, message: str) -> LineError:
+    error = LineError(_("baris %(line)s: %(message)s") % {"line": line, "message": message})
+    error.line = line
+    return error
+
+
+class FileRefused(Exception):
+    """The file cannot be planned at all: unreadable (`refused`: nothing is stored), or its
+    header or body is unusable (stored with its preview, which names the problem)."""
+
+    def __init__(self, message: str, *, refused: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.refused = refused
+
+    def as_plan(self) -> Plan:
+        return Plan(refused=self.message if self.refused else "", errors=[self.message])
+
+
+def read_table(
+    data: bytes,
+    filename: str = "",
+    *,
+    max_rows: int = MAX_IMPORT_ROWS,
+    max_uncompressed: int = MAX_IMPORT_UNCOMPRESSED,
+) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header's column keys and the body's (line, cells), or FileRefused: the file is
+    read with the project's caps and its header checked for the required columns."""
+    try:
+        rows = list(read_rows(data, filename, max_rows=max_rows, max_uncompressed=max_uncompressed))
+    except TableError as exc:
+        raise FileRefused(str(exc), refused=True) from None
+    if not rows:
+        raise FileRefused(_("Berkas kosong."))
+    header_line, header = rows[0]
+    keys = [_text(h).lower().replace(" ", "_") for h in header]
+    missing = [c for c in REQUIRED if c not in keys]
+    if missing:
+        raise FileRefused(
+            _line(header_line, _("kolom wajib tidak ada: %(c)s.") % {"c": ", ".join(missing)})
+        )
+    if "nilai" not in keys and not {"pembilang", "penyebut"} <= set(keys):
+        raise FileRefused(
+            _line(header_line, _("perlu kolom nilai, atau kolom pembilang dan penyebut."))
+        )
+    body = rows[1:]
+    if not body:
+        raise FileRefused(_("Berkas tidak berisi satu nilai pun."))
+    return keys, body
+
+
+def row_reader(keys: list[str]):
+    """A function turning a body row's cells into {column: raw cell} (the first column of a
+    repeated name wins; a missing column reads as empty)."""
+    index = {key: i for i, key in reversed(list(enumerate(keys))) if key}
+    names = list(OutcomeRowResource().fields)
+
+    def as_row(cells) -> dict:
+        return {
+            name: (cells[index[name]] if name in index and index[name] < len(cells) else None)
+            for name in names
+        }
+
+    return as_row
 
 
 def _areas(district: District, codes: set[str]):
@@ -232,54 +312,29 @@ def _areas(district: District, codes: set[str]):
     return found
 
 
-def plan_outcome_import(district: District, data: bytes, filename: str = "") -> Plan:  # noqa: C901
+def plan_outcome_import(district: District, data: bytes, filename: str = "") -> Plan:
     """What applying the file would add or change, or the errors of every bad line."""
-    plan = Plan()
     try:
-        rows = list(
-            read_rows(
-                data,
-                filename,
-                max_rows=MAX_IMPORT_ROWS,
-                max_uncompressed=MAX_IMPORT_UNCOMPRESSED,
-            )
-        )
-    except TableError as exc:
-        plan.refused = str(exc)
-        plan.errors.append(str(exc))
-        return plan
-    if not rows:
-        plan.errors.append(_("Berkas kosong."))
-        return plan
-    header_line, header = rows[0]
-    keys = [_text(h).lower().replace(" ", "_") for h in header]
-    missing = [c for c in REQUIRED if c not in keys]
-    if missing:
-        plan.errors.append(
-            _line(header_line, _("kolom wajib tidak ada: %(c)s.") % {"c": ", ".join(missing)})
-        )
-        return plan
-    if "nilai" not in keys and not {"pembilang", "penyebut"} <= set(keys):
-        plan.errors.append(
-            _line(header_line, _("perlu kolom nilai, atau kolom pembilang dan penyebut."))
-        )
-        return plan
-    body = rows[1:]
-    if not body:
-        plan.errors.append(_("Berkas tidak berisi satu nilai pun."))
-        return plan
-    index = {key: i for i, key in reversed(list(enumerate(keys))) if key}
+        keys, body = read_table(data, filename)
+    except FileRefused as exc:
+        return exc.as_plan()
+    return plan_rows(district, keys, body)
+
+
+def plan_rows(  # noqa: C901
+    district: District, keys: list[str], body: list[tuple[int, list]], *, indicators=None
+) -> Plan:
+    """What the rows `body` (line, cells; columns named by `keys`) would add or change in
+    `district`, or the errors of every bad line. Reads the district's stored values: the
+    caller is inside the district's scope. `indicators` ({code: Indicator}) saves reading
+    the catalogue again for each district of a national file."""
+    plan = Plan()
     resource = OutcomeRowResource()
-
-    def as_row(cells) -> dict:
-        return {
-            name: (cells[index[name]] if name in index and index[name] < len(cells) else None)
-            for name in resource.fields
-        }
-
+    as_row = row_reader(keys)
     codes = {_text(as_row(cells)["kode_wilayah"]) for _n, cells in body}
     areas = _areas(district, codes)
-    indicators = {i.code: i for i in Indicator.objects.all()}
+    if indicators is None:
+        indicators = {i.code: i for i in Indicator.objects.all()}
     current = {
         (v.kecamatan_id, v.village_id, v.indicator_id, v.year, v.month, v.source): v.value
         for v in IndicatorValue.objects.filter(district=district)
@@ -372,6 +427,28 @@ def plan_outcome_import(district: District, data: bytes, filename: str = "") -> 
     return plan
 
 
+def _store(district: District, plan: Plan, *, by, target: str, **audit) -> None:
+    """Write a planned district's added and changed values, and say so in its audit log.
+    The caller is inside the district's scope and a transaction."""
+    now = timezone.now()
+    for row in plan.added + plan.changed:
+        IndicatorValue.objects.update_or_create(
+            district=district,
+            indicator=row.indicator,
+            **row.key,
+            defaults={**row.figures, "entered_by": by, "entered_at": now},
+        )
+    record(
+        "outcome_imported",
+        actor=by,
+        district=district,
+        target=target,
+        added=len(plan.added),
+        changed=len(plan.changed),
+        **audit,
+    )
+
+
 @transaction.atomic
 def apply_outcome_import(upload: OutcomeImport, *, by) -> Plan:
     """Store the file's values, all or nothing, once (the upload is claimed by a conditional
@@ -387,20 +464,157 @@ def apply_outcome_import(upload: OutcomeImport, *, by) -> Plan:
     plan = plan_outcome_import(district, data, upload.original_name)
     if plan.errors:
         raise ValidationError(_("Berkas berisi kesalahan; tidak ada yang diubah."))
-    now = timezone.now()
-    for row in plan.added + plan.changed:
-        IndicatorValue.objects.update_or_create(
-            district=district,
-            indicator=row.indicator,
-            **row.key,
-            defaults={**row.figures, "entered_by": by, "entered_at": now},
+    _store(district, plan, by=by, target=upload.original_name)
+    return plan
+
+
+# --- The national import: one file, rows of many districts --------------------------------------
+
+
+@dataclass
+class DistrictPart:
+    """One district's rows of a national file and their plan."""
+
+    district: District
+    plan: Plan
+
+
+@dataclass
+class NationalPlan:
+    rows: int = 0
+    refused: str = ""
+    errors: list = field(default_factory=list)  # every district's, in the file's line order
+    parts: list[DistrictPart] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(part.plan.has_changes for part in self.parts)
+
+    def counts(self) -> list[dict]:
+        """Per district, in code order: what its rows would add, change or keep."""
+        return [
+            {
+                "code": part.district.code,
+                "name": part.district.name,
+                "province": part.district.province.name,
+                "rows": part.plan.rows,
+                "added": len(part.plan.added),
+                "changed": len(part.plan.changed),
+                "kept": len(part.plan.kept),
+                "errors": len(part.plan.errors),
+            }
+            for part in self.parts
+        ]
+
+    def as_preview(self) -> dict:
+        errors, more = truncated_errors([str(e) for e in self.errors])
+        districts = self.counts()
+        return {
+            "rows": self.rows,
+            "errors": errors,
+            "error_count": len(self.errors),
+            "more_errors": more,
+            "districts": districts,
+            "added": sum(d["added"] for d in districts),
+            "changed": sum(d["changed"] for d in districts),
+            "kept": sum(d["kept"] for d in districts),
+            "has_changes": self.has_changes,
+        }
+
+
+# All 514 districts with a few indicators, years and areas each.
+MAX_NATIONAL_ROWS = 100_000
+MAX_NATIONAL_UNCOMPRESSED = 60 * 1024 * 1024
+
+
+def _district_code(code: str) -> str | None:
+    """The district a district, kecamatan or village code belongs to (`32.11` for
+    `32.11.01.2001`); None for a province code or a malformed one."""
+    level = regioncodes.parse_level(code)
+    if level is None or level < regioncodes.Level.DISTRICT:
+        return None
+    return ".".join(code.split(".")[:2])
+
+
+def plan_national_import(data: bytes, filename: str = "") -> NationalPlan:
+    """What applying a file of many districts would change in each, or the errors of every
+    bad line of any district (with their own line numbers). The rows are grouped by the
+    district of their code; each district's rows are planned inside that district's scope,
+    exactly as its own admin's import would plan them."""
+    try:
+        keys, body = read_table(
+            data,
+            filename,
+            max_rows=MAX_NATIONAL_ROWS,
+            max_uncompressed=MAX_NATIONAL_UNCOMPRESSED,
         )
-    record(
-        "outcome_imported",
-        actor=by,
-        district=district,
-        target=upload.original_name,
-        added=len(plan.added),
-        changed=len(plan.changed),
+    except FileRefused as exc:
+        return NationalPlan(refused=exc.message if exc.refused else "", errors=[exc.message])
+    plan = NationalPlan(rows=len(body))
+    as_row = row_reader(keys)
+    groups: dict[str, list] = {}
+    for line, cells in body:
+        code = _text(as_row(cells)["kode_wilayah"])
+        district_code = _district_code(code)
+        if not code:
+            plan.errors.append(_line(line, _("kode_wilayah kosong.")))
+        elif district_code is None:
+            plan.errors.append(
+                _line(
+                    line,
+                    _("%(code)s bukan kode kabupaten/kota, kecamatan atau desa.")
+                    % {"code": code[:20]},
+                )
+            )
+        else:
+            groups.setdefault(district_code, []).append((line, cells))
+    districts = {
+        d.code: d for d in District.objects.filter(code__in=groups).select_related("province")
+    }
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    for district_code in sorted(groups):
+        rows = groups[district_code]
+        district = districts.get(district_code)
+        if district is None or not district.is_active:
+            message = (
+                _("kabupaten/kota %(code)s tidak ada dalam daftar wilayah.")
+                if district is None
+                else _("%(name)s (%(code)s) sudah tidak berlaku dalam daftar wilayah.")
+            ) % {"code": district_code, "name": district and district.name}
+            plan.errors.extend(_line(line, message) for line, _cells in rows)
+            continue
+        with district_scope(district):
+            part = plan_rows(district, keys, rows, indicators=indicators)
+        plan.parts.append(DistrictPart(district, part))
+        plan.errors.extend(part.errors)
+    plan.errors.sort(key=lambda error: getattr(error, "line", 0))
+    return plan
+
+
+@transaction.atomic
+def apply_national_outcome_import(upload: NationalOutcomeImport, *, by) -> NationalPlan:
+    """Store a national file's values in every district it names, all or nothing, once (the
+    upload is claimed by a conditional update): the file is planned again inside this one
+    transaction, and each district's values are written inside that district's scope, with
+    an entry in its audit log."""
+    claimed = NationalOutcomeImport.objects.filter(pk=upload.pk, applied_at__isnull=True).update(
+        applied_at=timezone.now()
     )
+    if not claimed:
+        raise ValidationError(_("Berkas ini sudah diterapkan."))
+    with upload.file.open("rb") as handle:
+        data = handle.read()
+    plan = plan_national_import(data, upload.original_name)
+    if plan.errors:
+        raise ValidationError(_("Berkas berisi kesalahan; tidak ada yang diubah."))
+    for part in plan.parts:
+        with district_scope(part.district):
+            _store(
+                part.district,
+                part.plan,
+                by=by,
+                target=upload.original_name,
+                national=True,
+                kept=len(part.plan.kept),
+            )
     return plan

@@ -243,3 +243,34 @@ class OutcomeImport(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+def national_private_path(instance, filename):
+    return f"outcomes/national/{uuid.uuid4().hex}"
+
+
+class NationalOutcomeImport(models.Model):
+    """A national admin's file of values for many districts, waiting for its preview to be
+    confirmed. National, not district data: no district and no scope; only the national
+    admin's pages (outcomes.import_national) reach it. Each district's values are written
+    inside that district's scope when it is applied (outcomes.imports)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.FileField(upload_to=national_private_path)
+    original_name = models.CharField(max_length=200)
+    # the preview worked out once at upload (outcomes.imports.NationalPlan.as_preview)
+    preview = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    job = models.OneToOneField(
+        "documents.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name

@@ -1,6 +1,7 @@
 """Outcome data pages (/<district>/capaian/…): the district's figures with their sources, the
 prevalence trend against the targets, prevalence by kecamatan, and the admin's forms and
-import."""
+import; and the national admin's import of one file for many districts
+(/nasional/capaian/impor/)."""
 
 from collections import defaultdict
 
@@ -12,9 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.once import submitted_once
-from accounts.policy import district_view, may_see_area
+from accounts.policy import (
+    NATIONAL_PERMISSIONS,
+    district_view,
+    may_see_area,
+    memberships_of,
+    national_roles,
+    national_view,
+)
 from documents.imports import confirm_import
-from documents.views import district_job_urls
+from documents.views import district_job_urls, national_job_urls
 from lib import charts, formats, regioncodes, stale
 from villages.models import Kecamatan, Village
 
@@ -27,10 +35,11 @@ from .models import (
     Indicator,
     IndicatorValue,
     NationalFigure,
+    NationalOutcomeImport,
     OutcomeImport,
     Source,
 )
-from .tasks import OUTCOME_IMPORT
+from .tasks import NATIONAL_OUTCOME_IMPORT, OUTCOME_IMPORT
 
 # the band's tag on the page (its colour); the band's name is always written out too
 # the tags take the chart's band colours (lib/charts: red, yellow, green, blue)
@@ -204,6 +213,10 @@ def outcomes(request):
             "sections": sections,
             "target_rows": target_rows,
             "can_manage": access.can("outcomes.manage"),
+            "can_import_national": bool(
+                national_roles(memberships_of(request))
+                & NATIONAL_PERMISSIONS["outcomes.import_national"]
+            ),
         },
     )
 
@@ -395,6 +408,79 @@ def _applied(request, task):
         % {"a": task.result.get("added", 0), "c": task.result.get("changed", 0)},
     )
     return _to_page(request)
+
+
+@national_view("outcomes.import_national", methods=("GET", "HEAD", "POST"))
+def national_outcome_import(request):
+    """Upload a file of values for many districts: read once, here, and planned district by
+    district; the preview it leads to is stored with it."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name.rsplit("/", 1)[-1][:200]
+        plan = imports.plan_national_import(upload.read(), name)
+        if plan.refused:
+            form.add_error("file", plan.refused)
+        else:
+            upload.seek(0)
+            row = NationalOutcomeImport(
+                original_name=name, preview=plan.as_preview(), created_by=request.user
+            )
+            row.file.save("impor", upload, save=False)
+            row.save()
+            return redirect("national_outcome_import_preview", national_outcome_import_id=row.pk)
+    return render(
+        request,
+        "outcomes/national_import.html",
+        {
+            "form": form,
+            "columns": imports.COLUMNS,
+            "indicators": Indicator.objects.all(),
+            "recent": NationalOutcomeImport.objects.select_related("job")[:10],
+        },
+    )
+
+
+@national_view("outcomes.import_national", methods=("GET", "HEAD", "POST"))
+def national_outcome_import_preview(request, national_outcome_import_id):
+    upload = get_object_or_404(
+        NationalOutcomeImport.objects.select_related("job"), pk=national_outcome_import_id
+    )
+    plan = upload.preview
+    task = upload.job
+    if request.method == "POST" and upload.applied_at is None and not plan.get("error_count"):
+        task, response = confirm_import(
+            request,
+            upload,
+            kind=NATIONAL_OUTCOME_IMPORT,
+            done=lambda task: _national_applied(request, task),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "outcomes/national_import_preview.html",
+        {
+            "upload": upload,
+            "plan": plan,
+            "task": task,
+            "result": task.result if task and task.status == task.Status.DONE else None,
+            **(national_job_urls(task, back=request.path) if task else {}),
+        },
+    )
+
+
+def _national_applied(request, task):
+    messages.success(
+        request,
+        _("Nilai dari berkas diterapkan di %(d)s kabupaten/kota: %(a)s ditambah, %(c)s diubah.")
+        % {
+            "d": formats.number(len(task.result.get("districts", []))),
+            "a": formats.number(task.result.get("added", 0)),
+            "c": formats.number(task.result.get("changed", 0)),
+        },
+    )
+    return redirect(request.path)
 
 
 @district_view("outcomes.view")

@@ -66,6 +66,7 @@ NATIONAL_TABLE = """
                         NA  NV  PV  DA  OPD EX  CA  VH  KPM
 regions.import          X   .   .   .   .   .   .   .   .
 frameworks.manage       X   .   .   .   .   .   .   .   .
+outcomes.import_national X  .   .   .   .   .   .   .   .
 """
 
 

@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 from accounts.models import Invitation
 from accounts.policy import DISTRICT_PERMISSIONS, NATIONAL_PERMISSIONS, AccessRule
 from documents.models import Job
+from outcomes.models import NationalOutcomeImport
 from villages.models import RegionImport
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,9 @@ def url_values(world, side, objects_side=None):
     job, _ = RegionImport.objects.get_or_create(
         original_name="x.csv", defaults={"file": "x", "job": national_job}
     )
+    national_outcomes, _ = NationalOutcomeImport.objects.get_or_create(
+        original_name="capaian-nasional.csv", defaults={"file": "x"}
+    )
     return {
         "district_slug": side.district.slug,
         "province_code": side.district.province.code,
@@ -153,6 +157,7 @@ def url_values(world, side, objects_side=None):
         "invitation_id": objects["invitation_id"],
         "import_id": job.id,
         "national_job_id": national_job.id,
+        "national_outcome_import_id": national_outcomes.id,
         "token": "not-a-real-token",
         "framework_code": "model-2025",
         "fmt": "xlsx",
