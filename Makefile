@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run demo reset-demo test lint e2e bench clean
+.PHONY: install run demo reset-demo test lint e2e bench bench-load clean
 
 install: $(STAMP)
 
@@ -53,6 +53,13 @@ bench: install
 	$(PY) bench/villages.py
 	$(PY) bench/commitments.py
 	$(PY) bench/spreadsheet.py
+
+# The load test (bench/load.py): gunicorn on 127.0.0.1:8105 over DATABASE_URL (PostgreSQL, built
+# by bench/load_data.py or generate_dataset), 20 users; prints a markdown table.
+bench-load: install
+	$(PY) -m pip install -q -e ".[bench]"
+	@if [ -z "$$DATABASE_URL" ]; then echo "set DATABASE_URL (see bench/load.py)" >&2; exit 1; fi
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles

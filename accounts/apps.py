@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Akun dan peran")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals
+
+        signals.connect_authenticator_signals()

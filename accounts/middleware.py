@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.http import Http404, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve, reverse
@@ -33,8 +34,13 @@ class DistrictMiddleware:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        district = District.objects.active().select_related("province").filter(slug=slug).first()
-        access = access_for(memberships_of(request), district) if district else None
+        memberships = memberships_of(request)
+        district = _district_of_memberships(memberships, slug)
+        if district is None:  # national and province roles, and outsiders
+            district = (
+                District.objects.active().select_related("province").filter(slug=slug).first()
+            )
+        access = access_for(memberships, district) if district else None
         if access is None:
             raise Http404
         request.district = district
@@ -49,6 +55,44 @@ class DistrictMiddleware:
                 return response
         finally:
             timezone.deactivate()
+
+
+def _district_of_memberships(memberships, slug):
+    """The district of one of the user's own memberships (loaded with them, province and
+    all), so that a district user's page does not look the district up a second time."""
+    for m in memberships:
+        district = m.district
+        if district is not None and district.slug == slug and district.retired_at is None:
+            return district
+    return None
+
+
+class UserSessionsMiddleware:
+    """allauth.usersessions' middleware, throttled. allauth writes the user-session row (a
+    SELECT, the user loaded again and an UPDATE, in a savepoint) on every request: five of
+    the nine queries of an empty district page. Here the row is written on a session's first
+    page and then at most every TRACK_EVERY seconds, so the session list's "last seen" is
+    right to five minutes. Whether it is due is one `add` to the shared cache (Redis): a key
+    per session that expires after TRACK_EVERY seconds."""
+
+    TRACK_EVERY = 300
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from allauth.usersessions.internal import usersessionkit
+
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and session.session_key and user and user.is_authenticated:
+            if cache.add(self.key(session.session_key), 1, self.TRACK_EVERY):
+                usersessionkit.track_activity(request, user=user, session=session)
+        return self.get_response(request)
+
+    @staticmethod
+    def key(session_key) -> str:
+        return f"usersession-seen:{session_key}"
 
 
 class MfaRequiredMiddleware:
@@ -72,10 +116,26 @@ class MfaRequiredMiddleware:
         return self.get_response(request)
 
 
+TOTP_CACHE_SECONDS = 600
+
+
+def totp_cache_key(user_id) -> str:
+    return f"mfa-totp:{user_id}"
+
+
 def _has_totp(user) -> bool:
+    """Whether the user has enrolled TOTP. A yes is remembered in the cache (a query on every
+    request otherwise); accounts.signals forgets it the moment an authenticator of the user
+    is saved or deleted, however that happens."""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    key = totp_cache_key(user.pk)
+    if cache.get(key):
+        return True
+    has = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    if has:
+        cache.set(key, True, TOTP_CACHE_SECONDS)
+    return has
 
 
 class LanguageMiddleware(LocaleMiddleware):

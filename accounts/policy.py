@@ -176,7 +176,7 @@ def memberships_of(request) -> list[Membership]:
             cached = list(
                 Membership.objects.active()
                 .filter(user=request.user)
-                .select_related("district", "province", "kecamatan", "village", "agency")
+                .select_related("district__province", "province", "kecamatan", "village", "agency")
             )
         request._memberships = cached
     return cached

@@ -1,5 +1,7 @@
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .audit import record
@@ -47,3 +49,18 @@ def on_mfa_added(sender, request, user, authenticator, **kwargs):
 @receiver(authenticator_removed)
 def on_mfa_removed(sender, request, user, authenticator, **kwargs):
     _record_everywhere("mfa_removed", user, request, type=authenticator.type)
+
+
+def _forget_totp(sender, instance, **kwargs):
+    """MfaRequiredMiddleware remembers that a user has TOTP; any change to one of his
+    authenticators (enrolled, removed in allauth, deleted by hand) makes it ask again."""
+    from .middleware import totp_cache_key
+
+    cache.delete(totp_cache_key(instance.user_id))
+
+
+def connect_authenticator_signals():
+    from allauth.mfa.models import Authenticator
+
+    post_save.connect(_forget_totp, sender=Authenticator, dispatch_uid="forget-totp-save")
+    post_delete.connect(_forget_totp, sender=Authenticator, dispatch_uid="forget-totp-delete")

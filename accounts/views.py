@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -233,6 +234,13 @@ def audit_log(request):
             "counts": counts,
         },
     )
+
+
+@public_view()
+def ping(request):
+    """The load test's reference (bench/load.py): the cheapest answer the stack can give, no
+    database, no template, no session. Each page's throughput is read as a ratio to this."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @public_view(methods=("GET", "HEAD", "POST"))

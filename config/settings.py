@@ -100,7 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth.usersessions' middleware, writing the session row at most every five minutes
+    "accounts.middleware.UserSessionsMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
     "accounts.middleware.DistrictMiddleware",
 ]
@@ -188,7 +189,9 @@ if REDIS_URL:
 else:
     CACHES["default"] = CACHES["database"]
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions read from the cache (Redis) and kept in the database too: a page reads its session
+# without a query, and a flushed cache loses no login.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"

@@ -127,6 +127,7 @@ district_patterns = [
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("ping/", accounts_views.ping, name="ping"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("undangan/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
     path("nasional/provinsi/", reports_views.national_rollup, name="national_rollup"),

@@ -358,8 +358,8 @@ def test_user_and_public_views(client, world, values):
             if rule.kind == "public":
                 answers.add(response.status_code)
         if rule.kind == "public" and (not p.converters or p.converters == {"district_slug"}):
-            # the public index and a district's public page (nothing published yet): the same
-            # page for everyone
+            # /ping/, the public index and a district's public page (nothing published yet):
+            # the same page for everyone
             assert answers == {200}, f"{url}: {answers}"
         elif rule.kind == "public":
             # an unknown token gets the same plain answer for everyone

@@ -743,3 +743,49 @@ def test_a_kelurahan_fills_its_reports_in_its_own_words(client, world):
     client.force_login(a.users["village_head"])
     text = _visible_text(client.get(page(client, a, a.village, semester)).content.decode())
     assert "peraturan desa (perdes) tentang stunting" in text and "dana desa" in text
+
+
+def test_a_long_completeness_list_is_shown_by_kecamatan(client, world, monkeypatch):
+    """More village rows than COMPLETENESS_ROWS (100; 1 here, so that the test district's few
+    villages are "many") and no kecamatan chosen: one row per kecamatan with its counts and a
+    link to its villages; the totals stay those of every village, in the same queries."""
+    from village_reports import report_views
+
+    a = world.a
+    period = periods(a)[("scorecard", 1)]
+    client.force_login(a.users["district_admin"])
+    url = reverse("completeness", kwargs={"district_slug": a.district.slug, "period_id": period.pk})
+    with CaptureQueriesContext(connection) as full:
+        client.get(url)
+    monkeypatch.setattr(report_views, "COMPLETENESS_ROWS", 1)
+    with scopes_disabled():
+        villages = list(Village.objects.active().filter(district=a.district).order_by("code"))
+        report = reports.save_draft(
+            village=villages[0], period=period, posted=post(full_data()), by=None
+        )
+        reports.submit_report(report=report, by=None, today=period.due_on)
+        by_kecamatan = {}
+        for v in villages:
+            by_kecamatan.setdefault(v.kecamatan, []).append(v)
+    with CaptureQueriesContext(connection) as collapsed:
+        response = client.get(url)
+    assert len(collapsed) <= len(full)
+    page = response.content.decode()
+    assert response.context["collapsed"]
+    # every kecamatan a row with a link to its villages, no village listed
+    for kecamatan in by_kecamatan:
+        assert f'href="?kecamatan={kecamatan.pk}"' in page
+    for v in villages:
+        assert f"/desa/{v.pk}/laporan/" not in page
+    # the first village sent, all the others missing (hand count: 1 and len - 1)
+    view = response.context["view"]
+    assert view.totals["all"] == len(villages)
+    assert view.totals["submitted"] == 1 and view.totals["missing"] == len(villages) - 1
+    first = next(k for k in view.kecamatan if k.kecamatan == villages[0].kecamatan)
+    assert first.counts.submitted == 1
+    assert len(first.villages) == len(by_kecamatan[villages[0].kecamatan])
+
+    # one kecamatan chosen: its villages listed, as before
+    one = client.get(f"{url}?kecamatan={villages[0].kecamatan_id}")
+    assert not one.context["collapsed"]
+    assert villages[0].name in one.content.decode()

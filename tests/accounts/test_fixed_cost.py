@@ -1,0 +1,107 @@
+"""The fixed cost of every logged-in page (issue 13, national scale): what the middleware does
+before a view runs. An empty district page (the district profile: a form, nothing listed)
+used to take nine queries: the session, the user, the user-session row (a SELECT, the user a
+second time and an UPDATE in a savepoint: five), the district and the memberships. Now two."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.middleware import UserSessionsMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+def page_queries(client, url):
+    """The queries of one page, without those on the database cache table (the cache is Redis
+    where REDIS_URL is set; without it, sessions and the throttle keys read the table)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    table = settings.CACHES["database"]["LOCATION"]
+    return [q["sql"] for q in captured.captured_queries if table not in q["sql"]]
+
+
+def profile(world):
+    return f"/{world.a.district.slug}/profil/"
+
+
+def test_empty_district_page_takes_two_queries(client, world):
+    client.force_login(world.a.users["district_admin"])
+    assert client.get(profile(world)).status_code == 200  # the first one writes the session row
+    # the user (AuthenticationMiddleware) + his memberships with their districts: 2
+    sql = page_queries(client, profile(world))
+    assert len(sql) == 2, sql
+    assert 'FROM "accounts_user"' in sql[0] and 'FROM "accounts_membership"' in sql[1]
+
+
+def test_a_national_viewer_looks_the_district_up_once(client, world):
+    """A national role has no membership in the district: the district is one more query."""
+    client.force_login(world.national_viewer)
+    url = f"/{world.a.district.slug}/dasbor/"
+    first = client.get(url)
+    assert first.status_code == 200
+    sql = page_queries(client, url)
+    # user, memberships, district: each once
+    assert sum('FROM "accounts_user"' in s for s in sql) == 1
+    assert sum('FROM "accounts_membership"' in s for s in sql) == 1
+    assert sum(s.startswith('SELECT "villages_district"') for s in sql) == 1
+    assert not any("usersessions_usersession" in s for s in sql)
+
+
+def test_the_session_row_is_written_at_login_and_then_every_five_minutes(client, world):
+    admin = world.a.users["district_admin"]
+    client.force_login(admin)
+    client.get(profile(world))
+    row = UserSession.objects.get(user=admin)
+    first_seen = row.last_seen_at
+    client.get(profile(world))
+    row.refresh_from_db()
+    assert row.last_seen_at == first_seen  # not written again within five minutes
+
+    # five minutes later: the session's key in the cache has expired
+    cache.delete(UserSessionsMiddleware.key(client.session.session_key))
+    client.get(profile(world))
+    row.refresh_from_db()
+    assert row.last_seen_at > first_seen
+
+
+def test_a_new_session_gets_its_row_on_its_first_page(client, world):
+    admin = world.a.users["district_admin"]
+    client.force_login(admin)
+    client.get(profile(world))
+    client.logout()
+    client.force_login(admin)  # a new session key
+    client.get(profile(world))
+    assert UserSession.objects.filter(user=admin).count() == 2
+
+
+def test_totp_is_checked_once_then_remembered_until_it_changes(client, world, settings):
+    settings.MFA_REQUIRED = True
+    admin = world.a.users["district_admin"]
+    TOTP.activate(admin, generate_totp_secret())
+    client.force_login(admin)
+    assert client.get(profile(world)).status_code == 200
+    # remembered: the same two queries as without MFA
+    assert len(page_queries(client, profile(world))) == 2
+    # deleted by hand (no allauth view, no allauth signal): asked again at once
+    Authenticator.objects.filter(user=admin).delete()
+    response = client.get(profile(world))
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_a_retired_district_is_not_entered_through_a_membership(client, world):
+    with timezone.override("UTC"):
+        district = world.a.district
+        district.retired_at = timezone.now() - timedelta(days=1)
+        district.save(update_fields=["retired_at"])
+    client.force_login(world.a.users["district_admin"])
+    assert client.get(profile(world)).status_code == 404
