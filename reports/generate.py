@@ -71,6 +71,8 @@ from village_reports.reports import default_periods
 from villages.models import Agency, District, Kecamatan, Village
 from villages.services import ensure_default_agencies
 
+from .snapshots import refresh_snapshot
+
 BATCH = 2000
 GENERATED_DOMAIN = "gen.konvergensi.id"
 FOCUS_SHARE = 0.10  # of the district's villages, every year
@@ -934,7 +936,9 @@ def generate_district(
             district, years=years, seed=seed, password_hash=hashed or make_password(None), now=now
         )
         result.counts = generator.run()
-        # HOOK: once reports.snapshots.refresh_snapshot exists, the district's dashboard
-        # snapshot is refreshed here (after the bulk inserts, which send no post_save).
+    # the roll-ups read snapshots; the bulk inserts sent no post_save, so each generated
+    # year's snapshot is written here, after the commit
+    for year in generator.years:
+        refresh_snapshot(district, year)
     result.seconds = time.monotonic() - started
     return result

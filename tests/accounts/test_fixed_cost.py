@@ -20,6 +20,15 @@ from accounts.middleware import UserSessionsMiddleware
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_redis():
+    """The cuts measured here keep sessions and answers in the cache: in Redis, as deployed
+    (without Redis the cache is a database table, and every cache read is a query)."""
+    from tests.conftest import need
+
+    need(bool(settings.REDIS_URL), "needs Redis for the cache: set REDIS_URL (.ci/run does)")
+
+
 def page_queries(client, url):
     """The queries of one page, without those on the database cache table (the cache is Redis
     where REDIS_URL is set; without it, sessions and the throttle keys read the table)."""
