@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_only_loopback_is_loaded(host):
     # the optional `bench` dependencies; not imported here (locust patches the standard
     # library with gevent on import)
-    if importlib.util.find_spec("locust") is None:
-        pytest.skip("needs locust (pip install -e '.[bench]')")
+    from tests.conftest import need
+
+    need(importlib.util.find_spec("locust") is not None, "needs locust: pip install -e '.[bench]'")
     result = subprocess.run(  # noqa: S603
         [sys.executable, str(ROOT / "bench" / "load.py"), "--host", host],
         cwd=ROOT,
