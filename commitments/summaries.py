@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from accounts.models import Role
+from lib.worklists import first_of_each
 from rembuk.models import Level
 
 from .models import (
@@ -347,34 +348,20 @@ def work_of(district, access, *, limit: int = 10) -> CommitmentWork:
         )
     if not kinds:
         return CommitmentWork(to_sign_count=to_sign_count, to_sign=to_sign)
-    which = Case(
-        *(When(condition, then=Value(k)) for k, condition in kinds.items()),
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    base = FollowUp.objects.filter(district_id=district.pk).annotate(which=which)
-    counts = dict(base.filter(which__gte=0).values_list("which").annotate(n=Count("pk")).order_by())
-    rows = (
-        base.filter(which__gte=0)
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=F("which"),
-                order_by=[F("due_on").asc(), F("point").asc(), "pk"],
-            )
-        )
-        .filter(place__lte=limit)
-        .values(
+    counts, rows = first_of_each(
+        FollowUp.objects.filter(district_id=district.pk),
+        kinds,
+        order_by=["due_on", "point", "pk"],
+        limit=limit,
+        fields=[
             "pk",
-            "which",
             "point",
             "text",
             "due_on",
             "status",
             "owner_agency__short_name",
             "owner_village__name",
-        )
-        .order_by("which", "due_on", "point", "pk")
+        ],
     )
     lists = defaultdict(list)
     for row in rows:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When, Window
+from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Role
+from lib.worklists import first_of_each
 
 from .models import OPEN_STATUSES, Deliverable, DistrictYear, Grade, Indicator, Status, YearAction
 
@@ -406,36 +407,22 @@ def work_of(district, access, *, limit: int = 10) -> ConvergenceWork:
     if not kinds:
         return ConvergenceWork()
     numbers = {kind: number for number, kind in enumerate(WORK_KINDS)}
-    which = Case(
-        *(When(condition, then=Value(numbers[k])) for k, condition in kinds.items()),
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    base = Deliverable.objects.filter(
-        district_id=district.pk, year_action__district_year__status=DistrictYear.Status.OPEN
-    ).annotate(which=which)
-    counts = dict(base.filter(which__gte=0).values_list("which").annotate(n=Count("pk")).order_by())
-    rows = (
-        base.filter(which__gte=0)
-        .annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=F("which"),
-                order_by=[F("due_date").asc(), F("year_action__action__number").asc(), "pk"],
-            )
-        )
-        .filter(place__lte=limit)
-        .values(
+    counts, rows = first_of_each(
+        Deliverable.objects.filter(
+            district_id=district.pk, year_action__district_year__status=DistrictYear.Status.OPEN
+        ),
+        {numbers[k]: condition for k, condition in kinds.items()},
+        order_by=["due_date", "year_action__action__number", "pk"],
+        limit=limit,
+        fields=[
             "pk",
-            "which",
             "due_date",
             "status",
             "template__title",
             "year_action__action__number",
             "year_action__action__title",
             "year_action__district_year__year",
-        )
-        .order_by("which", "due_date", "year_action__action__number", "pk")
+        ],
     )
     items = defaultdict(list)
     for row in rows:
