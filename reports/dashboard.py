@@ -189,6 +189,18 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
 # --- convergence actions and the assessment --------------------------------------------------
 
 
+def actions_chart(found, year):
+    """The share of verified deliverables per action (the dashboard's and the public page's)."""
+    return charts.bar_chart(
+        _("Keluaran terverifikasi per aksi, %(y)s") % {"y": year},
+        [charts.Bar(f"{a.number}. {a.title}", a.verified_percent, "brand") for a in found.actions],
+        label_column=_("Aksi"),
+        value_column=_("Terverifikasi"),
+        maximum=100,
+        value_format=lambda v: formats.percent(v, 1),
+    )
+
+
 def _actions(district, year) -> dict:
     found = convergence.year_actions([district], year)[district.pk]
     if found is None:
@@ -203,14 +215,7 @@ def _actions(district, year) -> dict:
         }
         for a in found.actions
     ]
-    chart = charts.bar_chart(
-        _("Keluaran terverifikasi per aksi, %(y)s") % {"y": year},
-        [charts.Bar(f"{a.number}. {a.title}", a.verified_percent, "brand") for a in found.actions],
-        label_column=_("Aksi"),
-        value_column=_("Terverifikasi"),
-        maximum=100,
-        value_format=lambda v: formats.percent(v, 1),
-    )
+    chart = actions_chart(found, year)
     score = found.score
     assessed = [a for a in found.actions if a.score.indicators]
     score_bars = []

@@ -17,6 +17,7 @@ from outcomes import summaries as outcomes
 from village_reports import summaries as village_reports
 from villages.models import Kecamatan, Village
 
+from .dashboard import actions_chart
 from .models import ITEMS
 
 BAND_TAG = {tone: f"tag-band-{tone}" for tone in ("red", "yellow", "green", "blue")}
@@ -105,14 +106,7 @@ def actions(district) -> dict:
     found = convergence.year_actions([district], year)[district.pk]
     if found is None:
         return {"year": year, "found": None}
-    chart = charts.bar_chart(
-        _("Keluaran terverifikasi per aksi, %(y)s") % {"y": year},
-        [charts.Bar(f"{a.number}. {a.title}", a.verified_percent, "brand") for a in found.actions],
-        label_column=_("Aksi"),
-        value_column=_("Terverifikasi"),
-        maximum=100,
-        value_format=lambda v: formats.percent(v, 1),
-    )
+    chart = actions_chart(found, year)
     return {
         "year": year,
         "found": found,
