@@ -57,6 +57,7 @@ PROVINCE_COLUMNS = (
 
 
 def parse_year(raw) -> int | None:
+    """?tahun=2025 picks a page's year (2000–2100); anything else, None: the current one."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
 

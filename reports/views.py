@@ -52,7 +52,7 @@ def district_home(request):
     # from theirs (their homes stay light: the admin's is bounded in queries)
     board = None
     if access.has_role(Role.EXECUTIVE):
-        year = _year(request.GET.get("tahun"))
+        year = rollups.parse_year(request.GET.get("tahun"))
         board = dashboard.build(request, year)
     progress = None
     if access.can("convergence.view"):
@@ -96,24 +96,18 @@ def district_dashboard(request):
     return render(
         request,
         "reports/dashboard.html",
-        {"dashboard": dashboard.build(request, _year(request.GET.get("tahun")))},
+        {"dashboard": dashboard.build(request, rollups.parse_year(request.GET.get("tahun")))},
     )
 
 
 @district_view("dashboard.view")
 def dashboard_export(request):
     """Every table of the dashboard (as the user sees it) in one XLSX workbook."""
-    body, year = exports.dashboard_xlsx(request, _year(request.GET.get("tahun")))
+    body, year = exports.dashboard_xlsx(request, rollups.parse_year(request.GET.get("tahun")))
     response = HttpResponse(body, content_type=XLSX)
     name = f"dasbor-{request.district.slug}-{year}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _year(raw) -> int | None:
-    """?tahun=2025 picks the dashboard's year; anything else, the district's current year."""
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100 else None
 
 
 # --- the public page --------------------------------------------------------------------------
