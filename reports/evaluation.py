@@ -54,7 +54,7 @@ LAGGING_RATE = 50
 # owners of follow-ups listed at most (the most late first); the totals count them all
 OWNERS_LISTED = 25
 # the tallest a chart prints, in mm: a chart of many rows prints narrower instead
-CHART_WIDTH_MM, CHART_MAX_HEIGHT_MM = 110, 200
+CHART_WIDTH_MM, CHART_MAX_HEIGHT_MM = 100, 170
 
 
 @dataclass(frozen=True)
