@@ -193,7 +193,6 @@ def _villages(district, year, d) -> dict:
         "kecamatan_rows": kecamatan_rows,
         "listed": listed,
         "all_listed": len(listed) == len(rows),
-        "lagging": sum(1 for r in rows if r["lagging"]),
         "completeness_chart": _chart_of(reports.get("completeness_svg")),
         "rates_chart": _chart_of(reports.get("rates_svg")),
     }

@@ -294,3 +294,21 @@ def test_the_demo_closed_year(regions, tmp_path):
         float(v) for v in re.match(r"([\d.]+) x ([\d.]+) pts", page_size(pdf, tmp_path)).groups()
     )
     assert (round(width, 1), round(height, 1)) == (609.4, 935.4)  # F4, the demo's choice
+
+
+def test_a_district_with_many_focus_villages_lists_only_those_lagging(world, tmp_path, monkeypatch):
+    """More focus villages than FOCUS_LISTED: only those lagging behind are named. Counted
+    from build_a and more_data(6): the focus villages are Cimungkal (verified on time, rate
+    6/10 = 60 %: not lagging) and Desa 0, 2, 4 (every other new village, their scorecards
+    submitted, not verified: lagging), 4 in all."""
+    monkeypatch.setattr("reports.evaluation.FOCUS_LISTED", 2)
+    a, _villages = build_a(world)
+    more_data(a, 6)
+    text = text_of(render(a.district), tmp_path)
+    words = flat(text)
+    assert f"4 desa lokus tahun {YEAR}" in words
+    assert "Hanya desa lokus yang tertinggal yang dicantumkan (3 dari 4)" in words
+    listed = words.split("Desa lokus yang tertinggal")[-1].split("5. Rembuk")[0]
+    for name in ("Desa 0", "Desa 2", "Desa 4"):
+        assert re.search(rf"{name}\s+menunggu verifikasi", listed), name
+    assert "Cimungkal" not in listed and "Desa 1 " not in listed
