@@ -169,6 +169,7 @@ def _villages(district, year, d) -> dict:
                 "lagging": lagging,
             }
         )
+    rows.sort(key=lambda r: (r["entry"].kecamatan_name, r["entry"].name))
     listed = rows if len(rows) <= FOCUS_LISTED else [r for r in rows if r["lagging"]]
     by_kecamatan = found.by_kecamatan if found else {}
     rate_of = rates.by_kecamatan if rates else {}
