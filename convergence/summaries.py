@@ -270,6 +270,55 @@ def year_actions(districts, year: int) -> dict[int, YearActions | None]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeliverableLine:
+    """One deliverable of a district year as a report lists it."""
+
+    action_number: int
+    number: int
+    title: str
+    due_date: date
+    status: str
+    submitted_at: object = None  # aware datetimes, None until it happens
+    verified_at: object = None
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+def deliverables(districts, year: int) -> dict[int, tuple[DeliverableLine, ...]]:
+    """Each district's deliverables of `year` in action and template order: one query."""
+    ids = list(_ids(districts))
+    found = defaultdict(list)
+    for row in (
+        Deliverable.objects.filter(district_id__in=ids, year_action__district_year__year=year)
+        .values(
+            "district_id",
+            "year_action__action__number",
+            "template__number",
+            "template__title",
+            "due_date",
+            "status",
+            "submitted_at",
+            "verified_at",
+        )
+        .order_by("district_id", "year_action__action__number", "template__number")
+    ):
+        found[row["district_id"]].append(
+            DeliverableLine(
+                action_number=row["year_action__action__number"],
+                number=row["template__number"],
+                title=row["template__title"],
+                due_date=row["due_date"],
+                status=row["status"],
+                submitted_at=row["submitted_at"],
+                verified_at=row["verified_at"],
+            )
+        )
+    return {i: tuple(found[i]) for i in ids}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Deadline:
     """An open deliverable (draft or returned) due today or later."""
 

@@ -83,11 +83,15 @@ def _css_string(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def paper_css(paper_size: str, *, margin: str = "15mm") -> str:
+def paper_css(paper_size: str, *, margin: str = "15mm", short: bool = False) -> str:
     """An @page rule for the district's paper (A4 unless F4), with "Halaman X dari Y" at the
-    bottom centre. Our own CSS: put it in a <style> element unescaped."""
+    bottom centre ("Hal. X / Y" when `short`). Our own CSS: put it in a <style> element
+    unescaped."""
     width, height = PAPER.get(paper_size, PAPER["A4"])
-    page, of = _css_string(_("Halaman") + " "), _css_string(" " + _("dari") + " ")
+    if short:
+        page, of = _css_string(_("Hal.") + " "), _css_string(" / ")
+    else:
+        page, of = _css_string(_("Halaman") + " "), _css_string(" " + _("dari") + " ")
     return (
         f"@page {{ size: {width} {height}; margin: {margin} {margin} 18mm {margin};\n"
         f"  @bottom-center {{ content: {page} counter(page) {of} counter(pages);\n"

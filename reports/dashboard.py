@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts.policy import may_see_area
+from accounts.models import Role
+from accounts.policy import Access, may_see_area
 from commitments import summaries as commitments
 from convergence import summaries as convergence
 from lib import charts, formats
@@ -104,6 +105,27 @@ def build(request, year: int | None) -> dict:
     return context
 
 
+def district_wide(district, year: int) -> dict:
+    """The figures of the whole district for `year` as its Sekda reads them on the dashboard,
+    without a request (the annual evaluation prints these, so both show the same numbers):
+    the dashboard's sections, and the kecamatan names by id."""
+    today = district.local_now().date()
+    access = Access(district_id=district.pk, roles=frozenset({Role.EXECUTIVE}))
+    kecamatan_names = dict(
+        Kecamatan.objects.active().filter(district=district).values_list("pk", "name")
+    )
+    reports = _reports(district, year, today, None, kecamatan_names)
+    return {
+        "year": year,
+        "kecamatan_names": kecamatan_names,
+        "prevalence": _prevalence(district, access, kecamatan_names, today),
+        "actions": _actions(district, year),
+        "reports": reports,
+        "plan": _plan(district, year),
+        "follow_ups": _follow_ups(district, year, access, False, None),
+    }
+
+
 # --- prevalence -------------------------------------------------------------------------------
 
 
@@ -181,6 +203,7 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
         "rows": rows,
         "kecamatan_svg": kecamatan_chart.svg if rows else None,
         "trend_chart": trend_chart,
+        "trend": trend,
         "link": _url("outcomes", district),
         "sources": sorted({r["source"] for r in rows}),
     }
@@ -286,6 +309,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
     periods = village_reports.periods([district], year)[district.pk]
     quarter = current_period(periods, SCORECARD, today)
     semester = current_period(periods, SEMESTER, today)
+    # the summaries themselves too, for a reader that lists villages (the annual evaluation)
     result = {"periods": periods, "quarter": quarter, "semester": semester}
     # fixed queries: the summaries run whether or not the period exists (they answer None)
     number = quarter.number if quarter else 0
@@ -298,6 +322,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
     fund = village_reports.village_fund(
         [district], year, semester.number if semester else 0, kecamatan_ids=kecamatan_ids
     )[district.pk]
+    result.update(found=found, found_rates=rates, found_fund=fund)
     if found is not None:
         link = _url("completeness", district, period_id=quarter.id)
         by_kecamatan = found.by_kecamatan

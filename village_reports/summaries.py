@@ -17,7 +17,7 @@ district's time zone (`ReportPeriod.is_late`).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -261,6 +261,7 @@ class ConvergenceRates:
     by_kecamatan: dict
     focus: ConvergenceRate
     other: ConvergenceRate
+    by_village: dict = field(default_factory=dict)  # village id → its rate (verified only)
 
 
 def convergence_rates(
@@ -301,12 +302,18 @@ def convergence_rates(
         sums["total"] += one
         sums[("kecamatan", village["kecamatan_id"])] += one
         sums["focus" if (report.district_id, village_id) in focus else "other"] += one
+        sums[("village", village_id)] = one
     for district_id, sums in totals.items():
         result[district_id] = ConvergenceRates(
             total=sums["total"],
-            by_kecamatan={k[1]: r for k, r in sums.items() if isinstance(k, tuple)},
+            by_kecamatan={
+                k[1]: r for k, r in sums.items() if isinstance(k, tuple) and k[0] == "kecamatan"
+            },
             focus=sums["focus"],
             other=sums["other"],
+            by_village={
+                k[1]: r for k, r in sums.items() if isinstance(k, tuple) and k[0] == "village"
+            },
         )
     return result
 
