@@ -13,6 +13,7 @@ The query count does not depend on the data: each summary runs a fixed number of
 the few lists read here (kecamatan names, villages of the camat's kecamatan) are one query each.
 """
 
+import dataclasses
 from decimal import Decimal
 
 from django.urls import reverse
@@ -118,7 +119,8 @@ def district_wide(district, year: int) -> dict:
     return {
         "year": year,
         "kecamatan_names": kecamatan_names,
-        "prevalence": _prevalence(district, access, kecamatan_names, today),
+        # the year's evaluation reads the figures up to its year, not a later one
+        "prevalence": _prevalence(district, access, kecamatan_names, today, until=year),
         "actions": _actions(district, year),
         "reports": reports,
         "plan": _plan(district, year),
@@ -129,13 +131,22 @@ def district_wide(district, year: int) -> dict:
 # --- prevalence -------------------------------------------------------------------------------
 
 
-def _prevalence(district, access, kecamatan_names, today) -> dict:
+def _prevalence(district, access, kecamatan_names, today, *, until: int | None = None) -> dict:
+    """`until`: only the figures measured up to that year (the annual evaluation of a past
+    year must not print a later year's figure); the targets are read from that year on."""
     trend = outcomes.prevalence_trend([district])[district.pk]
     figures = [
         f
         for f in outcomes.district_figures([district], indicator=outcomes.STUNTING)[district.pk]
         if may_see_area(access, kecamatan_id=f.kecamatan_id, village_id=f.village_id)
+        and (until is None or f.year <= until)
     ]
+    if until is not None:
+        trend = dataclasses.replace(
+            trend,
+            figures=tuple(f for f in trend.figures if f.year <= until),
+            national=tuple(p for p in trend.national if p.year <= until),
+        )
     latest = outcomes.latest_of(figures)
     # surveys and the posyandu census differ several fold: the latest of each, side by side
     latest_pair = [
@@ -178,7 +189,8 @@ def _prevalence(district, access, kecamatan_names, today) -> dict:
     for label in trend.sources:
         by_year = {f.year: f.value for f in trend.figures if f.source_label == label}
         series.append(charts.Series(label, [by_year.get(y) for y in years]))
-    upcoming = [y for y in sorted(trend.targets) if y >= today.year] or sorted(trend.targets)[-1:]
+    from_year = today.year if until is None else until
+    upcoming = [y for y in sorted(trend.targets) if y >= from_year] or sorted(trend.targets)[-1:]
     references = [
         charts.Reference(_("Target kabupaten %(y)s") % {"y": y}, trend.targets[y])
         for y in upcoming[:1]

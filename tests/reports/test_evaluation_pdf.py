@@ -312,3 +312,18 @@ def test_a_district_with_many_focus_villages_lists_only_those_lagging(world, tmp
     for name in ("Desa 0", "Desa 2", "Desa 4"):
         assert re.search(rf"{name}\s+menunggu verifikasi", listed), name
     assert "Cimungkal" not in listed and "Desa 1 " not in listed
+
+
+def test_a_later_years_figure_is_not_printed_in_an_earlier_years_evaluation(world, tmp_path):
+    from outcomes.models import Source
+    from tests.reports.test_dashboard import prevalence
+
+    a, _villages = build_a(world)
+    # measured the year after the evaluated one (as a 2025 evaluation rendered in 2026 meets)
+    prevalence(a, "19.7", source=Source.SKI, year=YEAR + 1)
+    words = flat(text_of(render(a.district), tmp_path))
+    assert "19,70 %" not in words and f"SKI {YEAR + 1}" not in words
+    # the latest figure up to the evaluated year: SSGI 24.50 % of YEAR − 2
+    assert "24,50 %" in words
+    # the year after's evaluation does print it
+    assert "19,70 %" in flat(text_of(render(a.district, year=YEAR + 1), tmp_path))
