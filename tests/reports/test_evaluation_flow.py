@@ -8,7 +8,8 @@ the narratives and the verification address are checked: the rest of the PDF's c
 tested with reports/evaluation.py itself."""
 
 import hashlib
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -17,17 +18,21 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import reauth
 from accounts.models import AuditEvent
 from accounts.tenancy import district_scope
 from documents.models import GeneratedDocument, Job
 from reports import services
+from reports.evaluation import SECTIONS
 from reports.models import EvaluationNarrative, EvaluationVersion
 from tests.commitments.test_pdf import flat, pdf_text, qr_codes
 from tests.commitments.test_signing import current_code
+from tests.concurrency import race
 from tests.conftest import PASSWORD, need_poppler
 from tests.convergence.objects import year_for
+from tests.workers import forget_unacknowledged, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -262,6 +267,77 @@ def test_the_page_polls_the_rendering_job_without_inline_script(client, side, se
     assert 'value="35"' in html
 
 
+# --- a worker killed mid-render -----------------------------------------------------------
+
+
+# Long enough texts that rendering takes seconds (8 sections of 20,000 characters: about 50
+# pages, 4 s), so that the worker is killed half-way; a time limit that leaves room for it.
+LONG_TEXT = 20_000
+TIME_LIMIT, VISIBILITY = 20, 25
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_render_leaves_exactly_one_completed_version(
+    world, postgres, celery_broker, redis_url, workers
+):
+    side = world.a
+    year_for(side, YEAR)
+    forget_unacknowledged(redis_url)
+    paragraph = "Kunjungan rumah oleh KPM dan kader posyandu dilakukan setiap bulan. " * 12
+    text = ((paragraph + "\n\n") * (LONG_TEXT // len(paragraph) + 1))[:LONG_TEXT]
+    with district_scope(side.district):
+        services.save_narratives(
+            side.district,
+            YEAR,
+            texts={key: text for key, _title in SECTIONS},
+            by=side.users["district_admin"],
+        )
+        version = services.request_evaluation(side.district, YEAR, by=side.users["district_admin"])
+        job = Job.objects.get(pk=version.job_id)
+    assert (job.status, job.attempts) == ("queued", 0) and job.sent_at is not None
+
+    limits = {"time_limit": TIME_LIMIT, "visibility": VISIBILITY}
+    first = workers("first", broker=redis_url, **limits)
+    running = wait_for(
+        lambda: (row := job_row(job)).status != "queued" and row,
+        "the first worker did not start the job",
+        timeout=60,
+        workers=[first],
+    )
+    first.kill()  # in the middle of rendering
+    assert (running.status, job_row(job).status) == ("running", "running"), (
+        "the render finished before the worker was killed: make the texts longer"
+    )
+    assert stored(side) == [] and versions(side)[0].pdf_id is None
+
+    # Redis gives the unacknowledged message to the next worker once its visibility timeout
+    # has passed (tests/documents/test_jobs.py explains the timing)
+    visible_again = running.started_at + timedelta(seconds=VISIBILITY + 1)
+    time.sleep(max(0.0, (visible_again - timezone.now()).total_seconds()))
+    second = workers("second", broker=redis_url, **limits)
+    job = wait_for(
+        lambda: (row := job_row(job)).is_finished and row,
+        "the second worker did not finish the job",
+        timeout=90,
+        workers=[first, second],
+    )
+
+    assert (job.status, job.attempts, job.progress) == ("done", 2, 100), job.message
+    [version] = versions(side)
+    [pdf] = stored(side)
+    assert version.pdf_id == pdf.pk
+    with pdf.file.open("rb") as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF") and pdf.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def job_row(job: Job) -> Job:
+    with district_scope(job.district):
+        return Job.objects.get(pk=job.pk)
+
+
 # --- approval ----------------------------------------------------------------------------------
 
 
@@ -289,6 +365,30 @@ def test_the_sekda_approves_after_giving_the_password_again(client, side):
     page = client.get(year_url(side)).content.decode()
     assert "Versi 1 sudah disetujui." in page
     assert "Versi final: versi 1, disetujui oleh" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_the_same_moment_approve_once(world, postgres):
+    # two clicks (two tabs) whose requests run at the same time: the second waits on the
+    # year's row, then finds the version approved and changes nothing
+    side = world.a
+    year_for(side, YEAR)
+    sekda = side.users["executive"]
+    with district_scope(side.district):
+        version = services.request_evaluation(side.district, YEAR, by=side.users["district_admin"])
+
+    def approving():
+        with district_scope(side.district):
+            return services.approve_version(version, by=sekda, password=PASSWORD)
+
+    first, second = race(approving, approving)
+
+    assert isinstance(first, EvaluationVersion) and first.final, first
+    assert isinstance(second, services.NotApprovable), second
+    assert AuditEvent.everything.filter(action="evaluation_approved").count() == 1
+    [version] = versions(side)
+    assert version.final and version.approved_by == sekda
 
 
 def test_a_sekda_with_an_authenticator_must_give_its_code(client, side):
