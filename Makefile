@@ -53,6 +53,7 @@ bench: install
 	$(PY) bench/villages.py
 	$(PY) bench/commitments.py
 	$(PY) bench/spreadsheet.py
+	$(PY) bench/seal.py
 
 # The load test (bench/load.py): gunicorn on 127.0.0.1:8105 over DATABASE_URL (PostgreSQL, built
 # by bench/load_data.py or generate_dataset), 20 users; prints a markdown table.

@@ -22,6 +22,7 @@ from accounts.audit import record
 from documents import jobs, transitions
 from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
+from documents.seal import seal_pdf
 from lib import text
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
@@ -566,6 +567,7 @@ def _after_signature(document, signature: Signature, *, by) -> None:
 
 
 RENDER_JOB = "commitment_pdf"
+SEAL_REASON = "Dokumen komitmen final yang diterbitkan portal Konvergensi"
 
 
 def _queue_render(document, version, *, by) -> Job:
@@ -618,6 +620,9 @@ def _render(running: jobs.Running) -> None:
         running.progress(80, f"{pages} halaman")
 
     pdf = render_pdf(html, on_layout=laid_out)
+    running.progress(85, "menyegel")
+    # a district without a certificate gets an unsealed PDF; a broken one refuses the job
+    sealed = seal_pdf(pdf, district=version.document.district, reason=SEAL_REASON)
     running.progress(90, "menyimpan")
     with transaction.atomic():
         document = _lock(version.document)
@@ -637,6 +642,7 @@ def _render(running: jobs.Running) -> None:
             version=version.number,
             pages=counted.get("pages"),
             by=running.job.requested_by,
+            sealed=sealed,
         )
         version.final = final
         version.save(update_fields=["final"])

@@ -265,6 +265,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The electronic seal of final PDFs (documents/seal.py): per district `<slug>.p12` (or
+# `<code>.p12`) with its passphrase in `<same name>.pass` next to it, else SEAL_PASSPHRASE.
+# A district without a file gets unsealed documents; `make demo` creates development ones.
+SEAL_DIR = Path(env("SEAL_DIR", str(BASE_DIR / "var" / "seal")))
+SEAL_PASSPHRASE = env("SEAL_PASSPHRASE")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))

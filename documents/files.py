@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from lib.uploads import EVIDENCE_KINDS, EVIDENCE_REFUSED, display_name, read_upload
 
 from .models import GeneratedDocument, StoredFile
+from .seal import Sealed
 
 
 def store_upload(
@@ -47,16 +48,28 @@ def source_key(obj) -> tuple[str, str]:
 
 
 def store_generated(
-    *, kind: str, source, district_id: int, pdf: bytes, by=None, version: int, pages=None
+    *,
+    kind: str,
+    source,
+    district_id: int,
+    pdf: bytes,
+    by=None,
+    version: int,
+    pages=None,
+    sealed: Sealed | None = None,
 ) -> GeneratedDocument:
     """Store version `version` of `source`'s rendered PDF once. A second call for the same
-    version (a job run twice) returns the stored one and leaves its bytes alone."""
+    version (a job run twice) returns the stored one and leaves its bytes alone. `sealed`
+    (documents.seal.seal_pdf's answer): the sealed bytes are stored instead of `pdf`, with
+    who sealed them and when; the SHA-256 is of the bytes stored, those people download."""
     source_type, source_id = source_key(source)
     existing = GeneratedDocument.objects.filter(
         kind=kind, source_type=source_type, source_id=source_id, version=version
     ).first()
     if existing is not None:
         return existing
+    if sealed is not None:
+        pdf = sealed.pdf
     document = GeneratedDocument(
         kind=kind,
         district_id=district_id,
@@ -67,6 +80,8 @@ def store_generated(
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
         pages=pages,
+        sealed_at=sealed.sealed_at if sealed else None,
+        seal_subject=sealed.subject if sealed else "",
     )
     document.file.save("dokumen.pdf", ContentFile(pdf), save=False)
     try:

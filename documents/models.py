@@ -4,8 +4,8 @@ files. One of each, so that a new capability does not write its own copy.
 - A `Job` is the database row of a piece of background work: created before it is queued,
   claimed by a conditional update, polled by the page through one status fragment.
 - A `GeneratedDocument` is a PDF the portal rendered (a commitment's final PDF, an annual
-  evaluation): versioned per source, stored with its SHA-256, size and page count, with room
-  for a seal.
+  evaluation): versioned per source, stored with its SHA-256, size and page count, and its
+  seal (documents/seal.py).
 - `StoredFile` is the base of the files people upload (evidence, village report files, rembuk
   minutes and photos, follow-up evidence): stored under a random name, judged by its bytes,
   served only by views that check the district and role.
@@ -154,7 +154,8 @@ class GeneratedDocument(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     pages = models.PositiveIntegerField(null=True, blank=True)
-    # room for a seal (a PAdES signature added later): who sealed it, when, with what
+    # its seal (documents/seal.py, a PAdES signature): the certificate's name and when; empty
+    # when the district had no certificate
     sealed_at = models.DateTimeField(null=True, blank=True)
     seal_subject = models.CharField(max_length=300, blank=True)
 

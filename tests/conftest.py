@@ -56,6 +56,8 @@ def _test_settings(settings, tmp_path, request):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MFA_REQUIRED = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    # no seal certificate unless a test makes one (tests/documents/test_seal.py)
+    settings.SEAL_DIR = tmp_path / "seal"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from accounts.services import grant_membership
 from commitments.demo import seed_commitments
 from convergence.demo import seed_convergence
+from documents.dev_seal import ensure_dev_seals
 from lib.clock import in_the_past, local, replaying
 from outcomes.demo import seed_outcomes
 from reports.demo import seed_evaluation
@@ -117,6 +118,8 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             with replaying(joined):
                 districts, lines, viewers = self._accounts(password)
+            # a development seal certificate each (kept if there), before any final PDF
+            ensure_dev_seals(district for district, _users in districts)
             for district, users in districts:
                 users[Role.PROVINCE_VIEWER] = viewers[district.province_id]
                 # the focus decrees first: the convergence deliverables report them
