@@ -14,8 +14,9 @@ from accounts import reauth
 from accounts.audit import record
 from convergence import summaries as convergence
 from documents import jobs
-from documents.files import store_generated
+from documents.files import seal_stored, store_generated
 from documents.models import GeneratedDocument
+from documents.seal import SealUnusable, seal_pdf
 from lib import text
 from lib.stale import check_fresh
 
@@ -217,6 +218,14 @@ def render_now(district, year: int, *, by=None) -> EvaluationVersion:
     return version
 
 
+SEAL_REASON = "Laporan evaluasi tahunan %(year)s, versi %(n)s, disetujui sebagai versi final"
+
+
+def _stored_bytes(document: GeneratedDocument) -> bytes:
+    with document.file.open("rb") as handle:
+        return handle.read()
+
+
 class NotApprovable(ValidationError):
     """The version cannot be approved (already approved, not rendered, older than the final)."""
 
@@ -225,7 +234,9 @@ def approve_version(version: EvaluationVersion, *, by, password: str, code: str 
     """The Sekda approves a rendered version as the year's final one, after giving the
     password again (and the authenticator's code: accounts.reauth). One transaction, the
     year's row locked: a second click finds it approved and changes nothing. The version that
-    was final is superseded by it. The PDF is sealed when the district has a certificate."""
+    was final is superseded by it. Its PDF is sealed (documents.seal) when the district has a
+    certificate: the sealed file becomes the version's file, with its own SHA-256; a
+    certificate that cannot be used refuses the approval with the reason."""
     reauth.confirm(by, password=password, code=code)
     with transaction.atomic():
         _year_row(version.district, version.year)
@@ -248,6 +259,16 @@ def approve_version(version: EvaluationVersion, *, by, password: str, code: str 
                 _("Versi %(n)s yang lebih baru sudah final; versi lama tidak dapat disetujui.")
                 % {"n": current.number}
             )
+        try:
+            sealed = seal_pdf(
+                _stored_bytes(version.pdf),
+                district=version.district,
+                reason=SEAL_REASON % {"year": version.year, "n": version.number},
+            )
+        except SealUnusable as exc:  # the operator's certificate is broken: nothing approved
+            raise ValidationError(str(exc)) from None
+        if sealed is not None:
+            seal_stored(version.pdf, sealed)
         now = timezone.now()
         if current is not None:
             current.final = False
@@ -270,6 +291,7 @@ def approve_version(version: EvaluationVersion, *, by, password: str, code: str 
             version=version.number,
             pdf_sha256=version.pdf.sha256,
             supersedes=current.number if current is not None else None,
+            seal_subject=sealed.subject if sealed is not None else "",
         )
     return version
 

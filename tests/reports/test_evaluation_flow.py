@@ -8,6 +8,7 @@ the narratives and the verification address are checked: the rest of the PDF's c
 tested with reports/evaluation.py itself."""
 
 import hashlib
+import io
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from accounts import reauth
 from accounts.models import AuditEvent
@@ -32,6 +34,7 @@ from tests.commitments.test_signing import current_code
 from tests.concurrency import race
 from tests.conftest import PASSWORD, need_poppler
 from tests.convergence.objects import year_for
+from tests.documents.test_seal import COMMON_NAME, SealCA, pdfsig
 from tests.workers import forget_unacknowledged, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -460,6 +463,63 @@ def test_a_later_approved_version_supersedes_the_final_one(client, side, tmp_pat
     refused = approve(client, side, 2)
     assert refused.status_code == 302
     assert [v.final for v in versions(side)] == [False, False, True]
+
+
+def test_approval_seals_the_pdf_and_the_sealed_file_becomes_the_versions(
+    client, side, settings, tmp_path
+):
+    # a test CA with a certificate for district A (tests/documents/test_seal.py)
+    authority = SealCA()
+    authority.install(settings.SEAL_DIR, side.district.slug)
+    rendered = request_version(client, side)
+    client.force_login(side.users["district_admin"])
+    unsealed = download(client, side, 1)
+    assert rendered.pdf.seal_subject == "" and rendered.pdf.sealed_at is None
+
+    assert approve(client, side, 1).status_code == 302
+
+    [version] = versions(side)
+    sealed = download(client, side, 1)
+    assert version.pdf.seal_subject == COMMON_NAME and version.pdf.sealed_at is not None
+    # the rendered bytes untouched in front, the seal appended; the stored SHA-256 and size
+    # are the sealed file's
+    assert sealed.startswith(unsealed) and len(sealed) > len(unsealed)
+    assert version.pdf.sha256 == hashlib.sha256(sealed).hexdigest() != rendered.pdf.sha256
+    assert version.pdf.size == len(sealed)
+    report = pdfsig(sealed, tmp_path)
+    assert "Signature Validation: Signature is Valid." in report
+    assert f"Signer Certificate Common Name: {COMMON_NAME}" in report
+    (signature,) = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures
+    assert str(signature.sig_object["/Reason"]) == (
+        "Laporan evaluasi tahunan 2026, versi 1, disetujui sebagai versi final"
+    )
+    event = AuditEvent.everything.get(action="evaluation_approved")
+    assert event.data["pdf_sha256"] == version.pdf.sha256
+    assert event.data["seal_subject"] == COMMON_NAME
+
+    # the verification page names the seal; the unsealed draft copy is not the final file
+    client.logout()
+    html = client.get(verify_url(version)).content.decode()
+    assert COMMON_NAME in html and version.pdf.sha256 in html
+    draft = client.post(
+        verify_url(version), {"pdf": SimpleUploadedFile("e.pdf", unsealed, "application/pdf")}
+    )
+    assert "Tidak cocok." in draft.content.decode()
+
+
+def test_an_unusable_certificate_refuses_the_approval_with_its_reason(client, side, settings):
+    SealCA().install(settings.SEAL_DIR, side.district.slug, passphrase=b"benar")
+    (settings.SEAL_DIR / f"{side.district.slug}.pass").write_bytes(b"salah\n")
+    rendered = request_version(client, side)
+
+    response = approve(client, side, 1)
+
+    assert response.status_code == 200
+    assert "errors" in response.content.decode()
+    [version] = versions(side)
+    assert version.approved_at is None and not version.final
+    assert version.pdf.sha256 == rendered.pdf.sha256 and version.pdf.seal_subject == ""
+    assert not AuditEvent.everything.filter(action="evaluation_approved").exists()
 
 
 # --- verification --------------------------------------------------------------------------------

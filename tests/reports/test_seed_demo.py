@@ -412,12 +412,15 @@ def test_demo_districts_have_an_approved_evaluation_of_the_closed_year(client, r
 
     need_poppler()
     seed("demo-password-123")
-    for code, sekda in (("32.11", "Drs. Budi Santoso, M.Si."), ("53.02", "Ir. Daniel Tefa, M.Si.")):
+    sekdas = (("32.11", "Drs. Budi Santoso, M.Si."), ("53.02", "Ir. Daniel Tefa, M.Si."))
+    for code, sekda in sekdas:
         district = District.objects.get(code=code)
         year = district.local_now().year - 1
         [version] = EvaluationVersion.objects.filter(district=district).select_related("pdf")
         assert (version.year, version.number, version.status) == (year, 1, "final")
         assert version.approved_by_name == sekda
+        # sealed at approval with the demo's development certificate (documents.dev_seal)
+        assert version.pdf.seal_subject == f"Segel pengembangan — {district.name}"
         # approved on 24 February at 09:00 local time, after the texts of the 20th
         approved = version.approved_at.astimezone(district.tz)
         assert (approved.month, approved.day, approved.hour) == (2, 24, 9)
