@@ -34,7 +34,7 @@ from villages.models import District, Kecamatan, Village
 
 from . import dashboard, exports, public, rollups, services
 from .evaluation import SECTIONS
-from .forms import EvaluationTextsForm, PublicationForm
+from .forms import EvaluationTextsForm, PublicationForm, section_label
 from .models import ITEMS, EvaluationVersion, Publication
 
 HOME_ROWS = 10  # rows of each list of work on a home page; the count says how many in all
@@ -336,7 +336,10 @@ def _evaluation_page(request, year: int, *, form=None, status=200):
             "closed": closed,
             "narrative": narrative,
             "form": form,
-            "sections": [(key, title, narrative.texts.get(key, "")) for key, title in SECTIONS],
+            "sections": [
+                (key, section_label(key, title), narrative.texts.get(key, ""))
+                for key, title in SECTIONS
+            ],
             "versions": versions,
             "final": next((v for v in versions if v.final), None),
             "pending": pending,
