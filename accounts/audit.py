@@ -93,6 +93,9 @@ ACTION_LABELS = {
     "commitment_follow_up_returned": _("tindak lanjut dikembalikan"),
     # the public page
     "publication_changed": _("pilihan publikasi diubah"),
+    # the annual evaluation
+    "evaluation_requested": _("evaluasi tahunan diminta"),
+    "evaluation_approved": _("evaluasi tahunan disetujui"),
 }
 
 

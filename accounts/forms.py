@@ -89,3 +89,20 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class ReauthForm(forms.Form):
+    """The password again, and the authenticator's code when the user has one
+    (accounts.reauth): before signing a commitment or approving the annual evaluation."""
+
+    password = forms.CharField(
+        label=_("Kata sandi Anda"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Kode autentikator"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

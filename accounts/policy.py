@@ -101,6 +101,12 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     # what the district shows on its public page (/publik/<slug>/): the secretariat decides
     "publication.manage": frozenset({Role.DISTRICT_ADMIN}),
+    # the annual evaluation (reports/): the secretariat writes it and requests its versions,
+    # the Sekda approves one as the year's final version; they and the viewers above the
+    # district read it
+    "evaluation.view": frozenset({Role.DISTRICT_ADMIN, Role.EXECUTIVE} | READ_ONLY_ROLES),
+    "evaluation.manage": frozenset({Role.DISTRICT_ADMIN}),
+    "evaluation.approve": frozenset({Role.EXECUTIVE}),
 }
 # permission -> roles that hold it nationally (memberships without a district)
 NATIONAL_PERMISSIONS: dict[str, frozenset[Role]] = {

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReauthForm
 from lib import text
 from rembuk.models import Level
 
@@ -69,19 +70,8 @@ class SignatoryForm(forms.Form):
     )
 
 
-class SignForm(forms.Form):
+class SignForm(ReauthForm):
     content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    password = forms.CharField(
-        label=_("Kata sandi Anda"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    code = forms.CharField(
-        label=_("Kode autentikator"),
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
     agree = forms.BooleanField(
         label=_("Saya telah membaca dokumen ini dan menyetujui isinya."), required=True
     )
@@ -135,7 +125,3 @@ class VerdictForm(forms.Form):
         max_length=text.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-class VerifyUploadForm(forms.Form):
-    pdf = forms.FileField(label=_("Berkas PDF yang ingin diperiksa"))

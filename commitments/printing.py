@@ -16,7 +16,7 @@ from .models import DocumentVersion, Signature
 
 
 def verify_url(version: DocumentVersion) -> str:
-    return settings.SITE_URL + reverse("commitment_verify", kwargs={"token": version.verify_token})
+    return settings.SITE_URL + reverse("document_verify", kwargs={"token": version.verify_token})
 
 
 def format_nip(nip: str) -> str:

@@ -11,13 +11,13 @@ import logging
 import re
 from datetime import date
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import reauth
 from accounts.audit import record
 from documents import jobs, transitions
 from documents.files import store_generated, store_upload
@@ -50,8 +50,6 @@ TITLE_MAX = 300
 PLACE_MAX = 120
 MAX_POINTS = 40
 SIGNATORY_LIMITS = {"position": 200, "name": 200, "rank": 120, "organisation": 200}
-SIGN_ATTEMPTS = 5  # wrong passwords or codes per user within SIGN_LOCK_SECONDS
-SIGN_LOCK_SECONDS = 15 * 60
 
 
 # --- rules about single values ----------------------------------------------------------------
@@ -471,25 +469,6 @@ def _check_signable(document: CommitmentDocument, signatory: Signatory) -> Docum
     return version
 
 
-def _failed_attempt(user) -> None:
-    key = f"commitment-sign-fail:{user.pk}"
-    cache.add(key, 0, SIGN_LOCK_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, SIGN_LOCK_SECONDS)
-
-
-def _user_totp(user):
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-
-
-def needs_code(user) -> bool:
-    return _user_totp(user) is not None
-
-
 def sign_in_portal(
     document: CommitmentDocument,
     *,
@@ -502,21 +481,9 @@ def sign_in_portal(
     """Sign as `signatory` after re-entering the password (and a TOTP code when the user has
     enrolled one). `content_sha256` is the hash of the wording the user read: if the document
     changed meanwhile, nothing is signed."""
-    key = f"commitment-sign-fail:{user.pk}"
-    if (cache.get(key) or 0) >= SIGN_ATTEMPTS:
-        raise ValidationError(_("Terlalu banyak percobaan yang salah. Coba lagi dalam 15 menit."))
     if signatory.user_id != user.pk:
         raise ValidationError(_("Anda bukan penanda tangan ini."))
-    if not user.check_password(password or ""):
-        _failed_attempt(user)
-        raise ValidationError({"password": _("Kata sandi salah.")})
-    totp = _user_totp(user)
-    if totp is not None:
-        from allauth.mfa.totp.internal.auth import TOTP
-
-        if not code or not TOTP(totp).validate_code(code.strip()):
-            _failed_attempt(user)
-            raise ValidationError({"code": _("Kode autentikator salah atau sudah dipakai.")})
+    mfa_used = reauth.confirm(user, password=password, code=code)
     with transaction.atomic():
         document = _lock(document)
         signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
@@ -532,10 +499,9 @@ def sign_in_portal(
             method=Signature.Method.PORTAL,
             by=user,
             content_sha256=current_hash,
-            mfa_used=totp is not None,
+            mfa_used=mfa_used,
         )
         _after_signature(document, signature, by=user)
-    cache.delete(key)
     return signature
 
 
@@ -710,10 +676,6 @@ def retry_render(document: CommitmentDocument, *, by) -> None:
         _queue_render(document, version, by=by)
     else:
         jobs.retry(job)
-
-
-def is_genuine(version: DocumentVersion, data: bytes) -> bool:
-    return bool(version.final_id) and hashlib.sha256(data).hexdigest() == version.final.sha256
 
 
 # --- follow-up --------------------------------------------------------------------------------

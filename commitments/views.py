@@ -1,8 +1,6 @@
 """Commitment documents: list, writing, signatories, signing, the final PDF, follow-up, and
 the public verification page."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,15 +12,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
-from accounts import policy
+from accounts import policy, reauth
 from accounts.models import Membership, Role, User
 from accounts.once import submitted_once
-from accounts.policy import district_view, public_view
+from accounts.policy import district_view
 from accounts.tenancy import district_scope, found_by_token
-from documents.views import district_job_urls
+from documents.views import compare_upload, district_job_urls
 from lib import stale
-from lib.ratelimit import limited
-from lib.uploads import PDF, private_file_response, read_upload
+from lib.uploads import private_file_response
 from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices
 from villages.models import Agency, Kecamatan, Village
@@ -37,7 +34,6 @@ from .forms import (
     SignatoryForm,
     SignForm,
     VerdictForm,
-    VerifyUploadForm,
 )
 from .models import (
     FOLLOW_UP_FINISHED,
@@ -613,7 +609,7 @@ def commitment_sign(request, document_id):
     content_sha256 = version.content_sha256(signatories)
     mine = [s for s in signatories if s.user_id == request.user.pk]
     pending = [s for s in mine if not hasattr(s, "signature")]
-    needs_code = services.needs_code(request.user)
+    needs_code = reauth.needs_code(request.user)
     form = SignForm(initial={"content_sha256": content_sha256})
     if request.method == "POST" and pending:
         form = SignForm(request.POST)
@@ -969,18 +965,11 @@ def follow_up_list(request):
 # --- public verification ----------------------------------------------------------------------
 
 
-VERIFY_CHECKS = 30  # uploads per address per 10 minutes
-
-
-@public_view(methods=("GET", "HEAD", "POST"))
-# a plain per-address budget, counted before the upload is read, so that the public page
-# cannot be used to hash files in bulk or to load the server
-@limited("commitment-verify", limit=VERIFY_CHECKS, seconds=600)
-@cache_control(private=True, no_store=True)
-def commitment_verify(request, token):
+def verification(request, token):
     """What anyone holding the paper may learn: title, district, date, who signed when, and
-    the stored PDF's SHA-256; and whether an uploaded PDF is that very file. Unknown tokens,
-    and documents not yet final, get the same plain 404."""
+    the stored PDF's SHA-256; and whether an uploaded PDF is that very file. None for an
+    unknown token or a document not yet final (the caller, reports' verification page, answers
+    them all with the same plain 404)."""
     version = found_by_token(
         DocumentVersion,
         related=("document__district", "final"),
@@ -988,7 +977,7 @@ def commitment_verify(request, token):
         final__isnull=False,
     )
     if version is None:
-        raise Http404
+        return None
     district = version.document.district
     with district_scope(district):
         return _verification(request, version, district)
@@ -997,22 +986,7 @@ def commitment_verify(request, token):
 def _verification(request, version, district):
     signatories = list(version.signatories.select_related("signature").order_by("order"))
     newer = version.document.versions.filter(number__gt=version.number).order_by("-number").first()
-    result = None
-    form = VerifyUploadForm()
-    if request.method == "POST":
-        form = VerifyUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                data, _kind = read_upload(
-                    form.cleaned_data["pdf"], kinds=(PDF,), refused=_("Unggah berkas PDF.")
-                )
-            except ValidationError as exc:
-                form.add_error("pdf", exc.messages)
-            else:
-                result = {
-                    "genuine": services.is_genuine(version, data),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                }
+    form, result = compare_upload(request, version.pdf_sha256)
     rows = []
     for s in signatories:
         signature = getattr(s, "signature", None)

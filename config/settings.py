@@ -369,6 +369,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # jobs that wait for the broker (it was down) or for a worker that is gone
     "job-sweep": {"task": "documents.tasks.sweep_jobs", "schedule": 60.0},
+    # a draft of last year's annual evaluation for every district that has that year open or
+    # closed: by default on 5 January, 23:45 UTC (06:45 WIB … 08:45 WIT on the 6th)
+    "yearly-evaluations": {
+        "task": "reports.tasks.render_yearly_evaluations",
+        "schedule": crontab(
+            minute=env("EVALUATION_SCHEDULE_MINUTE", "45"),
+            hour=env("EVALUATION_SCHEDULE_HOUR", "23"),
+            day_of_month=env("EVALUATION_SCHEDULE_DAY", "5"),
+            month_of_year=env("EVALUATION_SCHEDULE_MONTH", "1"),
+        ),
+    },
 }
 
 LOGGING = {

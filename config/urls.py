@@ -25,6 +25,20 @@ district_patterns = [
     ),
     path("audit/", accounts_views.audit_log, name="audit_log"),
     path("publikasi/", reports_views.publication_edit, name="publication_edit"),
+    path("evaluasi/", reports_views.evaluation_years, name="evaluation_years"),
+    path("evaluasi/<int:year>/", reports_views.evaluation_year, name="evaluation_year"),
+    path("evaluasi/<int:year>/uraian/", reports_views.evaluation_texts, name="evaluation_texts"),
+    path("evaluasi/<int:year>/buat/", reports_views.evaluation_request, name="evaluation_request"),
+    path(
+        "evaluasi/<int:year>/versi/<int:evaluation_number>/",
+        reports_views.evaluation_download,
+        name="evaluation_download",
+    ),
+    path(
+        "evaluasi/<int:year>/versi/<int:evaluation_number>/setujui/",
+        reports_views.evaluation_approve,
+        name="evaluation_approve",
+    ),
     path("opd/", convergence_views.agency_list, name="agency_list"),
     path("opd/<int:agency_id>/", convergence_views.agency_edit, name="agency_edit"),
     path("konvergensi/", convergence_views.year_list, name="year_list"),
@@ -181,7 +195,8 @@ urlpatterns = [
         name="framework_delete",
     ),
     path("hadir/", include("rembuk.public_urls")),
-    path("verifikasi/", include("commitments.public_urls")),
+    # a commitment document's or an annual evaluation's version (the QR code on their pages)
+    path("verifikasi/<str:token>/", reports_views.document_verify, name="document_verify"),
     path("publik/", reports_views.public_index, name="public_index"),
     path("publik/<slug:district_slug>/", reports_views.public_page, name="public_page"),
     # District pages last: the slug is a catch-all first segment.

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Role
+from accounts.tenancy import each_district
 from lib.worklists import first_of_each
 
 from .models import OPEN_STATUSES, Deliverable, DistrictYear, Grade, Indicator, Status, YearAction
@@ -492,3 +493,19 @@ def work_of(district, access, *, limit: int = 10) -> ConvergenceWork:
             for kind in kinds
         }
     )
+
+
+def districts_with_year(year: int):
+    """Each district that has `year` open or locked (closed), entered one at a time inside its
+    scope and time zone (accounts.tenancy.each_district): the annual evaluation's --all and
+    its January schedule."""
+    return each_district(DistrictYear, year=year)
+
+
+def opened_years(district) -> dict[int, bool]:
+    """The years the district has opened, newest first: year → whether it is locked (closed)."""
+    rows = DistrictYear.objects.filter(district=district).order_by("-year")
+    return {
+        year: status == DistrictYear.Status.LOCKED
+        for year, status in rows.values_list("year", "status")
+    }

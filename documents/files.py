@@ -101,3 +101,21 @@ def generated_for(kind: str, source):
     return GeneratedDocument.objects.filter(
         kind=kind, source_type=source_type, source_id=source_id
     ).order_by("-version")
+
+
+def seal_stored(document: GeneratedDocument, sealed: Sealed) -> GeneratedDocument:
+    """Replace a stored PDF by its sealed copy, for a document sealed after it was rendered
+    (the annual evaluation is sealed when the Sekda approves it): the sealed bytes (the
+    rendered ones with the seal appended as an incremental update), their SHA-256 and size,
+    who sealed them and when. Call it inside the transaction that decides the seal; the
+    unsealed file is deleted once that commits (if it rolls back, the row keeps pointing at
+    the unsealed file and the sealed copy is left unused under its random name)."""
+    old, storage = document.file.name, document.file.storage
+    document.file.save("dokumen.pdf", ContentFile(sealed.pdf), save=False)
+    document.sha256 = hashlib.sha256(sealed.pdf).hexdigest()
+    document.size = len(sealed.pdf)
+    document.sealed_at = sealed.sealed_at
+    document.seal_subject = sealed.subject
+    document.save(update_fields=["file", "sha256", "size", "sealed_at", "seal_subject"])
+    transaction.on_commit(lambda: storage.delete(old))
+    return document

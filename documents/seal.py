@@ -25,7 +25,9 @@ PKCS#12 dropped into SEAL_DIR, or as a pyHanko `Signer` subclass (PKCS#11 token,
 signing API) returned by `_signer_for`.
 """
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -138,6 +140,18 @@ class _PortalClockSigner(signers.PdfSigner):
         return session
 
 
+def _in_own_loop(call, *args):
+    """`call(*args)` where pyHanko may start its own asyncio loop (asyncio.run): in a thread of
+    its own when this thread already runs a loop (an ASGI server, or a browser test's driver
+    left running in the test process), here otherwise."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args).result()
+
+
 def seal_pdf(pdf: bytes, *, district, reason: str, location: str = "") -> Sealed | None:
     """Seal `pdf` with `district`'s certificate: a PAdES B-B signature in an invisible field,
     added as one incremental update (the original bytes stay as they are, in front). None when
@@ -155,5 +169,6 @@ def seal_pdf(pdf: bytes, *, district, reason: str, location: str = "") -> Sealed
     )
     now = timezone.now()
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    out = _PortalClockSigner(meta, signer, signing_time=now).sign_pdf(writer).getvalue()
+    out = _in_own_loop(_PortalClockSigner(meta, signer, signing_time=now).sign_pdf, writer)
+    out = out.getvalue()
     return Sealed(pdf=out, subject=_common_name(signer.signing_cert), sealed_at=now)

@@ -2,17 +2,21 @@
 no inline script), and its retry. When a polled job has finished, the fragment asks htmx to
 reload the page (`HX-Refresh`), which then shows the result the way it shows any state."""
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.policy import district_view, national_view
+from lib.uploads import PDF, read_upload
 
 from . import jobs
+from .forms import VerifyUploadForm
 from .models import Job
 
 
@@ -103,3 +107,23 @@ def national_job_retry(request, national_job_id):
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = reverse("region_import")
     return redirect(back)
+
+
+def compare_upload(request, stored_sha256: str) -> tuple[VerifyUploadForm, dict | None]:
+    """The public verification pages' upload (commitments, the annual evaluation): (the form,
+    and after a POST of a PDF {"genuine": whether its SHA-256 is `stored_sha256`, "sha256":
+    its SHA-256}, else None). Only the hash is kept, the file is not stored."""
+    if request.method != "POST":
+        return VerifyUploadForm(), None
+    form = VerifyUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, None
+    try:
+        data, _kind = read_upload(
+            form.cleaned_data["pdf"], kinds=(PDF,), refused=_("Unggah berkas PDF.")
+        )
+    except ValidationError as exc:
+        form.add_error("pdf", exc.messages)
+        return form, None
+    sha256 = hashlib.sha256(data).hexdigest()
+    return form, {"genuine": bool(stored_sha256) and sha256 == stored_sha256, "sha256": sha256}

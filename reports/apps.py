@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Dasbor dan laporan")
 
     def ready(self):
-        from . import signals
+        from . import signals, tasks  # noqa: F401  (tasks: registers the evaluation job)
 
         signals.connect()

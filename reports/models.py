@@ -7,6 +7,9 @@ year, written from the apps' summaries (reports.snapshots) whenever the data und
 and every night, so that a roll-up over hundreds of districts reads one row per district
 instead of running every summary for each of them."""
 
+import secrets
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -113,3 +116,108 @@ class DistrictSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.district_id} {self.year}"
+
+
+# --- the annual evaluation (DOMAIN.md §9) ---------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class EvaluationNarrative(models.Model):
+    """What the secretariat writes for one year's evaluation, one text per section
+    (reports.evaluation.SECTIONS keys): kept as a draft until a version is rendered from it."""
+
+    district = models.ForeignKey("villages.District", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    # section key -> text
+    texts = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="evaluation_narrative_once")
+        ]
+
+    def __str__(self):
+        return f"{self.district_id} {self.year}"
+
+
+class EvaluationVersion(models.Model):
+    """Version `number` of a district's evaluation of `year`: requested, rendered by a job into
+    `pdf`, approved by the Sekda. At most one version of a year is the final one (`final`);
+    approving a later version supersedes it (`superseded_by`). An approved version never
+    changes again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey("villages.District", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    number = models.PositiveIntegerField(_("versi"))
+    verify_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # the secretariat's texts as they stood when the version was requested: a second render
+    # of the same version prints the same words
+    narratives = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    job = models.ForeignKey(
+        "documents.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pdf = models.ForeignKey(
+        "documents.GeneratedDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # the final version of the year this one replaces once approved (printed on it)
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by_name = models.CharField(max_length=200, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    final = models.BooleanField(default=False)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["district", "year", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "number"], name="evaluation_version_number_once"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "year"],
+                condition=models.Q(final=True),
+                name="evaluation_one_final_per_year",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id} {self.year} v{self.number}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def status(self) -> str:
+        """ "final", "superseded", "draft" (rendered, not approved) or "rendering"."""
+        if self.final:
+            return "final"
+        if self.is_approved:
+            return "superseded"
+        return "draft" if self.pdf_id else "rendering"

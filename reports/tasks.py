@@ -2,8 +2,11 @@ from celery import shared_task
 from django.core.cache import cache
 
 from accounts.tenancy import DistrictTask
+from documents import jobs
 
 from . import snapshots
+
+jobs.register("evaluation_pdf", "reports.tasks.render_evaluation_pdf", queue="pdf")
 
 
 @shared_task(base=DistrictTask, acks_late=True, typing=False)  # called with district_id=
@@ -26,3 +29,23 @@ def refresh_all_snapshots() -> int:
         snapshots.refresh_snapshot(district)
         count += 1
     return count
+
+
+@shared_task(base=jobs.JobTask)
+def render_evaluation_pdf(job_id: str, district=None, claim_seconds=None) -> None:
+    """Render a requested version of a district's annual evaluation (the `pdf` queue). Safe to
+    run twice: only one attempt holds the job, and a version that has its PDF keeps it."""
+    from .services import render_version
+
+    render_version(job_id, claim_seconds=claim_seconds)
+
+
+@shared_task(acks_late=True)
+def render_yearly_evaluations(year: int | None = None) -> int:
+    """January (beat): a draft of last year's evaluation for every district that has that year
+    open or closed, one job each."""
+    from django.utils import timezone
+
+    from .services import queue_all
+
+    return queue_all(year or timezone.now().year - 1)

@@ -5,28 +5,37 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 
+from accounts import reauth
+from accounts.forms import ReauthForm
 from accounts.models import Membership, Role
+from accounts.once import submitted_once
 from accounts.policy import district_view, memberships_of, public_view, rollup_view
-from accounts.tenancy import public_district_page, rollup_scope
+from accounts.tenancy import district_scope, found_by_token, public_district_page, rollup_scope
 from commitments import summaries as commitments
+from commitments import views as commitments_views
 from convergence import summaries as convergence
+from documents.views import compare_upload, district_job_urls
 from lib import spreadsheet, stale
+from lib.ratelimit import limited
 from lib.spreadsheet import XLSX
+from lib.uploads import private_file_response
 from village_reports import summaries as village_reports
 from villages.models import District, Kecamatan, Village
 
 from . import dashboard, exports, public, rollups, services
-from .forms import PublicationForm
-from .models import ITEMS, Publication
+from .evaluation import SECTIONS
+from .forms import EvaluationTextsForm, PublicationForm, section_label
+from .models import ITEMS, EvaluationVersion, Publication
 
 HOME_ROWS = 10  # rows of each list of work on a home page; the count says how many in all
 
@@ -79,6 +88,7 @@ def district_home(request):
             "work": work,
             "dashboard": board,
             "dashboard_link": access.can("dashboard.view") and board is None,
+            "evaluation_link": access.can("evaluation.view"),
             "commitment": commitment,
             "follow_late": follow_late,
             "progress": progress,
@@ -270,3 +280,224 @@ def national_rollup(request):
 def national_rollup_export(request):
     table = rollups.national_table(**_rollup_query(request))
     return _xlsx(rollups.national_xlsx(table), f"rekap-nasional-{table['year']}.xlsx")
+
+
+# --- the annual evaluation (DOMAIN.md §9) ---------------------------------------------------
+
+
+def _evaluation_year(request, year: int) -> bool:
+    """Whether `year` is one the district has opened (a 404 for any other)."""
+    years = convergence.opened_years(request.district)
+    if year not in years:
+        raise Http404
+    return years[year]
+
+
+@district_view("evaluation.view")
+def evaluation_years(request):
+    """The district's years, each with its final version (when one is approved)."""
+    district = request.district
+    years = convergence.opened_years(district)
+    finals = {
+        v.year: v
+        for v in EvaluationVersion.objects.filter(district=district, final=True).select_related(
+            "approved_by"
+        )
+    }
+    counts = dict(
+        EvaluationVersion.objects.filter(district=district)
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    rows = [
+        {"year": y, "closed": closed, "final": finals.get(y), "versions": counts.get(y, 0)}
+        for y, closed in years.items()
+    ]
+    return render(request, "reports/evaluation_years.html", {"rows": rows})
+
+
+def _evaluation_page(request, year: int, *, form=None, status=200):
+    district = request.district
+    closed = _evaluation_year(request, year)
+    narrative = services.narrative_of(district, year)
+    may_manage = request.access.can("evaluation.manage")
+    if form is None and may_manage:
+        form = EvaluationTextsForm(initial=narrative.texts)
+    versions = list(services.versions_of(district, year))
+    # the newest version still being rendered (or failed): its job's status fragment
+    pending = next((v for v in versions if v.pdf_id is None and v.job_id), None)
+    job = pending.job if pending else None
+    return render(
+        request,
+        "reports/evaluation_year.html",
+        {
+            "year": year,
+            "closed": closed,
+            "narrative": narrative,
+            "form": form,
+            "sections": [
+                (key, section_label(key, title), narrative.texts.get(key, ""))
+                for key, title in SECTIONS
+            ],
+            "versions": versions,
+            "final": next((v for v in versions if v.final), None),
+            "pending": pending,
+            "job": job,
+            "may_manage": may_manage,
+            "may_approve": request.access.can("evaluation.approve"),
+            **(district_job_urls(request, job) if job else {}),
+            "back_url": request.path,
+        },
+        status=status,
+    )
+
+
+@district_view("evaluation.view")
+def evaluation_year(request, year):
+    """One year: the secretariat's texts (a form for it), the versions, the job rendering."""
+    return _evaluation_page(request, year)
+
+
+@district_view("evaluation.manage", methods=("POST",))
+def evaluation_texts(request, year):
+    _evaluation_year(request, year)
+    form = EvaluationTextsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.save_narratives(
+                request.district,
+                year,
+                texts=form.cleaned_data,
+                by=request.user,
+                expected=stale.posted_token(request),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Uraian evaluasi disimpan."))
+            return redirect("evaluation_year", district_slug=request.district.slug, year=year)
+    return _evaluation_page(request, year, form=form)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@district_view("evaluation.manage", methods=("POST",))
+@submitted_once
+def evaluation_request(request, year):
+    """ "Buat evaluasi": version n+1 and its rendering job; the page shows its progress."""
+    _evaluation_year(request, year)
+    version = services.request_evaluation(request.district, year, by=request.user)
+    messages.success(
+        request, _("Versi %(n)s sedang disusun di latar belakang.") % {"n": version.number}
+    )
+    return redirect(
+        reverse("evaluation_year", kwargs={"district_slug": request.district.slug, "year": year})
+        + "#versi"
+    )
+
+
+def _version(request, year: int, number: int) -> EvaluationVersion:
+    _evaluation_year(request, year)
+    return get_object_or_404(
+        EvaluationVersion.objects.select_related("pdf", "district"),
+        district=request.district,
+        year=year,
+        number=number,
+    )
+
+
+@district_view("evaluation.view")
+def evaluation_download(request, year, evaluation_number):
+    """A version's stored PDF, byte for byte (earlier versions stay downloadable)."""
+    version = _version(request, year, evaluation_number)
+    if version.pdf_id is None:
+        raise Http404
+    slug = request.district.slug
+    return private_file_response(
+        version.pdf.file.open("rb"),
+        filename=f"evaluasi-{slug}-{year}-versi-{version.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@district_view("evaluation.approve", methods=("GET", "HEAD", "POST"))
+def evaluation_approve(request, year, evaluation_number):
+    """The Sekda approves a rendered version as the year's final one, after giving the password
+    again (and the authenticator's code)."""
+    version = _version(request, year, evaluation_number)
+    form = ReauthForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.approve_version(
+                version,
+                by=request.user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
+            )
+        except services.NotApprovable as exc:
+            messages.info(request, exc.messages[0])
+            return redirect("evaluation_year", district_slug=request.district.slug, year=year)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Versi %(n)s disetujui sebagai versi final tahun %(year)s.")
+                % {"n": version.number, "year": year},
+            )
+            return redirect("evaluation_year", district_slug=request.district.slug, year=year)
+    current = (
+        EvaluationVersion.objects.filter(district=request.district, year=year, final=True)
+        .exclude(pk=version.pk)
+        .first()
+    )
+    return render(
+        request,
+        "reports/evaluation_approve.html",
+        {
+            "version": version,
+            "year": year,
+            "form": form,
+            "needs_code": reauth.needs_code(request.user),
+            "current": current,
+        },
+    )
+
+
+VERIFY_CHECKS = 30  # uploads per address per 10 minutes
+
+
+@public_view(methods=("GET", "HEAD", "POST"))
+# a plain per-address budget, counted before the upload is read, so that the public page
+# cannot be used to hash files in bulk or to load the server
+@limited("document-verify", limit=VERIFY_CHECKS, seconds=600)
+@cache_control(private=True, no_store=True)
+def document_verify(request, token):
+    """/verifikasi/<token>/, the address the QR code of every final PDF leads to: a commitment
+    document's version, else an evaluation version; the same plain 404 for anything else."""
+    response = commitments_views.verification(request, token)
+    if response is not None:
+        return response
+    version = found_by_token(
+        EvaluationVersion,
+        related=("district", "pdf", "superseded_by"),
+        verify_token=token,
+        pdf__isnull=False,
+    )
+    if version is None:
+        raise Http404
+    district = version.district
+    with district_scope(district), timezone.override(district.tz):
+        form, result = compare_upload(request, version.pdf.sha256)
+        return render(
+            request,
+            "reports/evaluation_verify.html",
+            {"version": version, "district": district, "form": form, "result": result},
+        )

@@ -322,3 +322,21 @@ def celery_worker(celery_broker):
         queues=["celery", "pdf"],
     ):
         yield celery_broker
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """Start real worker processes (tests/workers.py) with `workers(name, broker=…)` (and
+    `time_limit=`, `visibility=` for a slower job); all are stopped afterwards."""
+    from tests.workers import WorkerProcess
+
+    started: list[WorkerProcess] = []
+
+    def start(name: str, *, broker: str, **limits) -> WorkerProcess:
+        worker = WorkerProcess(name, broker=broker, log_dir=tmp_path, **limits)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -59,6 +59,9 @@ outcomes.view           X   X   X   X   X   X   X   X   X
 outcomes.manage         .   .   .   X   .   .   .   .   .
 dashboard.view          X   X   X   X   .   X   X   .   .
 publication.manage      .   .   .   X   .   .   .   .   .
+evaluation.view         X   X   X   X   .   X   .   .   .
+evaluation.manage       .   .   .   X   .   .   .   .   .
+evaluation.approve      .   .   .   .   .   X   .   .   .
 """
 
 # memberships without a district

@@ -100,6 +100,7 @@ def _objects(side, tag):
     from tests.convergence.objects import convergence_objects
     from tests.outcomes.outcome_objects import outcome_objects
     from tests.rembuk.objects import rembuk_objects
+    from tests.reports.evaluation_objects import evaluation_objects
     from tests.village_reports.focus_objects import focus_objects
     from tests.village_reports.report_objects import report_objects
 
@@ -111,6 +112,7 @@ def _objects(side, tag):
         rembuk = rembuk_objects(side, year)
         commitments = commitment_objects(side, year)
         outcomes = outcome_objects(side, year)
+        evaluation = evaluation_objects(side, year)
         job, _created = Job.objects.get_or_create(
             kind="commitment_pdf",
             district=side.district,
@@ -136,6 +138,7 @@ def _objects(side, tag):
         **rembuk,
         **commitments,
         **outcomes,
+        **evaluation,
     }
 
 

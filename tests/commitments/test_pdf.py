@@ -192,9 +192,7 @@ def test_a_fully_signed_document_is_rendered_once(
     assert downloaded == stored
 
     text = flat(pdf_text(downloaded, tmp_path))
-    verify = settings.SITE_URL + reverse(
-        "commitment_verify", kwargs={"token": version.verify_token}
-    )
+    verify = settings.SITE_URL + reverse("document_verify", kwargs={"token": version.verify_token})
     assert version.title in text
     for i, point in enumerate(POINTS, start=1):
         assert point in text, i
@@ -407,9 +405,7 @@ def test_the_qr_code_reads_from_a_72_dpi_rendering_and_is_25_mm_wide(
     document, version = fully_signed(world.a, django_capture_on_commit_callbacks, paper=1)
     with scopes_disabled():
         pdf = version.pdf.read()
-    verify = settings.SITE_URL + reverse(
-        "commitment_verify", kwargs={"token": version.verify_token}
-    )
+    verify = settings.SITE_URL + reverse("document_verify", kwargs={"token": version.verify_token})
 
     results, _image = qr_at(pdf, tmp_path, 72)
     assert [r.text for r in results] == [verify]
@@ -449,7 +445,7 @@ def test_every_fingerprint_printed_is_on_the_verification_page_under_the_same_la
                 "paper_sha256", flat=True
             )
         )
-    verify_path = reverse("commitment_verify", kwargs={"token": version.verify_token})
+    verify_path = reverse("document_verify", kwargs={"token": version.verify_token})
     text = flat(pdf_text(pdf, tmp_path))
     page = client.get(verify_path).content.decode()
     shown = " ".join(re.sub(r"<[^>]+>", " ", page).split())  # the page's text

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from accounts import reauth
 from commitments import chain, services
 from commitments.models import DocumentVersion, Signatory, Signature, SignatureEvent
 from tests.commitments.factories import add_people, make_document
@@ -42,10 +43,10 @@ def signing(world):
         people = add_people(document, side, users=["opd_staff", "executive"], paper=2)
         services.open_signing(document, by=side.users["district_admin"])
     for user in side.users.values():
-        cache.delete(f"commitment-sign-fail:{user.pk}")
+        cache.delete(reauth.fail_key(user))
     yield side, document, people
     for user in side.users.values():
-        cache.delete(f"commitment-sign-fail:{user.pk}")
+        cache.delete(reauth.fail_key(user))
 
 
 def current_hash(document):
@@ -219,7 +220,7 @@ def test_a_user_with_an_authenticator_must_give_its_code(signing, client):
         signature = Signature.objects.get()
         assert signature.signatory == staff and signature.mfa_used is True
     # the failures before the right code are forgiven
-    assert cache.get(f"commitment-sign-fail:{user.pk}") is None
+    assert cache.get(reauth.fail_key(user)) is None
 
 
 def test_five_wrong_attempts_lock_signing(signing, client):
@@ -228,7 +229,7 @@ def test_five_wrong_attempts_lock_signing(signing, client):
     client.force_login(user)
     sign_url = url("commitment_sign", side, document_id=document.pk)
 
-    for _attempt in range(services.SIGN_ATTEMPTS):
+    for _attempt in range(reauth.ATTEMPTS):
         response = client.post(sign_url, sign_post(document, password="tebakan"))
         assert "Kata sandi salah." in form_errors(response)
     # now even the right password is refused

@@ -35,7 +35,7 @@ def public():
 
 
 def verify_url(version):
-    return reverse("commitment_verify", kwargs={"token": version.verify_token})
+    return reverse("document_verify", kwargs={"token": version.verify_token})
 
 
 def signed(side, capture):
@@ -135,7 +135,7 @@ def test_unknown_and_unfinished_documents_get_the_same_404(
     def body(response):
         return re.sub(r'value="[^"]+"', 'value=""', response.content.decode())
 
-    unknown = public.get(reverse("commitment_verify", kwargs={"token": "x" * 32}))
+    unknown = public.get(reverse("document_verify", kwargs={"token": "x" * 32}))
     not_final = public.get(verify_url(pending))
     posted = public.post(verify_url(pending), {"pdf": SimpleUploadedFile("a.pdf", PDF)})
 

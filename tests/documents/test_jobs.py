@@ -6,24 +6,18 @@ that a worker can die the way the kernel kills one: SIGKILL, nothing cleaned up,
 left unacknowledged in Redis."""
 
 import hashlib
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,16 +32,8 @@ from tests.commitments.objects import render_job_of
 from tests.concurrency import race
 from tests.conftest import need, tasks_sent_to
 from tests.convergence.objects import PDF
+from tests.workers import VISIBILITY, forget_unacknowledged, wait_for
 from villages.models import Province, RegionImport, Village
-
-ROOT = Path(__file__).resolve().parents[2]
-
-# The workers' time limit (a job's claim lasts as long) and the broker's visibility timeout
-# (after which Redis hands an unacknowledged message to another worker): small, so that a
-# killed worker's job is taken over within seconds; the visibility timeout is the longer, as
-# config/settings.py requires, so that the redelivered task finds the claim expired.
-TIME_LIMIT = 8
-VISIBILITY = 12
 
 # Over commitments.services.INLINE_RENDER_LIMIT (30): the final PDF is rendered by the pdf
 # worker, not in the request; and enough signature blocks that rendering takes long enough
@@ -69,18 +55,6 @@ def paper():
 
 def url(name, side, **kwargs):
     return reverse(name, kwargs={"district_slug": side.district.slug, **kwargs})
-
-
-def wait_for(condition, what: str, *, timeout: float, workers=()):
-    """Poll `condition()` until it returns something true; fail with the workers' logs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    logs = "\n".join(w.tail() for w in workers)
-    raise AssertionError(f"{what} after {timeout} s\n{logs}")
 
 
 # --- the claim ---------------------------------------------------------------------------------
@@ -188,102 +162,6 @@ def test_an_expired_claim_is_claimable_again_and_the_old_attempt_cannot_finish(r
 
 
 # --- real worker processes ---------------------------------------------------------------------
-
-
-def database_url_of_this_test() -> str:
-    """The address of the database this test uses (pytest-django's "test_…" database)."""
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = f"{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
-    return f"postgres://{host}/{quote(s['NAME'], safe='')}"
-
-
-class WorkerProcess:
-    """`celery -A config worker` in a process group of its own, on the test's database, media
-    folder and broker, consuming both queues."""
-
-    def __init__(self, name: str, *, broker: str, log_dir: Path):
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url_of_this_test(),
-            "REDIS_URL": broker,
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "SECRET_KEY": "the-job-tests-worker",
-            "STATIC_MANIFEST": "false",
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "CELERY_TASK_TIME_LIMIT": str(TIME_LIMIT),
-            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
-            "DB_CONN_MAX_AGE": "0",
-        }
-        self.log = log_dir / f"worker-{name}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-Q",
-                    "pdf,celery",
-                    "--pool=solo",
-                    f"--hostname={name}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--loglevel=INFO",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, killed as a whole
-            )
-
-    def kill(self):
-        """Die as the kernel kills a worker: SIGKILL to the whole group, nothing cleaned up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self):
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def tail(self) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return f"--- {self.log.name}\n{text[-4000:]}"
-
-
-@pytest.fixture
-def workers(tmp_path):
-    """Start worker processes with `workers(name, broker=…)`; all are stopped afterwards."""
-    started: list[WorkerProcess] = []
-
-    def start(name: str, *, broker: str) -> WorkerProcess:
-        worker = WorkerProcess(name, broker=broker, log_dir=tmp_path)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-
-
-def forget_unacknowledged(broker: str):
-    """Messages that a worker killed in an earlier run left unacknowledged would come back to
-    this test's workers; they belong to no job of this database."""
-    client = redis.Redis.from_url(broker)
-    client.delete("unacked", "unacked_index", "unacked_mutex")
-    client.close()
 
 
 def signed_but_last(side, count: int):

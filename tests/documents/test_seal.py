@@ -255,7 +255,7 @@ def _pages(side, document, version):
         )
     ).content.decode()
     public = Client(REMOTE_ADDR="10.9.8.7")
-    page = reverse("commitment_verify", kwargs={"token": version.verify_token})
+    page = reverse("document_verify", kwargs={"token": version.verify_token})
     return client, public, page, detail, public.get(page).content.decode()
 
 

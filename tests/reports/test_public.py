@@ -162,7 +162,7 @@ def test_figures_carry_source_year_and_band_and_the_document_its_link(client, wo
     assert "tag-band-yellow" in html
     assert "SSGI, 2024" in html
     token = data["document"].current_version.verify_token
-    assert reverse("commitment_verify", kwargs={"token": token}) in html
+    assert reverse("document_verify", kwargs={"token": token}) in html
     # three places (the executive, then Tokoh 1 and Tokoh 2 on paper), the first two signed:
     # 2 signatures
     assert '<td class="num" data-label="Tanda tangan">2</td>' in html

@@ -1,3 +1,4 @@
+import hashlib
 import io
 import re
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from convergence.models import (
     Indicator,
     Transition,
 )
+from reports.models import EvaluationVersion
 from villages.models import District
 
 pytestmark = pytest.mark.django_db
@@ -401,3 +403,33 @@ def test_demo_publishes_one_district_and_prints_its_public_link(client, regions)
         assert heading in html
     other = client.get("/publik/kab-timor-tengah-selatan/").content.decode()
     assert "belum menerbitkan data apa pun" in other
+
+
+@scopes_disabled()
+def test_demo_districts_have_an_approved_evaluation_of_the_closed_year(client, regions, tmp_path):
+    from tests.commitments.test_pdf import flat, pdf_text
+    from tests.conftest import need_poppler
+
+    need_poppler()
+    seed("demo-password-123")
+    sekdas = (("32.11", "Drs. Budi Santoso, M.Si."), ("53.02", "Ir. Daniel Tefa, M.Si."))
+    for code, sekda in sekdas:
+        district = District.objects.get(code=code)
+        year = district.local_now().year - 1
+        [version] = EvaluationVersion.objects.filter(district=district).select_related("pdf")
+        assert (version.year, version.number, version.status) == (year, 1, "final")
+        assert version.approved_by_name == sekda
+        # sealed at approval with the demo's development certificate (documents.dev_seal)
+        assert version.pdf.seal_subject == f"Segel pengembangan — {district.name}"
+        # approved on 24 February at 09:00 local time, after the texts of the 20th
+        approved = version.approved_at.astimezone(district.tz)
+        assert (approved.month, approved.day, approved.hour) == (2, 24, 9)
+        with version.pdf.file.open("rb") as handle:
+            data = handle.read()
+        assert hashlib.sha256(data).hexdigest() == version.pdf.sha256
+        text = flat(pdf_text(data, tmp_path))
+        assert f"Tahun {year}" in text and "Versi 1" in text
+        assert "Bappeda memastikan kegiatan rembuk masuk RKPD tahun berikutnya." in text
+    # a second run adds no version
+    seed("demo-password-123")
+    assert EvaluationVersion.objects.count() == 2

@@ -16,6 +16,7 @@ from convergence.demo import seed_convergence
 from documents.dev_seal import ensure_dev_seals
 from lib.clock import in_the_past, local, replaying
 from outcomes.demo import seed_outcomes
+from reports.demo import seed_evaluation
 from reports.models import ITEMS
 from reports.services import update_publication
 from reports.snapshots import refresh_snapshot
@@ -126,6 +127,7 @@ class Command(BaseCommand):
                 seed_convergence(district, users)
                 seed_commitments(district, users, password=password)
                 seed_outcomes(district, users)
+                seed_evaluation(district, users, password=password)
                 update_publication(
                     district,
                     by=users[Role.DISTRICT_ADMIN],
