@@ -10,3 +10,4 @@ class AccountsConfig(AppConfig):
         from . import signals
 
         signals.connect_authenticator_signals()
+        signals.connect_membership_signals()

@@ -173,19 +173,60 @@ class Access:
 
 
 def memberships_of(request) -> list[Membership]:
-    """The active memberships of the logged-in user, loaded once per request."""
+    """The active memberships of the logged-in user, loaded once per request (and between
+    requests from the cache: `cached_memberships`)."""
     cached = getattr(request, "_memberships", None)
     if cached is None:
         if not request.user.is_authenticated:
             cached = []
         else:
-            cached = list(
-                Membership.objects.active()
-                .filter(user=request.user)
-                .select_related("district__province", "province", "kecamatan", "village", "agency")
-            )
+            cached = cached_memberships(request.user.pk)
         request._memberships = cached
     return cached
+
+
+# The memberships with their district, province, kecamatan, village and agency are one query of
+# seven joined tables whose planning alone takes PostgreSQL 1.5 ms: a quarter of an empty page.
+# They are kept in the shared cache (Redis) per user, for at most MEMBERSHIPS_SECONDS:
+# - a membership saved or deleted (granted, ended, its scope changed) forgets its user's entry
+#   at once and again after the commit (accounts.signals), so a removed role is gone on the
+#   next request;
+# - a district, province, kecamatan, village or agency saved or deleted (renamed, retired, its
+#   time zone changed) moves REGIONS_GENERATION on, which every entry is checked against (read
+#   in the same round trip);
+# - a bulk update that sends no signal (the national region import) shows within the minute.
+# Without Redis the cache is a database table, where a read is a query: the query is made.
+MEMBERSHIPS_SECONDS = 60
+REGIONS_GENERATION = "memberships-regions-generation"
+
+
+def memberships_key(user_id) -> str:
+    return f"memberships:{user_id}"
+
+
+def load_memberships(user_id) -> list[Membership]:
+    return list(
+        Membership.objects.active()
+        .filter(user_id=user_id)
+        .select_related("district__province", "province", "kecamatan", "village", "agency")
+    )
+
+
+def cached_memberships(user_id) -> list[Membership]:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if not settings.REDIS_URL:
+        return load_memberships(user_id)
+    key = memberships_key(user_id)
+    found = cache.get_many([key, REGIONS_GENERATION])
+    generation = found.get(REGIONS_GENERATION, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    memberships = load_memberships(user_id)
+    cache.set(key, (generation, memberships), MEMBERSHIPS_SECONDS)
+    return memberships
 
 
 def access_for(memberships: list[Membership], district) -> Access | None:

@@ -1,3 +1,5 @@
+import time
+
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
@@ -57,6 +59,44 @@ def _forget_totp(sender, instance, **kwargs):
     from .middleware import totp_cache_key
 
     cache.delete(totp_cache_key(instance.user_id))
+
+
+def _forget_memberships(sender, instance, **kwargs):
+    """A membership granted, ended or changed: its user's cached memberships
+    (accounts.policy.cached_memberships) are forgotten now and once more after the commit, so
+    that a request reading the old rows in between cannot keep them."""
+    from django.db import transaction
+
+    from .policy import memberships_key
+
+    key = memberships_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
+def _regions_changed(sender, instance, **kwargs):
+    """A district, province, kecamatan, village or agency changed: every cached membership
+    list (which carries them) is read again."""
+    from django.db import transaction
+
+    from .policy import REGIONS_GENERATION
+
+    def move_on():
+        cache.set(REGIONS_GENERATION, time.time_ns(), None)
+
+    move_on()
+    transaction.on_commit(move_on, robust=True)
+
+
+def connect_membership_signals():
+    from villages.models import Agency, District, Kecamatan, Province, Village
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_forget_memberships, sender=Membership, dispatch_uid=f"memberships-{name}")
+        for model in (Agency, District, Kecamatan, Province, Village):
+            signal.connect(
+                _regions_changed, sender=model, dispatch_uid=f"regions-{model.__name__}-{name}"
+            )
 
 
 def connect_authenticator_signals():

@@ -42,13 +42,47 @@ def profile(world):
     return f"/{world.a.district.slug}/profil/"
 
 
-def test_empty_district_page_takes_two_queries(client, world):
+def test_empty_district_page_takes_one_query(client, world):
     client.force_login(world.a.users["district_admin"])
-    assert client.get(profile(world)).status_code == 200  # the first one writes the session row
-    # the user (AuthenticationMiddleware) + his memberships with their districts: 2
+    # the first one writes the session row and reads the memberships into the cache
+    first = page_queries(client, profile(world))
+    assert any('FROM "accounts_membership"' in s for s in first)
+    # then only the user (AuthenticationMiddleware): his memberships come from the cache
     sql = page_queries(client, profile(world))
-    assert len(sql) == 2, sql
-    assert 'FROM "accounts_user"' in sql[0] and 'FROM "accounts_membership"' in sql[1]
+    assert len(sql) == 1, sql
+    assert 'FROM "accounts_user"' in sql[0]
+
+
+def test_a_membership_ended_takes_effect_on_the_next_request(client, world):
+    admin = world.a.users["district_admin"]
+    client.force_login(admin)
+    assert client.get(profile(world)).status_code == 200  # memberships now in the cache
+    membership = admin.memberships.get(district=world.a.district)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    assert client.get(profile(world)).status_code == 404
+
+
+def test_a_role_granted_takes_effect_on_the_next_request(client, world):
+    """An executive of A reads A's dashboard but not B's; made an admin of B, he reads B's on
+    his very next page."""
+    from accounts.models import Membership, Role
+
+    user = world.a.users["executive"]
+    client.force_login(user)
+    url_b = f"/{world.b.district.slug}/profil/"
+    assert client.get(url_b).status_code == 404
+    Membership.objects.create(user=user, district=world.b.district, role=Role.DISTRICT_ADMIN)
+    assert client.get(url_b).status_code == 200
+
+
+def test_a_district_renamed_shows_on_the_next_page(client, world):
+    client.force_login(world.a.users["district_admin"])
+    assert client.get(profile(world)).status_code == 200
+    district = world.a.district
+    district.name = "Kabupaten Nama Baru"
+    district.save(update_fields=["name"])
+    assert "Kabupaten Nama Baru" in client.get(profile(world)).content.decode()
 
 
 def test_a_national_viewer_looks_the_district_up_once(client, world):
@@ -58,9 +92,9 @@ def test_a_national_viewer_looks_the_district_up_once(client, world):
     first = client.get(url)
     assert first.status_code == 200
     sql = page_queries(client, url)
-    # user, memberships, district: each once
+    # user and district once each; the memberships from the cache
     assert sum('FROM "accounts_user"' in s for s in sql) == 1
-    assert sum('FROM "accounts_membership"' in s for s in sql) == 1
+    assert sum('FROM "accounts_membership"' in s for s in sql) == 0
     assert sum(s.startswith('SELECT "villages_district"') for s in sql) == 1
     assert not any("usersessions_usersession" in s for s in sql)
 
@@ -98,8 +132,8 @@ def test_totp_is_checked_once_then_remembered_until_it_changes(client, world, se
     TOTP.activate(admin, generate_totp_secret())
     client.force_login(admin)
     assert client.get(profile(world)).status_code == 200
-    # remembered: the same two queries as without MFA
-    assert len(page_queries(client, profile(world))) == 2
+    # remembered: the same one query as without MFA
+    assert len(page_queries(client, profile(world))) == 1
     # deleted by hand (no allauth view, no allauth signal): asked again at once
     Authenticator.objects.filter(user=admin).delete()
     response = client.get(profile(world))
