@@ -21,6 +21,7 @@ from accounts.models import Membership, Role
 from accounts.tenancy import each_district
 from documents import transitions
 from documents.files import store_upload
+from lib import generations
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
@@ -156,6 +157,7 @@ def close_province_grading(*, district_year: DistrictYear, by) -> None:
     ).update(province_closed_at=timezone.now(), province_closed_by=by)
     if not updated:
         raise ValidationError(_("Penilaian provinsi tahun ini sudah ditutup."))
+    generations.move(generations.DISTRICT_DATA, district_year.district_id)
     district_year.refresh_from_db()
     record(
         "province_grading_closed",
@@ -219,6 +221,7 @@ def lock_year(*, district_year: DistrictYear, by):
     ).update(status=DistrictYear.Status.LOCKED, locked_at=timezone.now(), locked_by=by)
     if not updated:
         raise ValidationError(_("Tahun ini sudah dikunci."))
+    generations.move(generations.DISTRICT_DATA, district_year.district_id)
     district_year.refresh_from_db()
     record("year_locked", actor=by, district=district_year.district, target=str(district_year.year))
 

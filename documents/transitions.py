@@ -24,6 +24,8 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils import timezone
 
+from lib import generations
+
 
 @transaction.atomic
 def move[M: models.Model](
@@ -55,6 +57,8 @@ def move[M: models.Model](
     now = timezone.now()
     updates = {status_field: target, **(fields(locked, now) if fields else {})}
     manager.filter(pk=obj.pk).update(**updates)
+    # (an update sends no signal: the district's dashboard is told here)
+    generations.move(generations.DISTRICT_DATA, getattr(locked, "district_id", None))
     if history is not None:
         history(locked, from_status, now)
     audit(locked)

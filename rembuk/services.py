@@ -26,7 +26,7 @@ from accounts import policy
 from accounts.audit import record
 from accounts.models import Membership, Role
 from documents.files import store_upload
-from lib import text
+from lib import generations, text
 from lib.stale import check_fresh
 from lib.uploads import DOCX, JPEG, PDF, PNG, read_upload
 from villages.models import Agency, District, Kecamatan, Village
@@ -863,6 +863,7 @@ def set_rkpd(item: PlanItem, *, status: str, by) -> PlanItem:
     updated = PlanItem.objects.filter(pk=item.pk).exclude(in_rkpd=status).update(in_rkpd=status)
     item.in_rkpd = status
     if updated:
+        generations.move(generations.DISTRICT_DATA, item.district_id)
         record(
             "rembuk_rkpd_set",
             actor=by,

@@ -14,9 +14,13 @@ the few lists read here (kecamatan names, villages of the camat's kecamatan) are
 """
 
 import dataclasses
+import hashlib
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -24,11 +28,13 @@ from accounts.models import Role
 from accounts.policy import Access, may_see_area
 from commitments import summaries as commitments
 from convergence import summaries as convergence
-from lib import charts, formats
+from lib import charts, formats, generations
 from outcomes import summaries as outcomes
 from rembuk import summaries as rembuk
 from village_reports import summaries as village_reports
 from villages.models import Kecamatan, Village
+
+from .rollups import stamp
 
 SCORECARD, SEMESTER = "scorecard", "semester"
 BAND_TAG = {tone: f"tag-band-{tone}" for tone in ("red", "yellow", "green", "blue")}
@@ -104,6 +110,61 @@ def build(request, year: int | None) -> dict:
         district, year, today, can_board, context["reports"]["periods"]
     )
     return context
+
+
+# The dashboard is forty queries and 80 KB of HTML: it is kept, rendered, for DASHBOARD_SECONDS
+# under a key naming the district's data generation (lib.generations: moved by every saved or
+# deleted row of the district in the feature apps and by every status move), the district's
+# day (lateness), the reader's access (a camat's rows are his kecamatan's), the language and the
+# year asked. A change through a path that moves no generation shows within DASHBOARD_SECONDS;
+# the page says when its numbers were read.
+DASHBOARD_SECONDS = 60
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    html: str
+    progress: object  # the year's convergence progress (convergence.summaries), or None
+
+
+def access_key(access: Access) -> str:
+    """What of the reader's access decides the dashboard's content (not who he is)."""
+    parts = (
+        sorted(access.roles),
+        sorted(access.kecamatan_ids),
+        sorted(access.village_ids),
+        sorted(access.village_kecamatan_ids),
+        sorted(access.agency_ids),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def rendered(request, year: int | None) -> Rendered:
+    """The dashboard of the request's district for its reader, as HTML (the fragment
+    reports/_dashboard.html), from the cache when the district's data has not moved."""
+    district, access = request.district, request.access
+    now = timezone.now()
+    key = ":".join(
+        (
+            "dashboard",
+            str(district.pk),
+            str(generations.current(generations.DISTRICT_DATA, district.pk)),
+            now.astimezone(district.tz).date().isoformat(),
+            translation.get_language() or "",
+            str(year),
+            access_key(access),
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        board = build(request, year)
+        board["as_of"] = stamp(now, district.tz)
+        html = render_to_string(
+            "reports/_dashboard.html", {"dashboard": board, "current_district": district}
+        )
+        found = Rendered(html=html, progress=board["progress"])
+        cache.set(key, found, DASHBOARD_SECONDS)
+    return found
 
 
 def district_wide(district, year: int) -> dict:

@@ -1,7 +1,11 @@
 """A change to the data under a district's roll-up snapshot queues its refresh (after the
-commit, once per district: reports.snapshots.queue_refresh)."""
+commit, once per district: reports.snapshots.queue_refresh); a change to any row of a district
+in the feature apps moves the district's data generation (lib.generations), under which its
+dashboard is kept (reports.dashboard.rendered)."""
 
 from django.db.models.signals import post_delete, post_save
+
+from lib import generations
 
 from . import snapshots
 
@@ -19,12 +23,29 @@ WATCHED = (
     "outcomes.DistrictTarget",
 )
 
+# the apps whose rows the dashboard reads (every row with a district)
+DASHBOARD_APPS = frozenset(
+    {"villages", "convergence", "village_reports", "outcomes", "rembuk", "commitments"}
+)
+
 
 def changed(sender, instance, **kwargs):
     snapshots.queue_refresh(getattr(instance, "district_id", None))
+
+
+def district_data_changed(sender, instance, **kwargs):
+    if sender._meta.app_label not in DASHBOARD_APPS:
+        return
+    if sender._meta.label == "villages.District":
+        district_id = instance.pk
+    else:
+        district_id = getattr(instance, "district_id", None)
+    generations.move(generations.DISTRICT_DATA, district_id)
 
 
 def connect():
     for label in WATCHED:
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(changed, sender=label, dispatch_uid=f"snapshot-{label}-{name}")
+    for signal in (post_save, post_delete):
+        signal.connect(district_data_changed, dispatch_uid=f"district-data-{signal is post_save}")

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
@@ -62,11 +63,11 @@ def district_home(request):
     board = None
     if access.has_role(Role.EXECUTIVE):
         year = rollups.parse_year(request.GET.get("tahun"))
-        board = dashboard.build(request, year)
+        board = dashboard.rendered(request, year)
     progress = None
     if access.can("convergence.view"):
         if board is not None and year is None:  # the dashboard read the same year's progress
-            progress = board["progress"]
+            progress = board.progress
         else:
             progress = convergence.year_progress([district])[district.pk]
     # the district's latest commitment document (signed ones first), and its late follow-ups
@@ -86,7 +87,7 @@ def district_home(request):
         "reports/district_home.html",
         {
             "work": work,
-            "dashboard": board,
+            "dashboard_html": mark_safe(board.html) if board else "",  # noqa: S308 (rendered by us)
             "dashboard_link": access.can("dashboard.view") and board is None,
             "evaluation_link": access.can("evaluation.view"),
             "commitment": commitment,
@@ -103,10 +104,11 @@ def district_home(request):
 @district_view("dashboard.view")
 def district_dashboard(request):
     """The district dashboard (a camat's: his kecamatan's rows) with its numbers' sources."""
+    board = dashboard.rendered(request, rollups.parse_year(request.GET.get("tahun")))
     return render(
         request,
         "reports/dashboard.html",
-        {"dashboard": dashboard.build(request, rollups.parse_year(request.GET.get("tahun")))},
+        {"dashboard_html": mark_safe(board.html)},  # noqa: S308 (rendered by reports.dashboard)
     )
 
 
