@@ -32,6 +32,29 @@ def _fields(event: SignatureEvent) -> dict:
     }
 
 
+def append_events(document: CommitmentDocument, *, kind: str, actor, items: list[tuple]):
+    """Add several links at once, `items` being (payload, at) pairs, in one INSERT: a batch of
+    hundreds of paper signatures. The caller holds the document row locked."""
+    last = SignatureEvent.objects.filter(document=document).order_by("-seq").first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    events = []
+    for payload, at in items:
+        seq += 1
+        event = SignatureEvent(
+            document=document,
+            district_id=document.district_id,
+            seq=seq,
+            kind=kind,
+            at=at,
+            actor=actor,
+            payload=payload,
+            prev_hash=prev,
+        )
+        event.hash = prev = _digest(event.prev_hash, _fields(event))
+        events.append(event)
+    return SignatureEvent.objects.bulk_create(events)
+
+
 def append_event(document: CommitmentDocument, *, kind: str, actor, payload: dict, at=None):
     """Add the next link. The caller holds the document row locked (select_for_update), so two
     events can never take the same place in the chain."""
@@ -53,7 +76,7 @@ def append_event(document: CommitmentDocument, *, kind: str, actor, payload: dic
 
 def signature_payload(signature: Signature) -> dict:
     signatory = signature.signatory
-    return {
+    payload = {
         "version": signatory.version.number,
         "signatory": str(signatory.id),
         "order": signatory.order,
@@ -66,6 +89,11 @@ def signature_payload(signature: Signature) -> dict:
         "content_sha256": signature.content_sha256,
         "paper_sha256": signature.paper_sha256,
     }
+    # the day signed on paper, apart from `signed_at` (when the scan was recorded); absent
+    # from the links of signatures recorded before it was asked, which stay as they were
+    if signature.paper_signed_on is not None:
+        payload["paper_signed_on"] = signature.paper_signed_on.isoformat()
+    return payload
 
 
 def verify_chain(document: CommitmentDocument) -> list[str]:

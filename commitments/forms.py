@@ -85,6 +85,53 @@ class PaperForm(forms.Form):
         % {"mb": settings.MAX_UPLOAD_BYTES // 1_048_576},
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
     )
+    signed_on = forms.DateField(
+        label=_("Tanggal ditandatangani"),
+        required=False,
+        help_text=_(
+            "Hari lembar ditandatangani (biasanya hari rembuk), bukan hari diunggah; bila "
+            "kosong, tanggal dokumen."
+        ),
+        widget=DATE_WIDGET,
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service judges each by its bytes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return super().clean(data, initial)
+
+
+class PaperBatchForm(forms.Form):
+    """The files are read from request.FILES.getlist("pages") by the service."""
+
+    pages = MultipleFileField(
+        label=_("Pindaian lembar bertanda tangan"),
+        required=False,
+        help_text=_(
+            "Satu PDF berisi semua lembar, atau beberapa gambar PNG/JPEG; paling besar %(mb)s MB."
+        )
+        % {"mb": settings.MAX_UPLOAD_BYTES // 1_048_576},
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg", "multiple": True}),
+    )
+    signed_on = forms.DateField(
+        label=_("Tanggal ditandatangani"),
+        help_text=_(
+            "Hari lembar ditandatangani (biasanya hari rembuk), sekali untuk semua lembar."
+        ),
+        widget=DATE_WIDGET,
+    )
 
 
 class FollowUpForm(forms.Form):

@@ -269,6 +269,9 @@ class Signature(models.Model):
     paper_content_type = models.CharField(max_length=100, blank=True)
     paper_size = models.PositiveIntegerField(null=True, blank=True)
     paper_sha256 = models.CharField(max_length=64, blank=True)
+    # on paper: the day the sheet was signed (the rembuk day), apart from `signed_at`, when
+    # its scan was received and recorded; empty on signatures recorded before it was asked
+    paper_signed_on = models.DateField(_("tanggal ditandatangani"), null=True, blank=True)
 
     objects = ScopedManager(district="district")
 
@@ -277,6 +280,48 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.signatory} ({self.method})"
+
+
+class PaperBatch(models.Model):
+    """One upload of scanned signature sheets of a version's printed draft. The upload reads
+    each page's sheet key (commitments.sheets) and keeps the page alone as evidence; `pages`
+    holds, per page in order, either its sheet and signatories with the stored page file, or
+    why it was not matched. Confirming records a paper signature for every matched signatory,
+    once (`confirmed_at`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(
+        CommitmentDocument, on_delete=models.CASCADE, related_name="paper_batches"
+    )
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    signed_on = models.DateField(_("tanggal ditandatangani"))
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    pages = models.JSONField(default=list)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def matched(self) -> list[dict]:
+        return [p for p in self.pages if p.get("signatories")]
+
+    @property
+    def unmatched(self) -> list[dict]:
+        return [p for p in self.pages if not p.get("signatories")]
 
 
 class SignatureEvent(models.Model):

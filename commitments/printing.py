@@ -8,11 +8,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from lib import formats
 from lib.pdf import paper_css, render_pdf, stored_image_data_uri
 from villages.letterheads import district_letterhead, village_letterhead
 from villages.services import village_profile
 
 from .models import DocumentVersion, Signature
+from .sheets import sheet_key, sheets_of
 
 
 def verify_url(version: DocumentVersion) -> str:
@@ -46,10 +48,14 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
                 "signatory": s,
                 "signature": signature,
                 "signed_at": local_time(signature.signed_at, district) if signature else "",
+                "signed_on": formats.date_id(signature.paper_signed_on)
+                if signature and signature.paper_signed_on
+                else "",
                 "nip": format_nip(s.nip),
             }
         )
     url = verify_url(version)
+    content_code = version.content_code(signatories)
     if document.village_id:
         letterhead = village_letterhead(document.village, village_profile(document.village))
     elif document.kecamatan_id:
@@ -71,8 +77,28 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
         # printed 32 mm wide with its 4-module quiet zone: a phone reads it from a photo of
         # the printed page, and it decodes from a 72 dpi scan
         "qr": None if draft else segno.make(url, error="m").svg_data_uri(scale=1, border=4),
-        "content_code": version.content_code(signatories),
+        "content_code": content_code,
+        "sheets": draft_sheets(version, blocks, content_code) if draft else [],
     }
+
+
+def draft_sheets(version, blocks: list[dict], content_code: str) -> list[dict]:
+    """The draft's signature blocks cut into sheets, each with its key as a QR code (see
+    commitments.sheets): a scanned sheet is matched to the signatories printed on it."""
+    cut = sheets_of(blocks)
+    return [
+        {
+            "number": number,
+            "blocks": sheet,
+            "first": sheet[0]["signatory"].order,
+            "last": sheet[-1]["signatory"].order,
+            # 26 mm wide: 0.55 mm modules, read at 150 dpi (3.3 pixels a module)
+            "qr": segno.make(sheet_key(version, number, content_code), error="m").svg_data_uri(
+                scale=1, border=4
+            ),
+        }
+        for number, sheet in enumerate(cut, start=1)
+    ]
 
 
 def document_html(version: DocumentVersion, *, draft: bool = False) -> str:

@@ -9,6 +9,7 @@ current one with its signatures.
 import hashlib
 import logging
 import re
+import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import reauth
 from accounts.audit import record
@@ -23,17 +25,18 @@ from documents import jobs, transitions
 from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from documents.seal import seal_pdf
-from lib import text
+from lib import scans, text
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
-from . import chain
+from . import chain, sheets
 from .models import (
     CommitmentDocument,
     DocumentVersion,
     FollowUp,
     FollowUpEvidence,
     FollowUpStatus,
+    PaperBatch,
     Signatory,
     Signature,
     SignatureEvent,
@@ -505,13 +508,29 @@ def sign_in_portal(
     return signature
 
 
+def _check_signed_on(document: CommitmentDocument, signed_on) -> date:
+    """The day a paper sheet was signed: given, and not after today in the district."""
+    if signed_on is None:
+        raise ValidationError({"signed_on": _("Isi tanggal lembar ditandatangani.")})
+    if signed_on > document.district.local_now().date():
+        raise ValidationError(
+            {"signed_on": _("Tanggal ditandatangani tidak boleh setelah hari ini.")}
+        )
+    return signed_on
+
+
 @transaction.atomic
-def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload, by) -> Signature:
+def sign_on_paper(
+    document: CommitmentDocument, *, signatory: Signatory, upload, by, signed_on=None
+) -> Signature:
     """Record the signed paper page of a signatory without an account, uploaded by the
-    organiser. The signature covers the current content's hash."""
+    organiser. The signature covers the current content's hash. `signed_on` is the day the
+    sheet was signed (the document's date when not given); `signed_at` is now, when the scan
+    was received."""
     document = _lock(document)
     signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
     version = _check_signable(document, signatory)
+    signed_on = _check_signed_on(document, signed_on or version.signed_on)
     if signatory.user_id is not None:
         raise ValidationError(
             _("%(name)s memiliki akun portal dan menandatangani sendiri di portal.")
@@ -533,11 +552,202 @@ def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload,
         paper_content_type=kind.content_type,
         paper_size=len(data),
         paper_sha256=hashlib.sha256(data).hexdigest(),
+        paper_signed_on=signed_on,
     )
     signature.paper.save("lembar", ContentFile(data), save=False)
     signature.save()
     _after_signature(document, signature, by=by)
     return signature
+
+
+# --- paper signatures in bulk: one scan of the signed sheets ---------------------------------
+
+# why a page of a scan was not matched (PaperBatch.pages[]["problem"])
+PAGE_PROBLEMS = {
+    "none": gettext_lazy(
+        "Tidak ada kode lembar yang terbaca (misalnya halaman isi, atau kode tertutup)."
+    ),
+    "forged": gettext_lazy("Kode lembar tidak sah: bukan buatan portal ini atau telah diubah."),
+    "other": gettext_lazy("Lembar dari dokumen lain."),
+    "void": gettext_lazy("Lembar dari versi yang sudah dibatalkan; cetak draf terbaru."),
+    "changed": gettext_lazy(
+        "Lembar dicetak sebelum isi atau daftar penanda tangan diubah; cetak draf terbaru."
+    ),
+    "duplicate": gettext_lazy("Lembar yang sama sudah ada di halaman sebelumnya."),
+}
+MAX_BATCH_FILES = 60
+
+
+def _store_page(district_id, data: bytes) -> str:
+    """A scanned page stored once under a random name; every signature of its sheet points
+    at it (Signature.paper)."""
+    storage = Signature._meta.get_field("paper").storage
+    return storage.save(f"commitments/{district_id}/{uuid.uuid4().hex}", ContentFile(data))
+
+
+def read_paper_batch(document: CommitmentDocument, *, uploads: list, signed_on, by) -> PaperBatch:
+    """Read an uploaded scan of signed sheets (one PDF, or images, in order): each page's
+    sheet key is decoded and checked (commitments.sheets), each matched page is stored alone
+    as evidence, and the batch is saved for the organiser to confirm. Records no signature.
+    A file that is not a readable PDF or image refuses the whole upload."""
+    if document.status != Status.SIGNING:
+        raise ValidationError(_("Dokumen tidak sedang dalam penandatanganan."))
+    version = document.versions.order_by("-number").first()
+    signed_on = _check_signed_on(document, signed_on)
+    if not uploads:
+        raise ValidationError({"pages": _("Pilih pindaian lembar yang sudah ditandatangani.")})
+    if len(uploads) > MAX_BATCH_FILES:
+        raise ValidationError(
+            {"pages": _("Paling banyak %(n)s berkas sekaligus.") % {"n": MAX_BATCH_FILES}}
+        )
+    files = []
+    for upload in uploads:
+        try:
+            files.append(read_upload(upload, kinds=PAPER_KINDS, refused=PAPER_REFUSED))
+        except ValidationError as exc:
+            raise ValidationError(
+                {"pages": [f"{upload.name}: {message}" for message in exc.messages]}
+            ) from None
+    try:
+        pages = scans.scan_pages(
+            files, wanted=lambda texts: [t for t in texts if sheets.looks_like_key(t)]
+        )
+    except scans.ScanError:
+        raise ValidationError(
+            {
+                "pages": _(
+                    "Pindaian tidak dapat dibaca (berkas rusak, terkunci sandi, atau lebih "
+                    "dari %(n)s halaman)."
+                )
+                % {"n": scans.MAX_PAGES}
+            }
+        ) from None
+    signatories = list(version.signatories.order_by("order"))
+    cut = sheets.sheets_of(signatories)
+    code = version.content_code(signatories)
+    versions = set(document.versions.values_list("pk", flat=True))
+    rows, seen = [], {}
+    for page in pages:
+        row = {"page": page.number}
+        keys = [sheets.read_key(t) for t in page.texts]
+        key = next((k for k in keys if k is not None), None)
+        if not page.texts:
+            row["problem"] = "none"
+        elif key is None:
+            row["problem"] = "forged"
+        elif key.version_id != version.pk:
+            row["problem"] = "void" if key.version_id in versions else "other"
+        elif key.content_code != code[:12] or key.size != sheets.SHEET_SIZE:
+            row["problem"] = "changed"
+        elif not 1 <= key.sheet <= len(cut):
+            row["problem"] = "changed"
+        elif key.sheet in seen:
+            row.update(problem="duplicate", sheet=key.sheet, duplicate_of=seen[key.sheet])
+        else:
+            seen[key.sheet] = page.number
+            row.update(
+                sheet=key.sheet,
+                signatories=[str(s.pk) for s in cut[key.sheet - 1]],
+                file=_store_page(document.district_id, page.evidence),
+                content_type=page.kind.content_type,
+                extension=page.kind.extension,
+                size=len(page.evidence),
+                sha256=hashlib.sha256(page.evidence).hexdigest(),
+            )
+        rows.append(row)
+    first = uploads[0]
+    batch = PaperBatch.objects.create(
+        document=document,
+        version=version,
+        district_id=document.district_id,
+        signed_on=signed_on,
+        original_name=(first.name or "pindaian")[:150]
+        + (f" (+{len(uploads) - 1})" if len(uploads) > 1 else ""),
+        size=sum(len(data) for data, _kind in files),
+        pages=rows,
+        created_by=by,
+    )
+    record(
+        "commitment_paper_batch_read",
+        actor=by,
+        district=document.district,
+        target=version.title[:120],
+        pages=len(rows),
+        matched=len(seen),
+    )
+    return batch
+
+
+@transaction.atomic
+def confirm_paper_batch(batch: PaperBatch, *, by) -> int:
+    """Record a paper signature, signed on the batch's date, for every signatory on a matched
+    page who has not signed yet and signs on paper (no portal account), with the page as its
+    evidence; in a few queries whatever the number. A batch is confirmed once: a second
+    confirmation (a double submit) records nothing and answers 0."""
+    document = _lock(batch.document)
+    batch = PaperBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.confirmed_at is not None:
+        return 0
+    version = document.versions.order_by("-number").first()
+    if document.status != Status.SIGNING:
+        raise ValidationError(_("Dokumen tidak sedang dalam penandatanganan."))
+    if batch.version_id != version.pk:
+        raise ValidationError(
+            _("Dokumen telah berubah sejak pindaian diunggah; unggah lagi lembar draf terbaru.")
+        )
+    page_of = {sid: row for row in batch.matched for sid in row["signatories"]}
+    waiting = (
+        Signatory.objects.filter(
+            version=version, pk__in=list(page_of), signature__isnull=True, user__isnull=True
+        )
+        .select_related("version")
+        .order_by("order")
+    )
+    content = version.content_sha256()
+    now = timezone.now()
+    signatures = []
+    for signatory in waiting:
+        row = page_of[str(signatory.pk)]
+        signatures.append(
+            Signature(
+                signatory=signatory,
+                district_id=document.district_id,
+                method=Signature.Method.PAPER,
+                signed_at=now,
+                by=by,
+                content_sha256=content,
+                paper=row["file"],
+                paper_name=f"lembar-{row['sheet']}-halaman-{row['page']}.{row['extension']}",
+                paper_content_type=row["content_type"],
+                paper_size=row["size"],
+                paper_sha256=row["sha256"],
+                paper_signed_on=batch.signed_on,
+            )
+        )
+    Signature.objects.bulk_create(signatures)
+    chain.append_events(
+        document,
+        kind=SignatureEvent.Kind.SIGNED,
+        actor=by,
+        items=[(chain.signature_payload(s), s.signed_at) for s in signatures],
+    )
+    batch.confirmed_at = now
+    batch.confirmed_by = by
+    batch.recorded = len(signatures)
+    batch.save(update_fields=["confirmed_at", "confirmed_by", "recorded"])
+    record(
+        "commitment_paper_batch_confirmed",
+        actor=by,
+        district=document.district,
+        target=version.title[:120],
+        recorded=len(signatures),
+        signed_on=batch.signed_on.isoformat(),
+    )
+    if signatures and not version.signatories.filter(signature__isnull=True).exists():
+        document.status = Status.RENDERING
+        document.save(update_fields=["status"])
+        _queue_render(document, version, by=by)
+    return len(signatures)
 
 
 def _after_signature(document, signature: Signature, *, by) -> None:

@@ -56,6 +56,16 @@ urlpatterns = [
         name="signature_paper",
     ),
     path(
+        "<uuid:document_id>/lembar-massal/",
+        views.paper_batch_upload,
+        name="paper_batch_upload",
+    ),
+    path(
+        "<uuid:document_id>/lembar-massal/<uuid:paper_batch_id>/",
+        views.paper_batch,
+        name="paper_batch",
+    ),
+    path(
         "<uuid:document_id>/lembar/<uuid:signature_id>/",
         views.signature_page,
         name="signature_page",

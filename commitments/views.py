@@ -18,7 +18,7 @@ from accounts.once import submitted_once
 from accounts.policy import district_view
 from accounts.tenancy import district_scope, found_by_token
 from documents.views import compare_upload, district_job_urls
-from lib import stale
+from lib import formats, stale
 from lib.uploads import private_file_response
 from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices
@@ -29,6 +29,7 @@ from .forms import (
     ContentForm,
     CreateForm,
     FollowUpForm,
+    PaperBatchForm,
     PaperForm,
     ProgressForm,
     SignatoryForm,
@@ -42,6 +43,7 @@ from .models import (
     FollowUp,
     FollowUpEvidence,
     FollowUpStatus,
+    PaperBatch,
     Signatory,
     Signature,
     SignatureEvent,
@@ -650,7 +652,7 @@ def commitment_sign(request, document_id):
 def signature_paper(request, document_id, signatory_id):
     document = _managed(request, document_id)
     signatory = _signatory(document, signatory_id)
-    form = PaperForm()
+    form = PaperForm(initial={"signed_on": document.current_version.signed_on})
     if request.method == "POST":
         form = PaperForm(request.POST, request.FILES)
         if form.is_valid():
@@ -659,6 +661,7 @@ def signature_paper(request, document_id, signatory_id):
                     document,
                     signatory=signatory,
                     upload=form.cleaned_data.get("page"),
+                    signed_on=form.cleaned_data.get("signed_on"),
                     by=request.user,
                 )
             except ValidationError as exc:
@@ -672,6 +675,108 @@ def signature_paper(request, document_id, signatory_id):
         request,
         "commitments/paper.html",
         {"document": document, "signatory": signatory, "form": form},
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+@submitted_once
+def paper_batch_upload(request, document_id):
+    """One scan of many signed sheets: read, then shown for confirmation (paper_batch)."""
+    document = _managed(request, document_id)
+    version = document.current_version
+    form = PaperBatchForm(initial={"signed_on": version.signed_on})
+    if request.method == "POST":
+        form = PaperBatchForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                batch = services.read_paper_batch(
+                    document,
+                    uploads=request.FILES.getlist("pages"),
+                    signed_on=form.cleaned_data["signed_on"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                return redirect(
+                    "paper_batch",
+                    district_slug=document.district.slug,
+                    document_id=document.pk,
+                    paper_batch_id=batch.pk,
+                )
+    batches = document.paper_batches.select_related("created_by").order_by("-created_at")[:10]
+    return render(
+        request,
+        "commitments/paper_batch_upload.html",
+        {"document": document, "version": version, "form": form, "batches": batches},
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+def paper_batch(request, document_id, paper_batch_id):
+    """The pages of an uploaded scan matched to the signatories printed on them, to confirm;
+    the unmatched pages with the reason."""
+    document = _managed(request, document_id)
+    batch = get_object_or_404(
+        PaperBatch.objects.select_related("version", "created_by", "confirmed_by"),
+        pk=paper_batch_id,
+        document=document,
+    )
+    if request.method == "POST":
+        try:
+            recorded = services.confirm_paper_batch(batch, by=request.user)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return redirect(request.path)
+        messages.success(
+            request,
+            _("%(n)s tanda tangan di atas kertas dicatat.") % {"n": recorded}
+            if recorded
+            else _("Pindaian ini sudah dikonfirmasi sebelumnya; tidak ada yang dicatat lagi."),
+        )
+        return _to_document(document, "#penanda-tangan")
+    ids = [sid for row in batch.matched for sid in row["signatories"]]
+    people = {
+        str(s.pk): s
+        for s in Signatory.objects.filter(version=batch.version, pk__in=ids).select_related(
+            "signature"
+        )
+    }
+    pages, to_record = [], 0
+    for row in batch.matched:
+        entries = []
+        for sid in row["signatories"]:
+            s = people.get(sid)
+            if s is None:
+                continue
+            signature = getattr(s, "signature", None)
+            if signature is not None:
+                state = "signed"
+            elif s.user_id:
+                state = "portal"
+            else:
+                state = "record"
+                to_record += 1
+            entries.append({"signatory": s, "state": state})
+        pages.append({**row, "entries": entries})
+    unmatched = [
+        {**row, "reason": services.PAGE_PROBLEMS.get(row["problem"], "")} for row in batch.unmatched
+    ]
+    current = document.current_version
+    return render(
+        request,
+        "commitments/paper_batch.html",
+        {
+            "document": document,
+            "batch": batch,
+            "pages": pages,
+            "unmatched": unmatched,
+            "to_record": to_record,
+            "stale": batch.version_id != current.pk or document.status != Status.SIGNING,
+        },
     )
 
 
@@ -996,6 +1101,9 @@ def _verification(request, version, district):
                 "name": s.name,
                 "method": signature.get_method_display() if signature else "",
                 "at": local_time(signature.signed_at, district) if signature else "",
+                "signed_on": formats.date_id(signature.paper_signed_on)
+                if signature and signature.paper_signed_on
+                else "",
                 "paper_sha256": signature.paper_sha256 if signature else "",
             }
         )

@@ -12,6 +12,7 @@ from commitments.models import (
     CommitmentDocument,
     FollowUp,
     FollowUpEvidence,
+    PaperBatch,
     Signature,
     SignatureEvent,
 )
@@ -32,12 +33,14 @@ def commitment_objects(side, year):
         paper = Signature.objects.filter(signatory__version=version, method="paper").first()
         follow_up = FollowUp.objects.filter(document=document).first()
         evidence = FollowUpEvidence.objects.filter(follow_up=follow_up).first()
+        batch = PaperBatch.objects.filter(document=document).first()
     return {
         "document_id": document.pk,
         "signatory_id": paper.signatory_id,
         "signature_id": paper.pk,
         "follow_up_id": follow_up.pk,
         "commitment_evidence_id": evidence.pk,
+        "paper_batch_id": batch.pk,
     }
 
 
@@ -107,6 +110,32 @@ def _signed_document(side):
     )
     evidence.file.save("bukti", ContentFile(PDF), save=False)
     evidence.save()
+    # a confirmed scan of its paper sheet (commitments.services.read_paper_batch's rows)
+    PaperBatch.objects.create(
+        document=document,
+        version=version,
+        district=side.district,
+        signed_on=version.signed_on,
+        original_name="pindaian.pdf",
+        size=len(PDF),
+        pages=[
+            {"page": 1, "problem": "none"},
+            {
+                "page": 2,
+                "sheet": 1,
+                "signatories": [str(portal.pk), str(on_paper.pk)],
+                "file": signature.paper.name,
+                "content_type": "application/pdf",
+                "extension": "pdf",
+                "size": len(PDF),
+                "sha256": hashlib.sha256(PDF).hexdigest(),
+            },
+        ],
+        created_by=side.users["district_admin"],
+        confirmed_at=version.final.created_at,
+        confirmed_by=side.users["district_admin"],
+        recorded=1,
+    )
     return document
 
 
