@@ -110,6 +110,7 @@ def main() -> int:
         ]
         services.add_signatories(document, rows=people, by=admin)
         services.open_signing(document, by=admin)
+        document.refresh_from_db()
         jobs.hand_over = lambda job: True  # the final PDF is not what this measures
         jobs.run_here = lambda job: None
 

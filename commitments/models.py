@@ -321,7 +321,8 @@ class PaperBatch(models.Model):
 
     @property
     def unmatched(self) -> list[dict]:
-        return [p for p in self.pages if not p.get("signatories")]
+        """Pages matched to no sheet (a sheet's second page, `continues`, is matched)."""
+        return [p for p in self.pages if not p.get("signatories") and "continues" not in p]
 
 
 class SignatureEvent(models.Model):

@@ -626,7 +626,7 @@ def read_paper_batch(document: CommitmentDocument, *, uploads: list, signed_on, 
     cut = sheets.sheets_of(signatories)
     code = version.content_code(signatories)
     versions = set(document.versions.values_list("pk", flat=True))
-    rows, seen = [], {}
+    rows, seen, groups = [], {}, {}
     for page in pages:
         row = {"page": page.number}
         keys = [sheets.read_key(t) for t in page.texts]
@@ -642,19 +642,30 @@ def read_paper_batch(document: CommitmentDocument, *, uploads: list, signed_on, 
         elif not 1 <= key.sheet <= len(cut):
             row["problem"] = "changed"
         elif key.sheet in seen:
-            row.update(problem="duplicate", sheet=key.sheet, duplicate_of=seen[key.sheet])
+            previous = rows[-1]
+            if previous.get("sheet") == key.sheet and "problem" not in previous:
+                # a sheet of long blocks ran over a page: every page of it carries its key
+                row.update(sheet=key.sheet, continues=seen[key.sheet])
+                groups[key.sheet].append(page)
+            else:
+                row.update(problem="duplicate", sheet=key.sheet, duplicate_of=seen[key.sheet])
         else:
             seen[key.sheet] = page.number
-            row.update(
-                sheet=key.sheet,
-                signatories=[str(s.pk) for s in cut[key.sheet - 1]],
-                file=_store_page(document.district_id, page.evidence),
-                content_type=page.kind.content_type,
-                extension=page.kind.extension,
-                size=len(page.evidence),
-                sha256=hashlib.sha256(page.evidence).hexdigest(),
-            )
+            groups[key.sheet] = [page]
+            row.update(sheet=key.sheet, signatories=[str(s.pk) for s in cut[key.sheet - 1]])
         rows.append(row)
+    for row in rows:
+        if row.get("signatories"):
+            group = groups[row["sheet"]]
+            data, kind = scans.join_pages(group)
+            row.update(
+                last_page=group[-1].number,
+                file=_store_page(document.district_id, data),
+                content_type=kind.content_type,
+                extension=kind.extension,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
     first = uploads[0]
     batch = PaperBatch.objects.create(
         document=document,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 PREFIX = "KVG1"
-SHEET_SIZE = 12
+SHEET_SIZE = 9
 SALT = "commitments.sheets"
 
 

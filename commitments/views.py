@@ -775,6 +775,7 @@ def paper_batch(request, document_id, paper_batch_id):
             "pages": pages,
             "unmatched": unmatched,
             "to_record": to_record,
+            "n_matched_pages": len(batch.pages) - len(unmatched),
             "stale": batch.version_id != current.pk or document.status != Status.SIGNING,
         },
     )

@@ -95,3 +95,32 @@ def scan_pages(files: list[tuple[bytes, FileKind]], wanted=lambda texts: texts) 
         if len(pages) > MAX_PAGES:
             raise ScanError(f"{len(pages)} pages")
     return pages
+
+
+def join_pages(pages: list[ScanPage]) -> tuple[bytes, FileKind]:
+    """The evidence of consecutive pages as one file: a single page as it is, several as one
+    PDF (an image becomes a PDF page at its own resolution)."""
+    if len(pages) == 1:
+        return pages[0].evidence, pages[0].kind
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    joined = pdfium.PdfDocument.new()
+    sources = []
+    for page in pages:
+        data = page.evidence
+        if page.kind != PDF:
+            buffer = io.BytesIO()
+            with Image.open(io.BytesIO(data)) as image:
+                dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
+                image.convert("RGB").save(buffer, "PDF", resolution=float(dpi))
+            data = buffer.getvalue()
+        source = pdfium.PdfDocument(data)
+        sources.append(source)
+        joined.import_pages(source)
+    buffer = io.BytesIO()
+    joined.save(buffer)
+    joined.close()
+    for source in sources:
+        source.close()
+    return buffer.getvalue(), PDF

@@ -74,7 +74,7 @@ def upload(client, side, document, files, signed_on=SIGNED_ON):
 @pytest.fixture
 def sixteen(world, client):
     """A document open for signing: the OPD staff member (no. 1) signs in the portal, fifteen
-    community leaders (no. 2-16) on paper. Sheets of 12: sheet 1 = no. 1-12, sheet 2 = 13-16."""
+    community leaders (no. 2-16) on paper. Sheets of 9: sheet 1 = no. 1-9, sheet 2 = 10-16."""
     side = world.a
     with scopes_disabled():
         document = make_document(side)
@@ -97,7 +97,7 @@ def test_a_scan_of_the_signed_draft_is_matched_and_recorded(
 ):
     side, document = sixteen
     pages = draft_pages(client, side, document, tmp_path)
-    # page 1 the wording, page 2 sheet 1 (no. 1-12), page 3 sheet 2 (no. 13-16)
+    # page 1 the wording, page 2 sheet 1 (no. 1-9), page 3 sheet 2 (no. 10-16)
     assert len(pages) == 3
     # scanned out of order, the wording page in the middle
     scan = scan_pdf([pages[2], pages[0], pages[1]])
@@ -111,8 +111,8 @@ def test_a_scan_of_the_signed_draft_is_matched_and_recorded(
             (2, None, "none"),
             (3, 1, None),
         ]
-        assert names_in(batch.pages[0]["signatories"]) == [13, 14, 15, 16]
-        assert names_in(batch.pages[2]["signatories"]) == list(range(1, 13))
+        assert names_in(batch.pages[0]["signatories"]) == [10, 11, 12, 13, 14, 15, 16]
+        assert names_in(batch.pages[2]["signatories"]) == list(range(1, 10))
         assert Signature.objects.count() == 0  # nothing recorded before the confirmation
     assert response["Location"] == url(
         "paper_batch", side, document_id=document.pk, paper_batch_id=batch.pk
@@ -138,10 +138,10 @@ def test_a_scan_of_the_signed_draft_is_matched_and_recorded(
         assert {(s.method, s.paper_signed_on) for s in signatures} == {("paper", SIGNED_ON)}
         # the received moment is the confirmation, not the signing day
         assert all(s.signed_at.date() > SIGNED_ON for s in signatures)
-        # no. 2-12 share the single page of sheet 1, no. 13-16 that of sheet 2; each is a
+        # no. 2-9 share the single page of sheet 1, no. 10-16 that of sheet 2; each is a
         # one-page PDF
-        sheet1 = {s.paper.name for s in signatures if s.signatory.order <= 12}
-        sheet2 = {s.paper.name for s in signatures if s.signatory.order > 12}
+        sheet1 = {s.paper.name for s in signatures if s.signatory.order <= 9}
+        sheet2 = {s.paper.name for s in signatures if s.signatory.order > 9}
         assert len(sheet1) == 1 and len(sheet2) == 1 and sheet1 != sheet2
         page = signatures[0].paper.read()
         assert page.startswith(b"%PDF-") and signatures[0].paper_content_type == "application/pdf"
@@ -212,10 +212,10 @@ def test_forged_and_foreign_keys_are_not_matched(sixteen, client):
     other_portal = f"{body}:{foreign.hexdigest()[:20]}"
 
     files = [
-        SimpleUploadedFile("a.png", key_qr_page(altered)),
-        SimpleUploadedFile("b.png", key_qr_page(other_portal)),
-        SimpleUploadedFile("c.png", key_qr_page("https://example.com/not-a-sheet")),
-        SimpleUploadedFile("d.png", key_qr_page(genuine)),
+        SimpleUploadedFile("a.png", key_qr_page(genuine)),
+        SimpleUploadedFile("b.png", key_qr_page(altered)),
+        SimpleUploadedFile("c.png", key_qr_page(other_portal)),
+        SimpleUploadedFile("d.png", key_qr_page("https://example.com/not-a-sheet")),
         SimpleUploadedFile("e.png", key_qr_page(genuine)),
     ]
     response = upload(client, side, document, files)
@@ -223,16 +223,16 @@ def test_forged_and_foreign_keys_are_not_matched(sixteen, client):
     with scopes_disabled():
         batch = PaperBatch.objects.get()
     assert [(p["page"], p.get("problem"), p.get("sheet")) for p in batch.pages] == [
-        (1, "forged", None),
+        (1, None, 1),
         (2, "forged", None),
-        (3, "none", None),  # a QR code that is no sheet key is ignored
-        (4, None, 1),
+        (3, "forged", None),
+        (4, "none", None),  # a QR code that is no sheet key is ignored
         (5, "duplicate", 1),
     ]
-    assert batch.pages[4]["duplicate_of"] == 4
+    assert batch.pages[4]["duplicate_of"] == 1
     text = client.get(response["Location"]).content.decode()
-    assert "Halaman 1: Kode lembar tidak sah" in text
-    assert "Halaman 5: Lembar yang sama sudah ada di halaman sebelumnya. (halaman 4)" in text
+    assert "Halaman 2: Kode lembar tidak sah" in text
+    assert "Halaman 5: Lembar yang sama sudah ada di halaman sebelumnya. (halaman 1)" in text
 
 
 def test_a_sheet_printed_before_the_signatories_changed_is_not_matched(sixteen, client, tmp_path):
@@ -327,3 +327,56 @@ def test_the_preview_costs_the_same_queries_for_many_signatories(world, client, 
         with scopes_disabled():
             assert Signature.objects.filter(signatory__version__document=document).count() == paper
     assert counts[0] == counts[1]
+
+
+def test_a_sheet_of_long_blocks_running_over_a_page_is_matched_whole(world, client, tmp_path):
+    """Nine blocks with the longest positions, an organisation, a rank and an NIP each run
+    over a page: the sheet's key is in the page footer, so its second page is read as the
+    same sheet, and the sheet's evidence is both pages."""
+    side = world.a
+    position = (
+        "Kepala Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan Perempuan dan "
+        "Perlindungan Anak serta Urusan Pemerintahan Lain yang Ditugaskan oleh Bupati"
+    )
+    with scopes_disabled():
+        document = make_document(side)
+        services.add_signatories(
+            document,
+            rows=[
+                {
+                    "position": position,
+                    "name": f"Dr. Hj. Siti Nurhayati Kusumawardani, S.K.M., M.Kes. {i}",
+                    "organisation": "Pemerintah Kabupaten Sumedang",
+                    "rank": "Pembina Utama Muda (IV/c)",
+                    "nip": "197001012000031002",
+                }
+                for i in range(18)
+            ],
+            by=side.users["district_admin"],
+        )
+        services.open_signing(document, by=side.users["district_admin"])
+    client.force_login(side.users["district_admin"])
+    pages = draft_pages(client, side, document, tmp_path)
+    assert len(pages) == 5  # the wording, then two pages for each of the two sheets
+    upload(client, side, document, [SimpleUploadedFile("s.pdf", scan_pdf(pages))])
+    with scopes_disabled():
+        batch = PaperBatch.objects.get()
+    assert [
+        (p["page"], p.get("sheet"), p.get("continues"), p.get("problem")) for p in batch.pages
+    ] == [
+        (1, None, None, "none"),
+        (2, 1, None, None),
+        (3, 1, 2, None),
+        (4, 2, None, None),
+        (5, 2, 4, None),
+    ]
+    assert [len(p["signatories"]) for p in batch.matched] == [9, 9]
+    assert [p["last_page"] for p in batch.matched] == [3, 5]
+    import pypdfium2
+
+    with scopes_disabled():
+        from commitments.models import Signature as S
+
+        storage = S._meta.get_field("paper").storage
+        with storage.open(batch.matched[0]["file"]) as handle:
+            assert len(pypdfium2.PdfDocument(handle.read())) == 2
