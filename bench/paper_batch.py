@@ -1,6 +1,6 @@
 """Benchmark: paper signatures in bulk for a district commitment with 440 signatories.
 
-Prints the draft (WeasyPrint, sheets of 12 with their QR keys), turns it into what a scanner
+Prints the draft (WeasyPrint, sheets of 9 with their QR keys), turns it into what a scanner
 writes (each page rasterized at 200 dpi by PDFium, greyscale JPEG, put back into an
 image-only PDF), then times what the organiser waits for:
 
@@ -44,7 +44,7 @@ from django_scopes import scopes_disabled  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from accounts.services import grant_membership  # noqa: E402
-from commitments import printing, services, wording  # noqa: E402
+from commitments import printing, services, sheets, wording  # noqa: E402
 from commitments.models import Signature  # noqa: E402
 from documents import jobs  # noqa: E402
 from villages.models import District  # noqa: E402
@@ -120,10 +120,10 @@ def main() -> int:
         started = time.monotonic()
         images = scanned(draft)
         raster_s = elapsed(started)
-        sheets = -(-SIGNATORIES // 12)
-        print(f"draft: {len(images)} pages ({sheets} sheets) rendered in {draft_s:.1f} s")
-        if len(images) != sheets + 1:
-            failures.append(f"draft has {len(images)} pages, expected {sheets + 1}")
+        n_sheets = -(-SIGNATORIES // sheets.SHEET_SIZE)
+        print(f"draft: {len(images)} pages ({n_sheets} sheets) rendered in {draft_s:.1f} s")
+        if len(images) != n_sheets + 1:
+            failures.append(f"draft has {len(images)} pages, expected {n_sheets + 1}")
         print(f"'scanner' (PDFium at {SCAN_DPI} dpi): {raster_s:.1f} s")
 
         # 20 pages: the wording page and 19 sheets

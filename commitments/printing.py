@@ -42,7 +42,14 @@ def document_context(version: DocumentVersion, *, draft: bool = False) -> dict:
     for s in signatories:
         signature = getattr(s, "signature", None)
         if signature is not None and signature.method == Signature.Method.PAPER:
-            paper_pages.append((s, signature, local_time(signature.signed_at, district)))
+            paper_pages.append(
+                (
+                    s,
+                    signature,
+                    local_time(signature.signed_at, district),
+                    formats.date_id(signature.paper_signed_on),
+                )
+            )
         blocks.append(
             {
                 "signatory": s,

@@ -380,3 +380,32 @@ def test_a_sheet_of_long_blocks_running_over_a_page_is_matched_whole(world, clie
         storage = S._meta.get_field("paper").storage
         with storage.open(batch.matched[0]["file"]) as handle:
             assert len(pypdfium2.PdfDocument(handle.read())) == 2
+
+
+def test_a_single_paper_page_records_its_signing_day(sixteen, client):
+    """The per-signatory upload stays for the odd page: the day entered, or the document's."""
+    side, document = sixteen
+    with scopes_disabled():
+        from commitments.models import Signatory
+
+        second, third = Signatory.objects.filter(version__document=document, order__in=(2, 3))
+    for signatory, signed_on in ((second, "2026-08-10"), (third, "")):
+        response = client.post(
+            url("signature_paper", side, document_id=document.pk, signatory_id=signatory.pk),
+            {
+                "page": SimpleUploadedFile("p.png", png(Image.new("L", (50, 50), 255))),
+                "signed_on": signed_on,
+            },
+        )
+        assert response.status_code == 302
+    response = client.post(
+        url("signature_paper", side, document_id=document.pk, signatory_id=second.pk),
+        {"page": SimpleUploadedFile("p.png", b"x"), "signed_on": "2027-01-01"},
+    )
+    with scopes_disabled():
+        days = dict(
+            Signature.objects.filter(signatory__in=(second, third)).values_list(
+                "signatory__order", "paper_signed_on"
+            )
+        )
+    assert days == {2: date(2026, 8, 10), 3: RAPAT}
