@@ -296,6 +296,9 @@ class PaperBatch(models.Model):
     version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="+")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     signed_on = models.DateField(_("tanggal ditandatangani"))
+    # the version's content code when the scan was read: the sheets matched carry it, and a
+    # change of the wording or the signatories since then refuses the confirmation
+    content_code = models.CharField(max_length=16)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
     pages = models.JSONField(default=list)

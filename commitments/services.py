@@ -672,6 +672,7 @@ def read_paper_batch(document: CommitmentDocument, *, uploads: list, signed_on, 
         version=version,
         district_id=document.district_id,
         signed_on=signed_on,
+        content_code=code,
         original_name=(first.name or "pindaian")[:150]
         + (f" (+{len(uploads) - 1})" if len(uploads) > 1 else ""),
         size=sum(len(data) for data, _kind in files),
@@ -702,7 +703,7 @@ def confirm_paper_batch(batch: PaperBatch, *, by) -> int:
     version = document.versions.order_by("-number").first()
     if document.status != Status.SIGNING:
         raise ValidationError(_("Dokumen tidak sedang dalam penandatanganan."))
-    if batch.version_id != version.pk:
+    if batch.version_id != version.pk or batch.content_code != version.content_code():
         raise ValidationError(
             _("Dokumen telah berubah sejak pindaian diunggah; unggah lagi lembar draf terbaru.")
         )

@@ -776,7 +776,9 @@ def paper_batch(request, document_id, paper_batch_id):
             "unmatched": unmatched,
             "to_record": to_record,
             "n_matched_pages": len(batch.pages) - len(unmatched),
-            "stale": batch.version_id != current.pk or document.status != Status.SIGNING,
+            "stale": batch.version_id != current.pk
+            or batch.content_code != current.content_code()
+            or document.status != Status.SIGNING,
         },
     )
 

@@ -116,6 +116,7 @@ def _signed_document(side):
         version=version,
         district=side.district,
         signed_on=version.signed_on,
+        content_code=version.content_code(),
         original_name="pindaian.pdf",
         size=len(PDF),
         pages=[

@@ -409,3 +409,24 @@ def test_a_single_paper_page_records_its_signing_day(sixteen, client):
             )
         )
     assert days == {2: date(2026, 8, 10), 3: RAPAT}
+
+
+def test_a_batch_read_before_the_list_changed_is_not_confirmed(sixteen, client, tmp_path):
+    side, document = sixteen
+    pages = draft_pages(client, side, document, tmp_path)
+    upload(client, side, document, [SimpleUploadedFile("s.pdf", scan_pdf(pages))])
+    with scopes_disabled():
+        batch = PaperBatch.objects.get()
+        services.add_signatories(
+            document,
+            rows=[{"position": "Ketua PKK", "name": "Ibu Ani"}],
+            by=side.users["district_admin"],
+        )
+    target = url("paper_batch", side, document_id=document.pk, paper_batch_id=batch.pk)
+    assert client.get(target).context["stale"] is True
+    response = client.post(target, follow=True)
+    assert "Dokumen telah berubah sejak pindaian diunggah" in response.content.decode()
+    with scopes_disabled():
+        assert Signature.objects.count() == 0
+        batch.refresh_from_db()
+        assert batch.confirmed_at is None
