@@ -68,6 +68,9 @@ ACTION_LABELS = {
     "village_report_verify": _("laporan desa diverifikasi"),
     "village_report_return": _("laporan desa dikembalikan"),
     "village_report_correction": _("koreksi laporan desa dimulai"),
+    "kecamatan_recap_forward": _("rekap kecamatan diteruskan ke kabupaten"),
+    "kecamatan_recap_accept": _("rekap kecamatan diterima kabupaten"),
+    "kecamatan_recap_return": _("rekap kecamatan dikembalikan ke kecamatan"),
     # rembuk
     "rembuk_created": _("rembuk dibuat"),
     "rembuk_changed": _("rembuk diubah"),

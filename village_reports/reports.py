@@ -8,7 +8,7 @@ village head can only ever reach his own village and a camat his own kecamatan.
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.audit import record
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from accounts.policy import VILLAGE_ROLES, may_see_village, require
 from accounts.tenancy import each_district
 from documents import transitions
@@ -33,6 +33,8 @@ from villages.models import District, Kecamatan, Village
 from . import scorecard, summaries
 from .models import (
     SENDING_OPENS_BEFORE_END,
+    KecamatanRecap,
+    RecapStatus,
     ReportEvent,
     ReportFile,
     ReportKind,
@@ -197,6 +199,40 @@ def _current_open(village, period):
     )
 
 
+def check_unlocked(*, kecamatan_id: int, period: ReportPeriod) -> None:
+    """Refuse any change to a report of the kecamatan's villages for `period` while the camat's
+    recap of it is with the district or has been accepted (for everyone: the village, the
+    camat, the district admin). Called once the report's row is locked, so that it reads the
+    recap as the camat's forwarding (which locks those rows first) left it."""
+    recap = (
+        KecamatanRecap.objects.filter(kecamatan_id=kecamatan_id, period=period)
+        .select_related("kecamatan")
+        .first()
+    )
+    if recap is None or not recap.locks:
+        return
+    names = {"period": period.label, "kecamatan": recap.kecamatan.name}
+    if recap.status == RecapStatus.ACCEPTED:
+        raise ValidationError(
+            _(
+                "%(period)s Kec. %(kecamatan)s sudah diterima kabupaten dan terkunci: laporan "
+                "desanya tidak dapat diubah, dikirim, diverifikasi atau dikoreksi lagi."
+            )
+            % names
+        )
+    raise ValidationError(
+        _(
+            "Rekap %(period)s Kec. %(kecamatan)s sedang diperiksa kabupaten: laporan desanya "
+            "tidak dapat diubah sampai rekap diterima atau dikembalikan."
+        )
+        % names
+    )
+
+
+def _check_report_unlocked(report: VillageReport) -> None:
+    check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
+
+
 @transaction.atomic
 def save_draft(
     *, village: Village, period: ReportPeriod, posted, by, expected: str | None = None
@@ -209,6 +245,7 @@ def save_draft(
     if errors:
         raise ValidationError(errors)
     report = _current_open(village, period)
+    check_unlocked(kecamatan_id=village.kecamatan_id, period=period)
     check_fresh(report, expected)
     if report is None:
         report = VillageReport(
@@ -243,6 +280,7 @@ SLOTS = dict(scorecard.SEMESTER_FILES)
 def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
     report = VillageReport.objects.select_for_update().get(pk=report.pk)
     _check_editable(report)
+    _check_report_unlocked(report)
     if slot not in SLOTS or report.kind != ReportKind.SEMESTER:
         raise ValidationError(_("Tempat berkas tidak dikenal."))
     if upload is None:
@@ -266,7 +304,9 @@ def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
 
 @transaction.atomic
 def remove_file(*, stored: ReportFile, by):
-    _check_editable(VillageReport.objects.select_for_update().get(pk=stored.report_id))
+    locked = VillageReport.objects.select_for_update().get(pk=stored.report_id)
+    _check_editable(locked)
+    _check_report_unlocked(locked)
     name, path, storage = stored.original_name, stored.file.name, stored.file.storage
     stored.delete()
     # an earlier version may share the stored file (a correction copies the rows)
@@ -297,20 +337,42 @@ TRANSITIONS = {
 }
 
 
-def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
+def _move(
+    report: VillageReport,
+    step: str,
+    *,
+    by,
+    remark: str = "",
+    actual: datetime | None = None,
+    on_behalf: bool = False,
+) -> VillageReport:
     """Two clicks or two users cannot both succeed: the row is locked and its status read
-    under the lock (documents.transitions says why a conditional update is not enough here)."""
+    under the lock (documents.transitions says why a conditional update is not enough here).
+    `actual`: when it really happened, for a back-filled step (else now)."""
     sources, target = TRANSITIONS[step]
 
     def stamp(locked, now):
+        when = actual or now
         fields: dict = {"updated_at": now, "updated_by": by}
+        if actual is not None:
+            fields["backfilled"] = True
         if target == Status.SUBMITTED:
-            fields["submitted_at"] = now
+            fields["submitted_at"] = when
             if locked.first_submitted_at is None:
-                fields["first_submitted_at"] = now
+                fields["first_submitted_at"] = when
         else:
-            fields.update(decided_at=now, decided_by=by, remark=remark)
+            fields.update(decided_at=when, decided_by=by, remark=remark)
         return fields
+
+    def check(locked):
+        check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
+        if actual is not None and target != Status.SUBMITTED and locked.submitted_at:
+            sent_on = locked.submitted_at.astimezone(report.district.tz).date()
+            if actual.astimezone(report.district.tz).date() < sent_on:
+                raise ValidationError(
+                    _("Tanggal sebenarnya tidak boleh sebelum laporan dikirim (%(date)s).")
+                    % {"date": formats.date_format(sent_on, "j F Y")}
+                )
 
     return transitions.move(
         report,
@@ -319,6 +381,7 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
         refused=lambda locked: ValidationError(
             _("Laporan ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
         ),
+        check=check,
         fields=stamp,
         history=lambda locked, from_status, now: ReportEvent.objects.create(
             report=report,
@@ -327,7 +390,10 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
             to_status=target,
             remark=remark,
             actor=by,
-            at=now,
+            at=actual or now,
+            recorded_at=now,
+            backfilled=actual is not None,
+            on_behalf=on_behalf,
         ),
         audit=lambda locked: record(
             f"village_report_{step}",
@@ -335,14 +401,58 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
             district=report.district,
             target=f"{report.village} · {report.period.label} v{report.version}",
             remark=remark,
+            **({"actual": actual.isoformat()} if actual else {}),
+            **({"on_behalf": True} if on_behalf else {}),
         ),
     )
 
 
+def actual_moment(report: VillageReport, happened_on: date | None, today: date):
+    """The moment a back-filled step happened: noon of `happened_on` in the district's zone.
+    Only for a year that has ended, on or after the period's start and not after today."""
+    if happened_on is None:
+        return None
+    period = report.period
+    if period.year >= today.year:
+        raise ValidationError(
+            _(
+                "Tanggal sebenarnya hanya dapat diisi untuk tahun yang sudah berakhir; "
+                "%(period)s masih berjalan."
+            )
+            % {"period": period.label}
+        )
+    if not period.starts_on <= happened_on <= today:
+        raise ValidationError(
+            _("Tanggal sebenarnya harus antara %(start)s dan hari ini.")
+            % {"start": formats.date_format(period.starts_on, "j F Y")}
+        )
+    return datetime.combine(happened_on, time(12, 0), tzinfo=report.district.tz)
+
+
+def kecamatan_has_camat(kecamatan_id: int) -> bool:
+    """An active camat account for the kecamatan: then only he verifies its reports."""
+    return Membership.objects.active().filter(role=Role.CAMAT, kecamatan_id=kecamatan_id).exists()
+
+
+def _check_on_behalf(report: VillageReport) -> None:
+    if kecamatan_has_camat(report.village.kecamatan_id):
+        raise ValidationError(
+            _(
+                "Kec. %(kecamatan)s memiliki akun camat yang aktif: laporan desanya diperiksa "
+                "oleh camat, bukan atas nama kecamatan."
+            )
+            % {"kecamatan": report.village.kecamatan.name}
+        )
+
+
 @transaction.atomic
-def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
+def submit_report(
+    *, report: VillageReport, by, today: date, happened_on: date | None = None
+) -> VillageReport:
     """Send a report to the camat: from near the end of its period (`today` in the district's
-    time zone), and only when every rule of the form holds."""
+    time zone), and only when every rule of the form holds. `happened_on`: the date it was
+    actually sent, when a district catches up on an ended year (back-filled; lateness and
+    exports use that date)."""
     if not report.period.is_open_for_sending(today):
         raise ValidationError(
             _(
@@ -354,23 +464,42 @@ def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
                 "date": formats.date_format(report.period.opens_on, "j F Y"),
             }
         )
+    actual = actual_moment(report, happened_on, today)
     errors = errors_for_submit(report, today)
     if errors:
         raise ValidationError(errors)
-    return _move(report, "submit", by=by)
+    return _move(report, "submit", by=by, actual=actual)
 
 
 @transaction.atomic
-def verify_report(*, report: VillageReport, by) -> VillageReport:
-    return _move(report, "verify", by=by)
+def verify_report(
+    *,
+    report: VillageReport,
+    by,
+    happened_on: date | None = None,
+    today: date | None = None,
+    on_behalf: bool = False,
+) -> VillageReport:
+    """The camat verifies; the district admin may do it on behalf of a kecamatan that has no
+    active camat account (`on_behalf`, shown in the report's history). `happened_on`: the date
+    it was actually verified, for an ended year (back-filled)."""
+    if on_behalf:
+        _check_on_behalf(report)
+    today = today or report.district.local_now().date()
+    actual = actual_moment(report, happened_on, today)
+    return _move(report, "verify", by=by, actual=actual, on_behalf=on_behalf)
 
 
 @transaction.atomic
-def return_report(*, report: VillageReport, remark: str, by) -> VillageReport:
+def return_report(
+    *, report: VillageReport, remark: str, by, on_behalf: bool = False
+) -> VillageReport:
     remark = clean_one(remark, REMARK_MAX, "remark").strip()
     if not remark:
         raise ValidationError(_("Tuliskan catatan: apa yang harus diperbaiki desa."))
-    return _move(report, "return", by=by, remark=remark)
+    if on_behalf:
+        _check_on_behalf(report)
+    return _move(report, "return", by=by, remark=remark, on_behalf=on_behalf)
 
 
 @transaction.atomic
@@ -378,6 +507,7 @@ def start_correction(*, report: VillageReport, by) -> VillageReport:
     """A verified report stays locked; a correction is a new version holding a copy of its
     data and files, which goes through the chain again."""
     latest = _current_open(report.village, report.period)
+    check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
     if latest.pk != report.pk or report.status != Status.VERIFIED:
         raise ValidationError(_("Hanya versi terakhir yang sudah terverifikasi dapat dikoreksi."))
     correction = VillageReport.objects.create(
