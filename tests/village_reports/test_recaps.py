@@ -41,7 +41,7 @@ def _village(side, code):
 
 def sent(side, village, period, by=None):
     report = reports.save_draft(village=village, period=period, posted=post(full_data()), by=by)
-    return reports.submit_report(report=report, by=by, today=SENDING_DAY)
+    return reports.submit_report(report=report, by=by, today=period.opens_on)
 
 
 def verified(side, village, period):
@@ -485,3 +485,93 @@ def test_backfilled_dates_through_the_pages(client, world):
     with scopes_disabled():
         report.refresh_from_db()
         assert report.decided_at == dt.datetime(2025, 1, 22, 5, 0, tzinfo=UTC)
+
+
+# --- two connections at once ----------------------------------------------------------------------
+
+
+def _scoped(side, role):
+    from accounts.models import Membership
+    from accounts.policy import access_for
+
+    access = access_for(
+        list(Membership.objects.active().filter(user=side.users[role])), side.district
+    )
+    return access.scope()
+
+
+def _both_verified(a, period):
+    with scopes_disabled():
+        verified(a, a.village, period)
+        verified(a, _village(a, "32.11.01.2002"), period)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_forwards_at_once_make_one_recap(world, postgres):
+    from django_scopes import scope
+
+    from tests.concurrency import race
+
+    a = world.a
+    period = periods(a)[("scorecard", 1)]
+    _both_verified(a, period)
+    camat_scope = _scoped(a, "camat")
+
+    def forward():
+        with scope(**camat_scope):
+            return recaps.forward_recap(kecamatan=a.kecamatan, period=period, by=a.users["camat"])
+
+    first, second = race(forward, forward)
+    assert isinstance(first, KecamatanRecap) and isinstance(second, ValidationError)
+    assert "sudah diteruskan" in second.messages[0]
+    with scopes_disabled():
+        assert KecamatanRecap.objects.count() == 1 and RecapEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_started_while_forwarding_is_never_lost_under_the_recap(world, postgres):
+    """Whichever comes first wins: a correction begun first stops the forwarding (it names the
+    draft); a forwarding begun first stops the correction."""
+    from django_scopes import scope
+
+    from tests.concurrency import race
+
+    a = world.a
+    ps = periods(a)
+    camat_scope, head_scope = _scoped(a, "camat"), _scoped(a, "village_head")
+
+    def forward(period):
+        def run():
+            with scope(**camat_scope):
+                return recaps.forward_recap(
+                    kecamatan=a.kecamatan, period=period, by=a.users["camat"]
+                )
+
+        return run
+
+    def correct(period):
+        def run():
+            with scope(**head_scope):
+                report = VillageReport.objects.get(village=a.village, period=period)
+                return reports.start_correction(report=report, by=a.users["village_head"])
+
+        return run
+
+    one = ps[("scorecard", 1)]
+    _both_verified(a, one)
+    first, second = race(correct(one), forward(one))
+    assert isinstance(first, VillageReport) and first.version == 2
+    assert isinstance(second, ValidationError) and "Cimungkal (draf)" in second.messages[0]
+
+    two = ps[("scorecard", 2)]
+    _both_verified(a, two)
+    first, second = race(forward(two), correct(two))
+    assert isinstance(first, KecamatanRecap)
+    assert isinstance(second, ValidationError)
+    assert second.messages == [
+        "Rekap Kuartal 2 2026 Kec. Wado sedang diperiksa kabupaten: laporan desanya tidak "
+        "dapat diubah sampai rekap diterima atau dikembalikan."
+    ]
+    with scopes_disabled():
+        assert not KecamatanRecap.objects.filter(period=one).exists()
+        assert VillageReport.objects.filter(period=two).count() == 2  # no correction made
