@@ -62,6 +62,7 @@ ACTION_LABELS = {
     # village reports
     "report_periods_created": _("periode laporan desa dibuat"),
     "report_period_due_changed": _("batas kirim laporan desa diubah"),
+    "report_settings_changed": _("pengaturan periode laporan desa diubah"),
     "village_file_uploaded": _("berkas laporan desa diunggah"),
     "village_file_removed": _("berkas laporan desa dihapus"),
     "village_report_submit": _("laporan desa dikirim"),

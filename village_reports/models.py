@@ -183,6 +183,39 @@ class ReportPeriod(models.Model):
         return today > self.due_on
 
 
+class ReportSettings(models.Model):
+    """How a district's report periods are made: the due dates after each quarter and semester
+    ends, how many last days of a period sending is open, and whether each year's periods are
+    created by themselves (village_reports.tasks.create_report_periods). A district without a
+    row uses the defaults below."""
+
+    district = models.OneToOneField(
+        District, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    scorecard_due_days = models.PositiveSmallIntegerField(
+        _("batas kirim scorecard (hari setelah kuartal berakhir)"), default=10
+    )
+    semester_due_days = models.PositiveSmallIntegerField(
+        _("batas kirim laporan semester (hari setelah semester berakhir)"), default=15
+    )
+    sending_days = models.PositiveSmallIntegerField(
+        _("pengiriman dibuka pada hari-hari terakhir periode (hari)"), default=10
+    )
+    auto_create = models.BooleanField(_("buat periode tiap tahun secara otomatis"), default=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        verbose_name = _("pengaturan periode laporan")
+
+    def __str__(self):
+        return str(self.district_id)
+
+
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("draf")
     SUBMITTED = "submitted", _("menunggu verifikasi")

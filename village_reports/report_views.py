@@ -626,7 +626,20 @@ def period_setup(request):
     if request.method == "POST":
         year = _year(request.POST.get("tahun"), year)
         try:
-            if request.POST.get("create"):
+            if request.POST.get("pengaturan"):
+                reports.save_report_settings(
+                    district=district,
+                    scorecard_due_days=_posted_int(request.POST, "scorecard_due_days"),
+                    semester_due_days=_posted_int(request.POST, "semester_due_days"),
+                    sending_days=_posted_int(request.POST, "sending_days"),
+                    auto_create=bool(request.POST.get("auto_create")),
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Pengaturan disimpan; berlaku untuk periode yang dibuat sesudah ini."),
+                )
+            elif request.POST.get("create"):
                 made = reports.create_periods(district=district, year=year, by=request.user)
                 messages.success(
                     request,
@@ -652,8 +665,20 @@ def period_setup(request):
     return render(
         request,
         "village_reports/period_setup.html",
-        {"periods": periods, "year": year, "years": [year - 1, year, year + 1]},
+        {
+            "periods": periods,
+            "year": year,
+            "years": [year - 1, year, year + 1],
+            "settings": reports.settings_for(district),
+        },
     )
+
+
+def _posted_int(posted, key: str) -> int:
+    raw = (posted.get(key) or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
+        raise ValidationError(_("Isi jumlah hari dengan angka bulat."))
+    return int(raw)
 
 
 def _posted_dates(posted, prefix: str) -> dict[int, date]:

@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.policy import VILLAGE_ROLES, may_see_village, require
-from accounts.tenancy import each_district
+from accounts.tenancy import district_scope, each_district
 from documents import transitions
 from documents.files import store_upload
 from lib.stale import check_fresh
@@ -32,13 +33,13 @@ from villages.models import District, Kecamatan, Village
 
 from . import scorecard, summaries
 from .models import (
-    SENDING_OPENS_BEFORE_END,
     KecamatanRecap,
     RecapStatus,
     ReportEvent,
     ReportFile,
     ReportKind,
     ReportPeriod,
+    ReportSettings,
     ReportStatus,
     VillageReminder,
     VillageReport,
@@ -52,10 +53,19 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def default_periods(year: int) -> list[dict]:
-    """Quarters for the scorecard (due on the 10th after the quarter) and semesters for the
-    village report (due 15 July and 15 January of the next year); each can be sent from the
-    last ten days of its period."""
+def settings_for(district: District) -> ReportSettings:
+    """The district's period settings, or the defaults (unsaved) when it has none."""
+    found = ReportSettings.objects.filter(district=district).first()
+    return found or ReportSettings(district=district)
+
+
+def default_periods(year: int, settings: ReportSettings | None = None) -> list[dict]:
+    """Quarters for the scorecard and semesters for the village report, due the district's
+    number of days after each ends (by default the 10th after the quarter, 15 July and
+    15 January of the next year); each can be sent from the last days of its period (by
+    default the last ten)."""
+    settings = settings or ReportSettings()
+    opens_before = timedelta(days=settings.sending_days - 1)
     periods = []
     for q in range(1, 5):
         ends = _month_end(year, q * 3)
@@ -65,8 +75,8 @@ def default_periods(year: int) -> list[dict]:
                 "number": q,
                 "starts_on": date(year, q * 3 - 2, 1),
                 "ends_on": ends,
-                "opens_on": ends - SENDING_OPENS_BEFORE_END,
-                "due_on": ends + timedelta(days=10),
+                "opens_on": ends - opens_before,
+                "due_on": ends + timedelta(days=settings.scorecard_due_days),
             }
         )
     for s in (1, 2):
@@ -77,8 +87,8 @@ def default_periods(year: int) -> list[dict]:
                 "number": s,
                 "starts_on": date(year, s * 6 - 5, 1),
                 "ends_on": ends,
-                "opens_on": ends - SENDING_OPENS_BEFORE_END,
-                "due_on": ends + timedelta(days=15),
+                "opens_on": ends - opens_before,
+                "due_on": ends + timedelta(days=settings.semester_due_days),
             }
         )
     return periods
@@ -86,10 +96,10 @@ def default_periods(year: int) -> list[dict]:
 
 @transaction.atomic
 def create_periods(*, district: District, year: int, by) -> int:
-    """The year's default periods; existing ones are kept as they are. Returns how many were
-    made."""
+    """The year's periods from the district's settings; existing ones are kept as they are.
+    Returns how many were made."""
     made = 0
-    for spec in default_periods(year):
+    for spec in default_periods(year, settings_for(district)):
         _period, created = ReportPeriod.objects.get_or_create(
             district=district,
             year=year,
@@ -100,6 +110,82 @@ def create_periods(*, district: District, year: int, by) -> int:
         made += created
     if made:
         record("report_periods_created", actor=by, district=district, target=str(year), count=made)
+    return made
+
+
+# limits of the settings: a due date at most a quarter after the period, sending open for at
+# least the period's last day and at most its last month
+DUE_DAYS_MAX = 90
+SENDING_DAYS_MAX = 31
+
+
+@transaction.atomic
+def save_report_settings(
+    *,
+    district: District,
+    scorecard_due_days: int,
+    semester_due_days: int,
+    sending_days: int,
+    auto_create: bool,
+    by,
+) -> ReportSettings:
+    """The district's period settings; they shape the periods created from now on (existing
+    periods keep their dates, which the district changes one by one)."""
+    for value in (scorecard_due_days, semester_due_days):
+        if not 0 <= value <= DUE_DAYS_MAX:
+            raise ValidationError(
+                _("Batas kirim harus 0 sampai %(max)s hari setelah periode berakhir.")
+                % {"max": DUE_DAYS_MAX}
+            )
+    if not 1 <= sending_days <= SENDING_DAYS_MAX:
+        raise ValidationError(
+            _("Pengiriman dibuka 1 sampai %(max)s hari terakhir periode.")
+            % {"max": SENDING_DAYS_MAX}
+        )
+    settings, _created = ReportSettings.objects.select_for_update().get_or_create(district=district)
+    settings.scorecard_due_days = scorecard_due_days
+    settings.semester_due_days = semester_due_days
+    settings.sending_days = sending_days
+    settings.auto_create = auto_create
+    settings.updated_by = by
+    settings.save()
+    record(
+        "report_settings_changed",
+        actor=by,
+        district=district,
+        scorecard_due_days=scorecard_due_days,
+        semester_due_days=semester_due_days,
+        sending_days=sending_days,
+        auto_create=auto_create,
+    )
+    return settings
+
+
+def create_periods_automatically(*, now=None) -> int:
+    """Daily (beat): each district that uses village reports (it has periods or saved settings)
+    and has not turned this off gets the periods of its current year, in its own time zone, as
+    soon as that year begins. Safe to rerun: existing periods are kept. Returns how many were
+    made. Which districts have work is the one query across districts (two: periods and
+    settings), as for the reminders."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        using = set(ReportPeriod.objects.values_list("district_id", flat=True).distinct())
+        chosen = dict(ReportSettings.objects.values_list("district_id", "auto_create"))
+        years = {}
+        for district_id, year in (
+            ReportPeriod.objects.filter(year__gte=now.year - 1)
+            .values_list("district_id", "year")
+            .distinct()
+        ):
+            years.setdefault(district_id, set()).add(year)
+    wanted = {d for d in using | set(chosen) if chosen.get(d, True)}
+    made = 0
+    for district in District.objects.filter(pk__in=wanted).order_by("code"):
+        year = now.astimezone(district.tz).year
+        if year in years.get(district.pk, set()):
+            continue
+        with district_scope(district):
+            made += create_periods(district=district, year=year, by=None)
     return made
 
 
