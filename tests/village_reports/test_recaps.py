@@ -335,7 +335,10 @@ def test_the_admin_verifies_on_behalf_of_a_kecamatan_without_a_camat(client, wor
         follow=True,
     )
     assert messages_of(response) == ["Laporan diverifikasi atas nama kecamatan."]
-    assert "atas nama kecamatan" in response.content.decode()  # in the history
+    # in the history, next to the verification
+    assert '· diverifikasi <span class="tag">atas nama kecamatan</span>' in (
+        response.content.decode()
+    )
     with scopes_disabled():
         assert VillageReport.objects.get(pk=wado.pk).status == "submitted"
         jatinunggal.refresh_from_db()
@@ -481,7 +484,9 @@ def test_backfilled_dates_through_the_pages(client, world):
         follow=True,
     )
     body = response.content.decode()
-    assert "diisi belakangan" in body and "22 Jan 2025" in body
+    # the history: the actual date, and when it was typed
+    assert '22 Jan 2025 <span class="tag">diisi belakangan, dicatat ' in body
+    assert '20 Jan 2025 <span class="tag">diisi belakangan, dicatat ' in body
     with scopes_disabled():
         report.refresh_from_db()
         assert report.decided_at == dt.datetime(2025, 1, 22, 5, 0, tzinfo=UTC)
