@@ -1019,6 +1019,9 @@ def create_follow_ups(
     whatever the number of owners."""
     agencies, villages = list(agencies), list(villages)
     version = document.current_version
+    # one request at a time per document: the second finds the first one's rows and counts
+    # them as skipped (the unique constraint would keep them single anyway)
+    document = _lock(document)
     if document.status != Status.SIGNED:
         raise ValidationError(
             _("Butir komitmen dapat dipantau setelah dokumen lengkap ditandatangani.")

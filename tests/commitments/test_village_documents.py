@@ -24,6 +24,7 @@ from commitments.models import (
 )
 from commitments.printing import document_html
 from tests.commitments.test_follow_up import signed
+from tests.concurrency import race
 from tests.conftest import PASSWORD
 from tests.convergence.objects import PDF
 from village_reports.models import FocusDecree, FocusVillage
@@ -666,3 +667,53 @@ def test_a_document_made_from_a_template_keeps_its_wording_when_the_template_cha
         assert document.current_version.title == "KOMITMEN DESA CIMUNGKAL TAHUN 2026"
         issue.refresh_from_db()
         assert (issue.template, issue.name) == (None, "Komitmen desa Sumedang")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_issues_at_once_make_each_village_document_once(world, postgres):
+    side = world.a
+    template = village_template(side)
+
+    def issue():
+        with scopes_disabled():
+            _issue, made, skipped = services.issue_to_villages(
+                district=side.district,
+                template=template,
+                villages=Village.objects.filter(district=side.district),
+                year=2026,
+                signed_on=date(2026, 8, 12),
+                by=side.users["district_admin"],
+            )
+            return made, skipped
+
+    first, second = race(issue, issue)
+
+    assert (first, second) == ((4, 0), (0, 4))
+    with scopes_disabled():
+        assert CommitmentDocument.objects.filter(district=side.district).count() == 4
+        assert VillageIssue.objects.filter(district=side.district).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_follow_ups_for_every_village_at_once_make_one_row_each(
+    world, postgres, django_capture_on_commit_callbacks
+):
+    side = world.a
+    document = signed(side, django_capture_on_commit_callbacks)
+
+    def follow():
+        with scopes_disabled():
+            current = CommitmentDocument.objects.get(pk=document.pk)
+            return services.create_follow_ups(
+                current,
+                point=1,
+                villages=list(Village.objects.filter(district=side.district)),
+                due_on=date(2026, 12, 31),
+                by=side.users["district_admin"],
+            )
+
+    first, second = race(follow, follow)
+
+    assert (first, second) == ((4, 0), (0, 4))
+    with scopes_disabled():
+        assert FollowUp.objects.filter(document=document).count() == 4
