@@ -592,6 +592,15 @@ def test_a_point_is_followed_by_every_village_and_several_agencies(
     rows = client.get(url("follow_up_list", side) + f"?butir={document.pk}:2").context
     assert sorted(f.owner_name for f in rows["follow_ups"]) == ["BAPPEDA", "Cimanintin", "DINKES"]
     assert rows["point_lines"] == []
+    # the summary: one line per point, however many owners
+    from commitments import summaries
+
+    with scopes_disabled():
+        found = summaries.follow_ups([side.district])[side.district.pk]
+    by_point = {
+        point: (c.total, c.not_started, c.in_progress) for (_d, point), c in found.by_point.items()
+    }
+    assert by_point == {1: (6, 5, 1), 2: (3, 3, 0), 3: (1, 1, 0)}
     # the document's page: the same roll-up
     detail = client.get(url("commitment_detail", side, document_id=document.pk)).context
     assert [(line["point"], line["total"]) for line in detail["point_lines"]] == [(1, 6), (2, 3)]
