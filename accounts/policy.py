@@ -95,6 +95,12 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "commitments.follow": frozenset(
         {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.CAMAT, Role.VILLAGE_HEAD, Role.KPM}
     ),
+    # the district's own document templates (its wording, reused every year), and issuing one
+    # village document to every village (or the focus villages, or a kecamatan): the
+    # secretariat. Everyone who creates documents may start one from a template; each reads
+    # the completion list of an issue for the villages he may see.
+    "commitments.templates": frozenset({Role.DISTRICT_ADMIN}),
+    "commitments.issue": frozenset({Role.DISTRICT_ADMIN}),
     # outcome data (prevalence, indicators, targets): everyone reads the district's figures
     # (a camat also his kecamatan's, a village head his village's: may_see_area); the admin
     # enters, imports and sets targets

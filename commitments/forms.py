@@ -89,7 +89,15 @@ class PaperForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     point = forms.TypedChoiceField(label=_("Butir"), coerce=int)
-    owner = forms.ChoiceField(label=_("Pemilik"))
+    owner = forms.MultipleChoiceField(
+        label=_("Pemilik"),
+        help_text=_(
+            "Satu atau beberapa sekaligus (tahan Ctrl atau sentuh lama): setiap pemilik "
+            "mendapat baris pemantauan sendiri."
+        ),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": _("Pilih paling sedikit satu pemilik.")},
+    )
     due_on = forms.DateField(label=_("Tenggat"), widget=DATE_WIDGET)
     verifier = forms.TypedChoiceField(
         label=_("Verifikator"), coerce=int, required=False, empty_value=None
@@ -125,3 +133,46 @@ class VerdictForm(forms.Form):
         max_length=text.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Nama templat"), max_length=120)
+    title = forms.CharField(label=_("Judul"), max_length=300)
+    preamble = forms.CharField(
+        label=_("Pembukaan"),
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    points = forms.CharField(
+        label=_("Butir komitmen"),
+        max_length=40 * (text.LINE + 8),
+        help_text=_("Satu butir per baris; nomor dibuat otomatis."),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    closing = forms.CharField(
+        label=_("Penutup"),
+        required=False,
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NewTemplateForm(TemplateForm):
+    kind = forms.ChoiceField(label=_("Jenis"), choices=Template.choices)
+
+    field_order = ["kind", "name"]
+
+
+class IssueForm(forms.Form):
+    SCOPES = [
+        ("all", _("Semua desa/kelurahan")),
+        ("focus", _("Desa lokus tahun ini")),
+        ("kecamatan", _("Satu kecamatan")),
+    ]
+    template = forms.ChoiceField(label=_("Templat"), required=False)
+    year = forms.IntegerField(label=_("Tahun"), min_value=2018, max_value=2100)
+    scope = forms.ChoiceField(label=_("Untuk"), choices=SCOPES, widget=forms.RadioSelect)
+    kecamatan = forms.TypedChoiceField(
+        label=_("Kecamatan"), coerce=int, required=False, empty_value=None
+    )
+    signed_on = forms.DateField(label=_("Tanggal penandatanganan"), widget=DATE_WIDGET)

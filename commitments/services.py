@@ -11,10 +11,11 @@ import logging
 import re
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import reauth
@@ -27,9 +28,10 @@ from lib import text
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
-from . import chain
+from . import chain, wording
 from .models import (
     CommitmentDocument,
+    DocumentTemplate,
     DocumentVersion,
     FollowUp,
     FollowUpEvidence,
@@ -37,6 +39,8 @@ from .models import (
     Signatory,
     Signature,
     SignatureEvent,
+    Template,
+    VillageIssue,
 )
 
 Status = CommitmentDocument.Status
@@ -455,6 +459,266 @@ def open_signing(document: CommitmentDocument, *, by) -> None:
     )
 
 
+# --- the district's own templates ------------------------------------------------------------
+
+TEMPLATE_NAME_MAX = 120
+
+
+def _check_template(*, name, kind, title, preamble, points, closing) -> dict:
+    """The template's fields cleaned as a document's wording, or one ValidationError naming
+    every field that is wrong."""
+    errors = {}
+    content = {}
+    try:
+        content = _check_content(
+            title=title, preamble=preamble, points=points, closing=closing, place="-"
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    content.pop("place", None)
+    name = text.strip_bidi(name or "").strip()
+    if not name:
+        errors["name"] = [_("Nama templat wajib diisi.")]
+    elif len(name) > TEMPLATE_NAME_MAX:
+        errors["name"] = [text.too_long(TEMPLATE_NAME_MAX, len(name))]
+    if kind not in Template.values:
+        errors["kind"] = [_("Pilih jenis templat yang tersedia.")]
+    if errors:
+        raise ValidationError(errors)
+    return {**content, "name": name, "kind": kind}
+
+
+NAME_TAKEN = _("Nama templat ini sudah dipakai di daerah ini.")
+
+
+@transaction.atomic
+def save_template(
+    *, district, kind: str, name: str, title: str, preamble: str, points, closing: str, by
+) -> DocumentTemplate:
+    """Store a new template of `district`. A name already used by another of its templates is
+    refused (also when two saves race: the unique constraint decides)."""
+    values = _check_template(
+        name=name, kind=kind, title=title, preamble=preamble, points=points, closing=closing
+    )
+    if DocumentTemplate.objects.filter(district=district, name=values["name"]).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    try:
+        with transaction.atomic():
+            template = DocumentTemplate.objects.create(
+                district=district, created_by=by, updated_by=by, **values
+            )
+    except IntegrityError:
+        raise ValidationError({"name": NAME_TAKEN}) from None
+    record("commitment_template_saved", actor=by, district=district, target=values["name"])
+    return template
+
+
+@transaction.atomic
+def update_template(
+    template: DocumentTemplate,
+    *,
+    name: str,
+    title: str,
+    preamble: str,
+    points,
+    closing: str,
+    by,
+    expected: str | None = None,
+) -> DocumentTemplate:
+    """Change a template; from a page someone else's save has overtaken (`expected`,
+    lib.stale) it is refused. Documents made from it keep their own wording."""
+    template = (
+        DocumentTemplate.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .get(pk=template.pk)
+    )
+    check_fresh(template, expected)
+    values = _check_template(
+        name=name,
+        kind=template.kind,
+        title=title,
+        preamble=preamble,
+        points=points,
+        closing=closing,
+    )
+    if all(getattr(template, k) == v for k, v in values.items()):
+        return template
+    taken = DocumentTemplate.objects.filter(district_id=template.district_id, name=values["name"])
+    if taken.exclude(pk=template.pk).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    for k, v in values.items():
+        setattr(template, k, v)
+    template.updated_at, template.updated_by = timezone.now(), by
+    template.save(update_fields=[*values, "updated_at", "updated_by"])
+    record(
+        "commitment_template_updated",
+        actor=by,
+        district=template.district,
+        target=template.name,
+    )
+    return template
+
+
+@transaction.atomic
+def delete_template(template: DocumentTemplate, *, by) -> None:
+    """Remove a template. Documents and issues made from it keep their wording and name."""
+    deleted, _rows = DocumentTemplate.objects.filter(pk=template.pk).delete()
+    if deleted:
+        record(
+            "commitment_template_deleted",
+            actor=by,
+            district=template.district,
+            target=template.name,
+        )
+
+
+def template_from_document(document: CommitmentDocument) -> dict:
+    """A document's current wording as a template's: the names of its district, kecamatan,
+    village and year turned back into placeholders, to be checked before saving."""
+    version = document.current_version
+    values = wording.values_for(
+        district=document.district,
+        village=document.village if document.village_id else None,
+        year=document.year,
+    )
+    if document.kecamatan_id and "kecamatan" not in values:
+        values["kecamatan"] = document.kecamatan.name
+    return {
+        "kind": Template.VILLAGE if document.level == "village" else Template.DISTRICT,
+        "title": wording.placeholders_of(version.title, values),
+        "preamble": wording.placeholders_of(version.preamble, values),
+        "points": [wording.placeholders_of(p, values) for p in version.points],
+        "closing": wording.placeholders_of(version.closing, values),
+    }
+
+
+# --- one document for every village -----------------------------------------------------------
+
+
+def _village_source(template: DocumentTemplate | None, village) -> dict:
+    if template is not None:
+        return {
+            "title": template.title,
+            "preamble": template.preamble,
+            "points": template.points,
+            "closing": template.closing,
+        }
+    source = wording.builtin(Template.VILLAGE)
+    if village.is_kelurahan:  # no Perdes and no Dana Desa in a kelurahan
+        source["points"] = list(wording.KELURAHAN_POINTS)
+    return source
+
+
+@transaction.atomic
+def issue_to_villages(
+    *, district, template: DocumentTemplate | None, villages, year: int, signed_on: date, by
+) -> tuple[VillageIssue, int, int]:
+    """One village-level document for each of `villages` (a queryset of the district's
+    villages) from `template` (a village template of the district; None: the built-in
+    wording), each with its own village's name, heading and place, and its village head as the
+    one signatory: his portal account when he has one (he signs in the portal), otherwise the
+    name from the village profile (he signs on paper). The documents open for signing at once.
+
+    Issuing again from the same wording for the same year skips the villages that have their
+    document: returns the issue, how many documents were made and how many villages were
+    skipped. A fixed number of queries whatever the number of villages."""
+    from accounts.models import Membership, Role
+
+    if template is not None and (
+        template.district_id != district.pk or template.kind != Template.VILLAGE
+    ):
+        raise ValidationError({"template": _("Pilih templat komitmen desa daerah ini.")})
+    key = str(template.pk) if template is not None else VillageIssue.BUILTIN
+    name = template.name if template is not None else _("Komitmen desa (bawaan)")
+    issue, _created = VillageIssue.objects.get_or_create(
+        district=district,
+        year=year,
+        key=key,
+        defaults={"template": template, "name": name[:120], "created_by": by},
+    )
+    # one issuer at a time per issue: the second finds the first one's documents
+    issue = VillageIssue.objects.select_for_update().get(pk=issue.pk)
+    done = set(CommitmentDocument.objects.filter(issue=issue).values_list("village_id", flat=True))
+    chosen = list(
+        villages.filter(district=district)
+        .select_related("kecamatan", "profile")
+        .order_by("kecamatan__code", "code")
+    )
+    todo = [v for v in chosen if v.pk not in done]
+    if not todo:
+        return issue, 0, len(chosen)
+    heads = {}
+    for m in (
+        Membership.objects.active()
+        .filter(district=district, role=Role.VILLAGE_HEAD, village__in=villages)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        heads.setdefault(m.village_id, m.user)
+    documents, versions, signatories = [], [], []
+    # the village head's position is printed: in the documents' language
+    with translation.override(settings.LANGUAGE_CODE):
+        for village in todo:
+            values = wording.values_for(district=district, village=village, year=year)
+            source = _village_source(template, village)
+            try:
+                content = _check_content(
+                    **wording.filled(source, values), place=village.name[:PLACE_MAX]
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("%(village)s: %(error)s")
+                    % {"village": village.name, "error": " ".join(exc.messages)}
+                ) from None
+            document = CommitmentDocument(
+                district=district,
+                level="village",
+                kecamatan_id=village.kecamatan_id,
+                village=village,
+                template=Template.VILLAGE,
+                issue=issue,
+                year=year,
+                status=Status.SIGNING,
+                created_by=by,
+            )
+            version = DocumentVersion(
+                document=document,
+                district=district,
+                number=1,
+                **content,
+                signed_on=signed_on,
+                created_by=by,
+            )
+            user = heads.get(village.pk)
+            profile = getattr(village, "profile", None)
+            head_name = (user.full_name if user else "") or (profile.head_name if profile else "")
+            documents.append(document)
+            versions.append(version)
+            signatories.append(
+                Signatory(
+                    version=version,
+                    district=district,
+                    order=1,
+                    position=village.head_title[: SIGNATORY_LIMITS["position"]],
+                    name=head_name[: SIGNATORY_LIMITS["name"]],
+                    organisation=_("Kecamatan %(name)s") % {"name": village.kecamatan.name},
+                    user=user,
+                )
+            )
+    CommitmentDocument.objects.bulk_create(documents)
+    DocumentVersion.objects.bulk_create(versions)
+    Signatory.objects.bulk_create(signatories)
+    record(
+        "commitment_issued_to_villages",
+        actor=by,
+        district=district,
+        target=f"{issue.name} {year}"[:120],
+        documents=len(documents),
+        skipped=len(chosen) - len(todo),
+    )
+    return issue, len(documents), len(chosen) - len(todo)
+
+
 # --- signing ----------------------------------------------------------------------------------
 
 
@@ -735,6 +999,76 @@ def create_follow_up(
         owner=follow_up.owner_name,
     )
     return follow_up
+
+
+@transaction.atomic
+def create_follow_ups(
+    document: CommitmentDocument,
+    *,
+    point: int,
+    agencies=(),
+    villages=(),
+    due_on: date,
+    verifier=None,
+    by,
+) -> tuple[int, int]:
+    """Track `point` for many owners at once (every village, the focus villages, several
+    agencies): one row per owner, each reported and verified on its own. Owners already
+    tracked for the point are skipped, also when two requests race (the unique constraint).
+    Returns how many rows were made and how many owners skipped; a fixed number of queries
+    whatever the number of owners."""
+    agencies, villages = list(agencies), list(villages)
+    version = document.current_version
+    # one request at a time per document: the second finds the first one's rows and counts
+    # them as skipped (the unique constraint would keep them single anyway)
+    document = _lock(document)
+    if document.status != Status.SIGNED:
+        raise ValidationError(
+            _("Butir komitmen dapat dipantau setelah dokumen lengkap ditandatangani.")
+        )
+    errors = {}
+    if not 1 <= point <= len(version.points):
+        errors["point"] = _("Pilih butir yang ada di dokumen.")
+    if not agencies and not villages:
+        errors["owner"] = _("Pilih paling sedikit satu pemilik.")
+    if any(o.district_id != document.district_id for o in (*agencies, *villages)):
+        errors["owner"] = _("Pemilik harus dari daerah ini.")
+    if document.level == "village" and (
+        agencies or any(v.pk != document.village_id for v in villages)
+    ):
+        errors["owner"] = _("Komitmen desa dimiliki oleh desa itu sendiri.")
+    if errors:
+        raise ValidationError(errors)
+    tracked = set(
+        FollowUp.objects.filter(document=document, point=point).values_list(
+            "owner_agency_id", "owner_village_id"
+        )
+    )
+    owners = {(a.pk, None): a for a in agencies} | {(None, v.pk): v for v in villages}
+    rows = [
+        FollowUp(
+            document=document,
+            district_id=document.district_id,
+            point=point,
+            text=version.points[point - 1],
+            owner_agency_id=agency_id,
+            owner_village_id=village_id,
+            due_on=due_on,
+            verifier=verifier,
+        )
+        for agency_id, village_id in owners
+        if (agency_id, village_id) not in tracked
+    ]
+    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        record(
+            "commitment_follow_up_created",
+            actor=by,
+            district=document.district,
+            target=f"{version.title[:80]} · {point}",
+            owners=len(rows),
+        )
+    return len(rows), len(owners) - len(rows)
 
 
 OPEN_FOLLOW_UP = (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)

@@ -57,6 +57,8 @@ commitments.view        X   X   X   X   X   X   X   X   X
 commitments.manage      .   .   .   X   .   .   X   X   .
 commitments.sign        .   .   .   X   X   X   X   X   X
 commitments.follow      .   .   .   X   X   .   X   X   X
+commitments.templates   .   .   .   X   .   .   .   .   .
+commitments.issue       .   .   .   X   .   .   .   .   .
 outcomes.view           X   X   X   X   X   X   X   X   X
 outcomes.manage         .   .   .   X   .   .   .   .   .
 dashboard.view          X   X   X   X   .   X   X   .   .
