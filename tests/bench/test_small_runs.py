@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ["import_regions", "board", "villages", "commitments", "spreadsheet"]
+BENCHMARKS = ["import_regions", "board", "villages", "commitments", "spreadsheet", "participants"]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)
