@@ -32,8 +32,10 @@ from .forms import (
     PaperForm,
     ProgressForm,
     SignatoryForm,
+    SignatoryLinesForm,
     SignForm,
     VerdictForm,
+    VillageBlockForm,
 )
 from .models import (
     FOLLOW_UP_FINISHED,
@@ -576,6 +578,108 @@ def _import_rows(request, document, source) -> list[dict]:
     return rows
 
 
+BULK_REPORT = "commitment_signatories_report"
+REPORT_ROWS = 500  # skipped rows listed on the page; the count covers them all
+
+
+def _bulk_url(document) -> str:
+    return reverse(
+        "signatories_bulk",
+        kwargs={"district_slug": document.district.slug, "document_id": document.pk},
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+@submitted_once
+def signatories_bulk(request, document_id):
+    """Many signatories at once: a pasted list ("name; position; organisation", the name
+    may wait until signing), or one block per village or kelurahan of the district, a
+    kecamatan or the year's focus villages, from the region list. What is skipped is listed
+    with its reason."""
+    document = _managed(request, document_id)
+    scopes = services.village_scopes(document)
+    lines_form = SignatoryLinesForm(request.POST if request.POST.get("aksi") == "tempel" else None)
+    block_form = VillageBlockForm(request.POST if request.POST.get("aksi") == "wilayah" else None)
+    block_form.fields["scope"].choices = [
+        (value, f"{label} ({n})") for value, label, n in scopes if n
+    ]
+    result = None
+    if request.method == "POST":
+        try:
+            if lines_form.is_bound and lines_form.is_valid():
+                people, bad = lines_form.cleaned_data["lines"]
+                rows = [
+                    {
+                        "number": p.number,
+                        "name": p.name,
+                        "position": p.position,
+                        "organisation": p.organisation,
+                    }
+                    for p in people
+                ]
+                result = services.add_signatories_skipping(
+                    document, rows=rows, bad_lines=bad, by=request.user
+                )
+            elif block_form.is_bound and block_form.is_valid():
+                rows = services.village_head_rows(document, scope=block_form.cleaned_data["scope"])
+                result = services.add_signatories_skipping(
+                    document, rows=rows, one_per_position=True, by=request.user
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        if result is not None:
+            _store_bulk_report(request, document, *result)
+            return redirect(_bulk_url(document) + "#hasil")
+    report = _pop_bulk_report(request, document)
+    if request.method != "POST" and report and report["retry"]:
+        lines_form = SignatoryLinesForm(initial={"lines": report["retry"]})
+    return render(
+        request,
+        "commitments/signatories_bulk.html",
+        {
+            "document": document,
+            "version": document.current_version,
+            "n_signatories": document.current_version.signatories.count(),
+            "lines_form": lines_form,
+            "block_form": block_form,
+            "report": report,
+        },
+    )
+
+
+def _store_bulk_report(request, document, created, skipped):
+    if created:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+    if skipped:
+        messages.info(
+            request, _("%(n)d baris dilewati; lihat alasannya di bawah.") % {"n": len(skipped)}
+        )
+    if not created and not skipped:
+        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
+    request.session[BULK_REPORT] = {
+        "document": str(document.pk),
+        "added": len(created),
+        "unnamed": sum(1 for s in created if not s.name),
+        "skipped": [s.as_row() for s in skipped[:REPORT_ROWS]],
+        "n_skipped": len(skipped),
+        # the bad lines of a paste, offered again to be corrected
+        "retry": "\n".join(s.text for s in skipped if s.invalid and s.number),
+    }
+
+
+def _pop_bulk_report(request, document) -> dict | None:
+    report = request.session.get(BULK_REPORT)
+    if not report or report.get("document") != str(document.pk):
+        return None
+    del request.session[BULK_REPORT]
+    report["rows"] = [
+        {"number": n, "text": t, "reason": r} for n, t, r, _invalid in report["skipped"]
+    ]
+    report["more"] = report["n_skipped"] - len(report["rows"])
+    return report
+
+
 @district_view("commitments.manage", methods=("POST",))
 @_refusable
 def commitment_open(request, document_id):
@@ -650,20 +754,23 @@ def commitment_sign(request, document_id):
 def signature_paper(request, document_id, signatory_id):
     document = _managed(request, document_id)
     signatory = _signatory(document, signatory_id)
-    form = PaperForm()
+    form = PaperForm(request.POST, request.FILES) if request.method == "POST" else PaperForm()
+    if signatory.name:  # named already: the page is all that is asked for
+        del form.fields["name"]
     if request.method == "POST":
-        form = PaperForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.sign_on_paper(
                     document,
                     signatory=signatory,
                     upload=form.cleaned_data.get("page"),
+                    name=form.cleaned_data.get("name", ""),
                     by=request.user,
                 )
             except ValidationError as exc:
                 _attach(form, exc)
             else:
+                signatory.refresh_from_db(fields=["name"])
                 messages.success(
                     request, _("Lembar tanda tangan %(name)s disimpan.") % {"name": signatory.name}
                 )
