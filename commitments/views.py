@@ -1,6 +1,8 @@
 """Commitment documents: list, writing, signatories, signing, the final PDF, follow-up, and
 the public verification page."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -49,7 +51,7 @@ from .models import (
     SignatureEvent,
 )
 from .printing import draft_pdf, format_nip, local_time, verify_url
-from .wording import wording
+from .wording import title_for_year, wording
 
 Status = CommitmentDocument.Status
 
@@ -177,6 +179,36 @@ def _rembuk_choices(request):
     ]
 
 
+def _rembuk_from(request, raw: str):
+    """The rembuk session named in the address, if the user may see it."""
+    try:
+        session_id = uuid.UUID(raw)
+    except ValueError:
+        return None
+    return (
+        RembukSession.objects.visible_to(request.access)
+        .filter(pk=session_id, district=request.district)
+        .select_related("district", "kecamatan", "village")
+        .first()
+    )
+
+
+def _from_rembuk(session, levels) -> dict:
+    """What a document made from `session` takes from it: its year, its day (in the
+    district's time zone) and venue, and its level and area when the user may create a
+    document there."""
+    values = {
+        "year": session.year,
+        "signed_on": session.starts_at.astimezone(session.district.tz).date(),
+        "place": session.venue,
+    }
+    if session.level in {value for value, _label in levels}:
+        values["level"] = session.level
+        values["kecamatan"] = session.kecamatan_id or ""
+        values["village"] = session.village_id or ""
+    return values
+
+
 @district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
 @submitted_once
 def commitment_create(request):
@@ -206,22 +238,32 @@ def commitment_create(request):
             if village
             else district.name.replace("Kabupaten ", "").replace("Kota ", "")
         )
-        rembuk_id = request.GET.get("rembuk", "")
-        text = wording(template, district=district, village=village, year=today.year)
+        session = _rembuk_from(request, request.GET.get("rembuk", ""))
+        initial = {
+            "level": "village" if village else levels[0][0],
+            "village": village.pk if village else "",
+            "kecamatan": village.kecamatan_id if village else "",
+            "year": today.year,
+            "place": place,
+            "signed_on": today,
+        }
+        if session is not None:
+            # a document made from a rembuk: its date, venue, year and area
+            taken = _from_rembuk(session, levels)
+            initial.update(taken)
+            if "level" in taken:
+                village = session.village
+                template = "village" if village else "district"
+        text = wording(template, district=district, village=village, year=initial["year"])
         form = CreateForm(
             initial={
+                **initial,
                 "template": template,
-                "level": "village" if village else levels[0][0],
-                "village": village.pk if village else "",
-                "kecamatan": village.kecamatan_id if village else "",
-                "rembuk": rembuk_id,
-                "year": today.year,
+                "rembuk": str(session.pk) if session else "",
                 "title": text["title"],
                 "preamble": text["preamble"],
                 "points": "\n".join(text["points"]),
                 "closing": text["closing"],
-                "place": place,
-                "signed_on": today,
             }
         )
     form.fields["level"].choices = levels
@@ -247,6 +289,13 @@ def commitment_create(request):
         if data.get("rembuk"):
             rembuk = RembukSession.objects.filter(pk=data["rembuk"], district=district).first()
         if not form.errors:
+            title = title_for_year(
+                data["title"],
+                template=data["template"],
+                district=district,
+                village=village,
+                year=data["year"],
+            )
             try:
                 document = services.create_document(
                     district=district,
@@ -256,7 +305,7 @@ def commitment_create(request):
                     village=village,
                     rembuk=rembuk,
                     year=data["year"],
-                    title=data["title"],
+                    title=title,
                     preamble=data["preamble"],
                     points=services.parse_points(data["points"]),
                     closing=data["closing"],

@@ -2,6 +2,8 @@
 a district's joint commitment after its rembuk stunting, and a village's commitment. Both are
 only a start; the organiser edits every line before anyone signs."""
 
+import re
+
 from villages.models import District, Village
 
 DISTRICT_POINTS = [
@@ -87,3 +89,18 @@ def wording(template: str, *, district: District, village: Village | None, year:
     if template == "village" and village is not None:
         return village_wording(village, year)
     return district_wording(district, year)
+
+
+def title_for_year(
+    title: str, *, template: str, district: District, village: Village | None, year: int
+) -> str:
+    """The template's title follows the document's year: a title left as the template wrote
+    it for another year ("… TAHUN 2026" when the year chosen is 2027) becomes the template's
+    title of `year`. A title the organiser wrote himself is kept as it is."""
+    match = re.search(r"TAHUN (\d{4})$", title.strip())
+    if match is None or int(match.group(1)) == year:
+        return title
+    other = wording(template, district=district, village=village, year=int(match.group(1)))
+    if title.strip() != other["title"]:
+        return title
+    return wording(template, district=district, village=village, year=year)["title"]
