@@ -87,7 +87,7 @@ def test_one_block_per_village_of_the_district(world, client):
     response = post_block(client, side, document, "semua", follow=True)
     assert len(rows(document)) == 4
     page = response.content.decode()
-    assert "0 penanda tangan ditambahkan." in page and "4 dilewati." in page
+    assert "0 penanda tangan baru ditambahkan." in page and "4 dilewati." in page
     assert "jabatan ini sudah ada di daftar penanda tangan" in page  # Cimanintin
     assert "sudah ada di daftar penanda tangan" in page  # Pawenang, Ganjarresik
     assert "akun ini sudah menjadi penanda tangan" in page  # Cimungkal's head
@@ -267,3 +267,38 @@ def test_850_villages_cost_the_same_queries_as_2(world, client):
     assert rows(big_doc)[849][1:3] == ("Kepala Desa Uji 849", "")
     assert counts["small"] == counts["big"]
     assert counts["small page"] == counts["big page"]
+
+
+def test_a_head_listed_without_a_name_signs_in_the_portal_under_his_account_name(world, client):
+    from django.core.cache import cache
+
+    from accounts import reauth
+    from tests.conftest import PASSWORD
+
+    side = world.a
+    admin, staff = side.users["district_admin"], side.users["opd_staff"]
+    with scopes_disabled():
+        document = make_document(side)
+        services.add_signatories(
+            document,
+            rows=[
+                {"position": "Kepala Dinas Kesehatan", "name": "", "user": staff},
+                {"position": "Bupati Sumedang", "name": "Dony"},
+            ],
+            by=admin,
+        )
+        services.open_signing(document, by=admin)
+        version = document.current_version
+        before = version.content_sha256()
+    cache.delete(reauth.fail_key(staff))
+    client.force_login(staff)
+    response = client.post(
+        url("commitment_sign", side, document_id=document.pk),
+        {"password": PASSWORD, "agree": "on", "code": "", "content_sha256": before},
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        signed = Signatory.objects.get(version=version, order=1)
+        assert (signed.name, signed.named_at_signing) == (staff.full_name, True)
+        assert signed.signature.content_sha256 == before == version.content_sha256()
+        assert chain.verify_chain(document) == []
