@@ -555,6 +555,24 @@ def mark_attendance(participant: Participant, *, present: bool, by) -> Participa
     return participant
 
 
+def _invited_as(participants, name, position, organisation):
+    """The participant someone checking in by name is: of those with his name (ignoring case
+    and spacing), the one with his position and organisation, else the first not yet
+    present, else the first (two people may share a name; a duplicate is the same name,
+    position and organisation)."""
+    key = Participant.name_key(name)
+    named = [p for p in participants if Participant.name_key(p.name) == key]
+    role = (pasted.same(position), pasted.same(organisation))
+    return (
+        next(
+            (p for p in named if (pasted.same(p.position), pasted.same(p.organisation)) == role),
+            None,
+        )
+        or next((p for p in named if not p.present), None)
+        or (named[0] if named else None)
+    )
+
+
 CHECKIN_REFUSED = {
     "closed": gettext_lazy("Presensi mandiri untuk rembuk ini ditutup oleh panitia."),
     "early": gettext_lazy("Presensi mandiri dibuka dua jam sebelum acara dimulai."),
@@ -601,8 +619,7 @@ def check_in(
             raise ValidationError({"name": _("Isi nama Anda.")})
         if len(name) > 200:
             raise ValidationError({"name": _("Nama paling banyak 200 huruf.")})
-        key = Participant.name_key(name)
-        participant = next((p for p in participants if Participant.name_key(p.name) == key), None)
+        participant = _invited_as(participants, name, position, organisation)
     now = timezone.now()
     if participant is None:
         _check_room(session, len(participants), 1)

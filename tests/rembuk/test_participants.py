@@ -303,6 +303,33 @@ def test_checkin_matches_an_invited_participant_by_name(client, world):
         assert Participant.objects.filter(session=session).count() == 1
 
 
+def test_two_people_of_the_same_name_check_in_each_as_himself(client, world):
+    side = world.a
+    session = session_now(side)
+    admin = side.users["district_admin"]
+    with scopes_disabled():
+        pkk = services.add_participant(
+            session, name="Siti Aminah", position="Ketua TP PKK", organisation="PKK", by=admin
+        )
+        midwife = services.add_participant(
+            session, name="Siti Aminah", position="Bidan desa", organisation="Puskesmas", by=admin
+        )
+    client.post(
+        checkin_url(session),
+        {"name": "siti aminah", "position": "bidan desa", "organisation": "PUSKESMAS"},
+    )
+    with scopes_disabled():
+        pkk.refresh_from_db()
+        midwife.refresh_from_db()
+    assert midwife.present and not pkk.present
+    # without a position: the one of that name not yet present
+    client.post(checkin_url(session), {"name": "Siti Aminah"})
+    with scopes_disabled():
+        pkk.refresh_from_db()
+        assert pkk.present
+        assert Participant.objects.filter(session=session).count() == 2
+
+
 def test_walk_in_checkin_is_added_once(client, world):
     side = world.a
     session = session_now(side)
