@@ -15,6 +15,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -634,12 +635,20 @@ def update_signatory(
 
 
 def _renumber(version: DocumentVersion, ordered: list[Signatory]):
-    # two passes: the unique (version, order) constraint must hold after every row
-    offset = 100_000
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=offset + i)
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=i)
+    """Number `ordered` 1, 2, 3… in two UPDATEs whatever their number (removing one of 850
+    village blocks took 1,700). The rows whose place changes first move out of the way: the
+    unique (version, order) constraint must hold after every row."""
+    moved = {s.pk: i for i, s in enumerate(ordered, start=1) if s.order != i}
+    if not moved:
+        return
+    rows = Signatory.objects.filter(version=version, pk__in=list(moved))
+    rows.update(order=F("order") + 100_000)
+    rows.update(
+        order=Case(
+            *(When(pk=pk, then=Value(i)) for pk, i in moved.items()),
+            output_field=PositiveIntegerField(),
+        )
+    )
 
 
 @transaction.atomic

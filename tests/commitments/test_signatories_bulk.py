@@ -302,3 +302,30 @@ def test_a_head_listed_without_a_name_signs_in_the_portal_under_his_account_name
         assert (signed.name, signed.named_at_signing) == (staff.full_name, True)
         assert signed.signature.content_sha256 == before == version.content_sha256()
         assert chain.verify_chain(document) == []
+
+
+def test_removing_one_of_many_signatories_costs_the_same_queries(world, client):
+    side = world.a
+    admin = side.users["district_admin"]
+    counts = []
+    client.force_login(admin)
+    for n in (3, 300):
+        with scopes_disabled():
+            document = make_document(side)
+            services.add_signatories_skipping(
+                document,
+                rows=[{"position": f"Jabatan {i}", "name": ""} for i in range(1, n + 1)],
+                by=admin,
+            )
+            second = Signatory.objects.get(version=document.current_version, order=2)
+        client.get(url("commitment_detail", side, document_id=document.pk))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                url("signatory_remove", side, document_id=document.pk, signatory_id=second.pk)
+            )
+        assert response.status_code == 302
+        counts.append(len(queries))
+        # 1, 3, 4, … n renumbered 1, 2, 3, … n - 1
+        expected = [(1, "Jabatan 1")] + [(i - 1, f"Jabatan {i}") for i in range(3, n + 1)]
+        assert [(r[0], r[1]) for r in rows(document)] == expected
+    assert counts[0] == counts[1]
