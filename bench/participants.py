@@ -5,8 +5,11 @@ Loads the region list of Kabupaten Sumedang, makes a district rembuk and posts 2
 view parses, checks duplicates and bulk-creates). Ten of the lines repeat an earlier one and
 five are bad, so the report of skipped lines is built too. Then it posts the same paste again
 (every line is skipped as already present), and measures the participants page and the
-session page with 2,000 people on them. It prints the wall time and the SQL queries of each
-step, and fails when the paste's query count grows with its size (2,000 lines against 20).
+session page with 2,000 people on them. Then a district commitment document gets one
+signature block per village of one kecamatan and, on another, of the whole district (277
+villages; the query counts must match), the same 2,000 lines pasted as signatories, and its
+page is measured. It prints the wall time and the SQL queries of each step, and fails when a
+query count grows with the size (2,000 lines against 30; a district against a kecamatan).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python bench/participants.py
@@ -40,9 +43,11 @@ from django_scopes import scopes_disabled  # noqa: E402
 
 from accounts.models import Role, User  # noqa: E402
 from accounts.services import grant_membership  # noqa: E402
+from commitments import services as commitments  # noqa: E402
+from commitments.models import Signatory  # noqa: E402
 from rembuk import services  # noqa: E402
 from rembuk.models import Participant  # noqa: E402
-from villages.models import District  # noqa: E402
+from villages.models import District, Village  # noqa: E402
 from villages.services import import_regions, parse_region_file  # noqa: E402
 
 DISTRICT = "32.11"  # Kabupaten Sumedang
@@ -181,17 +186,99 @@ def main():
             f"{r['bytes'] / 1024:>7.1f}"
         )
 
+    blocks = signatory_blocks(client, district, admin)
+    print()
+    header = f"{'signatories':<32} {'seconds':>8} {'queries':>8} {'signatories':>12}"
+    print(header)
+    print("-" * len(header))
+    for label, seconds, queries, count in blocks:
+        print(f"{label:<32} {seconds:8.2f} {queries:>8} {count:>12}")
+
     few, many = rows[0][2], rows[1][2]
-    ok = few == many and all(r["status"] == 200 for r in pages.values())
+    ok = (
+        few == many
+        and all(r["status"] == 200 for r in pages.values())
+        and blocks[0][2] == blocks[1][2]
+    )
     print()
     print(
         f"{'OK' if ok else 'PROBLEM'}: {PEOPLE} pasted lines ({PEOPLE - REPEATS - BAD} added, "
         f"{REPEATS} repeats and {BAD} bad lines skipped and listed) in {rows[1][1]:.2f} s and "
         f"{many} queries ({FEW} lines: {few} queries); the same paste again "
-        f"{rows[2][1]:.2f} s, {rows[2][2]} queries"
+        f"{rows[2][1]:.2f} s, {rows[2][2]} queries; village blocks for {blocks[1][3]} villages "
+        f"{blocks[1][1]:.2f} s, {blocks[1][2]} queries ({blocks[0][3]} villages: "
+        f"{blocks[0][2]} queries)"
     )
     if not ok:
         sys.exit(1)
+
+
+def signatory_blocks(client, district, admin):
+    """A district commitment: one block per village of the whole district, then per one
+    small kecamatan on another document (the query counts must match), then the same paste
+    of people as signatories, and the document page."""
+    with scopes_disabled():
+        documents = [
+            commitments.create_document(
+                district=district,
+                template="district",
+                level="district",
+                year=2026,
+                title=f"Komitmen {n}",
+                preamble="Kami yang bertanda tangan di bawah ini berkomitmen untuk:",
+                points=["Satu."],
+                closing="",
+                place="Sumedang",
+                signed_on=datetime(2026, 3, 18).date(),
+                by=admin,
+            )
+            for n in (1, 2)
+        ]
+        kecamatan_id = (
+            Village.objects.filter(district=district)
+            .values_list("kecamatan_id", flat=True)
+            .order_by("kecamatan__name")
+            .first()
+        )
+    results = []
+    for document, scope in ((documents[0], f"kec-{kecamatan_id}"), (documents[1], "semua")):
+        url = reverse(
+            "signatories_bulk",
+            kwargs={"district_slug": district.slug, "document_id": document.pk},
+        )
+        client.get(url)
+        response, seconds, queries = timed_post(client, url, {"aksi": "wilayah", "scope": scope})
+        assert response.status_code == 302, response.status_code
+        with scopes_disabled():
+            count = Signatory.objects.filter(version__document=document).count()
+        label = "blocks: one kecamatan" if scope != "semua" else "blocks: every village"
+        results.append((label, seconds, queries, count))
+    document = documents[1]
+    url = reverse(
+        "signatories_bulk", kwargs={"district_slug": district.slug, "document_id": document.pk}
+    )
+    response, seconds, queries = timed_post(
+        client, url, {"aksi": "tempel", "lines": paste(PEOPLE, "Penanda")}
+    )
+    with scopes_disabled():
+        count = Signatory.objects.filter(version__document=document).count()
+    results.append((f"paste {PEOPLE} lines", seconds, queries, count))
+    page = measure(
+        client,
+        reverse(
+            "commitment_detail",
+            kwargs={"district_slug": district.slug, "document_id": document.pk},
+        ),
+    )
+    results.append(
+        (
+            f"document page (median, {page['bytes'] // 1024} KB)",
+            page["median"] / 1000,
+            page["queries"],
+            count,
+        )
+    )
+    return results
 
 
 try:
