@@ -544,7 +544,9 @@ def signatory_remove(request, document_id, signatory_id):
     if signatory.version_id == document.current_version.pk:
         services.remove_signatory(signatory, by=request.user)
         messages.success(
-            request, _("%(name)s dihapus dari penanda tangan.") % {"name": signatory.name}
+            request,
+            _("%(name)s dihapus dari penanda tangan.")
+            % {"name": signatory.name or signatory.position},
         )
     return _to_document(document, "#penanda-tangan")
 
@@ -564,7 +566,9 @@ def signatory_move(request, document_id, signatory_id):
 @submitted_once
 def signatories_import(request, document_id):
     """Add in one step the rembuk's participants, or the village heads of the document's area
-    (a district rembuk often has every village head sign)."""
+    who have an account (a district rembuk often has every village head sign; the blocks of
+    `signatories_bulk` add them all, with an account or not). Those already signing are
+    skipped and listed with their reason on the page of many signatories."""
     document = _managed(request, document_id)
     # the positions are stored and printed: written in the documents' language, Indonesian
     with translation.override(settings.LANGUAGE_CODE):
@@ -572,26 +576,24 @@ def signatories_import(request, document_id):
     if not rows:
         messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
         return _to_document(document, "#penanda-tangan")
-    try:
-        services.add_signatories(document, rows=rows, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
-    return _to_document(document, "#penanda-tangan")
+    created, skipped = services.add_signatories_skipping(
+        document,
+        rows=rows,
+        # one block per village, whether added from the region list or from the accounts
+        one_per_position=request.POST.get("sumber") == "kepala-desa",
+        by=request.user,
+    )
+    if not skipped:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+        return _to_document(document, "#penanda-tangan")
+    _store_bulk_report(request, document, created, skipped)
+    return redirect(_bulk_url(document) + "#hasil")
 
 
 def _import_rows(request, document, source) -> list[dict]:
-    version = document.current_version
-    existing = {(s.name.casefold(), s.position.casefold()) for s in version.signatories.all()}
-    existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
     rows = []
     if source == "peserta" and document.rembuk_id:
         for p in document.rembuk.participants.select_related("user").order_by("order", "name"):
-            if (p.name.casefold(), (p.position or p.name).casefold()) in existing:
-                continue
-            if p.user_id and p.user_id in existing_users:
-                continue
             rows.append(
                 {
                     "position": p.position or _("Peserta"),
@@ -612,13 +614,9 @@ def _import_rows(request, document, source) -> list[dict]:
         if document.village_id:
             heads = heads.filter(village_id=document.village_id)
         for m in heads:
-            if m.user_id in existing_users:
-                continue
-            existing_users.add(m.user_id)
             rows.append(
                 {
-                    "position": _("Kepala %(kind)s %(name)s")
-                    % {"kind": m.village.kind_label, "name": m.village.name},
+                    "position": str(m.village.head_title),
                     "name": m.user.full_name or m.user.email,
                     "organisation": _("Kecamatan %(name)s") % {"name": m.village.kecamatan.name},
                     "user": m.user,

@@ -329,3 +329,34 @@ def test_removing_one_of_many_signatories_costs_the_same_queries(world, client):
         expected = [(1, "Jabatan 1")] + [(i - 1, f"Jabatan {i}") for i in range(3, n + 1)]
         assert [(r[0], r[1]) for r in rows(document)] == expected
     assert counts[0] == counts[1]
+
+
+def test_heads_with_an_account_do_not_double_the_blocks_of_their_villages(world, client):
+    from accounts.models import Role
+    from accounts.services import grant_membership
+    from tests.conftest import make_user
+
+    side = world.a
+    with scopes_disabled():
+        document = make_document(side)
+    client.force_login(side.users["district_admin"])
+    post_block(client, side, document, "semua")
+    with scopes_disabled():
+        # Cimanintin's head gets an account after the blocks were added
+        grant_membership(
+            user=make_user("kades.cimanintin@sumedang.test", "Ujang Cimanintin"),
+            role=Role.VILLAGE_HEAD,
+            district=side.district,
+            village=side.other_village,
+        )
+    response = client.post(
+        url("signatories_import", side, document_id=document.pk),
+        {"sumber": "kepala-desa"},
+        follow=True,
+    )
+    assert len(rows(document)) == 4
+    page = response.content.decode()
+    assert "2 dilewati." in page
+    assert "Ujang Cimanintin; Kepala Desa Cimanintin; Kecamatan Jatinunggal" in page
+    assert "jabatan ini sudah ada di daftar penanda tangan" in page  # Cimanintin's block
+    assert "akun ini sudah menjadi penanda tangan" in page  # Cimungkal's head, linked already
