@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ReauthForm
-from lib import text
+from lib import pasted, text
 from rembuk.models import Level
 
 from .models import FollowUpStatus, Template
@@ -49,7 +49,12 @@ class CreateForm(ContentForm):
 
 class SignatoryForm(forms.Form):
     position = forms.CharField(label=_("Jabatan"), max_length=200)
-    name = forms.CharField(label=_("Nama"), max_length=200)
+    name = forms.CharField(
+        label=_("Nama"),
+        max_length=200,
+        required=False,
+        help_text=_("Boleh dikosongkan dan diisi nanti atau saat penandatanganan."),
+    )
     rank = forms.CharField(label=_("Pangkat/golongan"), max_length=120, required=False)
     nip = forms.CharField(
         label=_("NIP"),
@@ -70,6 +75,48 @@ class SignatoryForm(forms.Form):
     )
 
 
+class SignatoryLinesForm(forms.Form):
+    lines = forms.CharField(
+        label=_("Penanda tangan, satu orang per baris"),
+        help_text=_(
+            "Tulis: nama; jabatan; instansi. Jabatan wajib diisi; nama boleh dikosongkan "
+            "(diisi saat penandatanganan). Baris yang disalin dari tabel (dipisah tab) juga "
+            "diterima."
+        ),
+        max_length=pasted.MAX_PASTED_CHARS,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": "Dr. Siti Aminah; Kepala Dinas Kesehatan; Dinas Kesehatan\n"
+                "; Kepala Desa Cimungkal; Kecamatan Wado",
+            }
+        ),
+    )
+
+    def clean_lines(self):
+        """(people, bad lines): a bad line is skipped and shown, not a reason to refuse the
+        others; only a paste that is too long or holds nobody is refused."""
+        people, bad = pasted.read_people(
+            self.cleaned_data["lines"], name_required=False, position_required=True
+        )
+        if bad and not bad[0].number:
+            raise forms.ValidationError(bad[0].reason)
+        if not people and not bad:
+            raise forms.ValidationError(_("Tulis paling sedikit satu penanda tangan."))
+        return people, bad
+
+
+class VillageBlockForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Desa/kelurahan"),
+        help_text=_(
+            "Satu blok tanda tangan per desa/kelurahan dari daftar wilayah, dengan jabatan "
+            "Kepala Desa atau Lurah dan nama desanya. Nama diambil dari akun atau profil desa "
+            "bila ada; selain itu diisi nanti atau saat penandatanganan."
+        ),
+    )
+
+
 class SignForm(ReauthForm):
     content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
     agree = forms.BooleanField(
@@ -78,6 +125,12 @@ class SignForm(ReauthForm):
 
 
 class PaperForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nama penanda tangan"),
+        max_length=200,
+        required=False,
+        help_text=_("Seperti tertulis pada lembar; wajib bila nama belum tercatat."),
+    )
     page = forms.FileField(
         label=_("Pindaian lembar bertanda tangan"),
         required=False,

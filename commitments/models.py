@@ -239,7 +239,9 @@ class DocumentVersion(models.Model):
                 {
                     "order": s.order,
                     "position": s.position,
-                    "name": s.name,
+                    # a name recorded at signing is covered by that signature's chain event,
+                    # not by the wording the others signed (it was blank when they did)
+                    "name": "" if s.named_at_signing else s.name,
                     "rank": s.rank,
                     "nip": s.nip,
                     "organisation": s.organisation,
@@ -307,7 +309,10 @@ class Signatory(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     order = models.PositiveIntegerField(_("urutan"))
     position = models.CharField(_("jabatan"), max_length=200)
-    name = models.CharField(_("nama"), max_length=200)
+    # may stay blank until signing (a block per village, its head named later or when he
+    # signs); the name is then recorded with the signature (`named_at_signing`)
+    name = models.CharField(_("nama"), max_length=200, blank=True)
+    named_at_signing = models.BooleanField(default=False)
     rank = models.CharField(_("pangkat/golongan"), max_length=120, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
     organisation = models.CharField(_("instansi/lembaga"), max_length=200, blank=True)
@@ -329,7 +334,7 @@ class Signatory(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order}. {self.name}"
+        return f"{self.order}. {self.name or self.position}"
 
 
 class Signature(models.Model):

@@ -9,12 +9,14 @@ current one with its signatures.
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,7 @@ from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from documents.seal import seal_pdf
 from lib import text
+from lib.pasted import same
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
@@ -305,8 +308,7 @@ def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=
     position, name, rank, organisation = (values[k] for k in given)
     if "position" not in errors and not position:
         errors["position"] = _("Jabatan wajib diisi.")
-    if "name" not in errors and not name:
-        errors["name"] = _("Nama wajib diisi.")
+    # the name may wait until signing (commitments.models.Signatory.name)
     try:
         nip = clean_nip(nip)
     except ValidationError as exc:
@@ -324,12 +326,33 @@ def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=
 
 
 def _check_user(document, user):
-    if user is None:
+    _check_users(document, [user])
+
+
+def _check_users(document, users):
+    """Every linked account is a member of the document's district (one query)."""
+    ids = {u.pk for u in users if u is not None}
+    if not ids:
         return
     from accounts.models import Membership
 
-    if not Membership.objects.active().filter(user=user, district_id=document.district_id).exists():
+    members = set(
+        Membership.objects.active()
+        .filter(user_id__in=ids, district_id=document.district_id)
+        .values_list("user_id", flat=True)
+    )
+    if ids - members:
         raise ValidationError({"user": _("Akun ini bukan pengguna daerah ini.")})
+
+
+def _append(document, version, cleaned: list[dict], *, by) -> list[Signatory]:
+    start = version.signatories.order_by("-order").values_list("order", flat=True).first() or 0
+    created = Signatory.objects.bulk_create(
+        Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
+        for i, fields in enumerate(cleaned, start=1)
+    )
+    _touch(version, by=by)
+    return created
 
 
 @transaction.atomic
@@ -340,7 +363,8 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
     for i, row in enumerate(rows, start=1):
         try:
             fields = _signatory_fields(**row)
-            _check_user(document, fields["user"])
+            if len(rows) == 1:
+                _check_user(document, fields["user"])
         except ValidationError as exc:
             if len(rows) == 1:
                 raise
@@ -348,6 +372,7 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
                 _("Baris %(n)s: %(error)s") % {"n": i, "error": " ".join(exc.messages)}
             ) from None
         cleaned.append(fields)
+    _check_users(document, [f["user"] for f in cleaned])
     version = _working_version(document, by=by)
     existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
     for fields in cleaned:
@@ -357,13 +382,216 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
             )
         if fields["user"] is not None:
             existing_users.add(fields["user"].pk)
-    start = version.signatories.order_by("-order").values_list("order", flat=True).first() or 0
-    created = Signatory.objects.bulk_create(
-        Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
-        for i, fields in enumerate(cleaned, start=1)
+    return _append(document, version, cleaned, by=by)
+
+
+@dataclass(frozen=True)
+class SkippedSignatory:
+    """A row not added, and why."""
+
+    number: int  # the line of a paste; 0 for a row not pasted (a village's block)
+    text: str
+    reason: str
+    invalid: bool = False  # a bad line (to be corrected), not a repeat
+
+    def as_row(self) -> list:
+        return [self.number, self.text, self.reason, self.invalid]
+
+
+def _earlier(line: int, listed: str) -> str:
+    """Why a repeat is skipped: `listed` when it was listed before (0), else the paste's
+    earlier line (or, for rows not pasted, -1)."""
+    if line == 0:
+        return listed
+    if line > 0:
+        return _("sama dengan baris %(n)d tempelan ini") % {"n": line}
+    return _("tertulis dua kali")
+
+
+def _row_text(row: dict) -> str:
+    """The row as a pasted line ("name; position; organisation"; a blank name kept as
+    such), so that it can be pasted again."""
+    parts = [row.get("name") or "", row.get("position") or "", row.get("organisation") or ""]
+    while parts and not parts[-1]:
+        parts.pop()
+    return "; ".join(parts) or "—"
+
+
+@transaction.atomic
+def add_signatories_skipping(
+    document: CommitmentDocument,
+    *,
+    rows: list[dict],
+    by,
+    bad_lines=(),
+    one_per_position: bool = False,
+) -> tuple[list[Signatory], list[SkippedSignatory]]:
+    """Append many signatories (a pasted list, a block per village) in a few queries whatever
+    their number. Unlike `add_signatories`, a row that cannot be added is skipped, not a
+    reason to refuse the others: a bad row, an account that signs already, the same name,
+    position and organisation as a signatory already listed or as an earlier row (ignoring
+    case and spacing) and, with `one_per_position`, a position and organisation already listed
+    (one head per village, whether his name is known or not). `bad_lines` (lib.pasted.BadLine) are
+    reported among the skipped. A row's "number" is its line in the paste. Returns the new
+    signatories and the skipped rows in the order of the paste."""
+    document = _lock(document)
+    skipped = [SkippedSignatory(b.number, b.text, b.reason, True) for b in bad_lines]
+    cleaned, numbers = [], []
+    for row in rows:
+        row = dict(row)
+        number = row.pop("number", 0)
+        try:
+            fields = _signatory_fields(**row)
+        except ValidationError as exc:
+            skipped.append(SkippedSignatory(number, _row_text(row), " ".join(exc.messages), True))
+            continue
+        cleaned.append(fields)
+        numbers.append(number)
+    users = {f["user"].pk: f["user"] for f in cleaned if f["user"] is not None}
+    if users:
+        from accounts.models import Membership
+
+        members = set(
+            Membership.objects.active()
+            .filter(user_id__in=users, district_id=document.district_id)
+            .values_list("user_id", flat=True)
+        )
+    else:
+        members = set()
+    version = _working_version(document, by=by)
+    present = list(version.signatories.values_list("name", "position", "organisation", "user_id"))
+    # key -> the paste's line that brought it (0: listed before)
+    seen = {(same(n), same(p), same(o)): 0 for n, p, o, _u in present}
+    # (position, organisation): one head per village, even where two villages share a name
+    positions = {(same(p), same(o)): 0 for _n, p, o, _u in present}
+    accounts = {u for *_rest, u in present if u}
+    added = []
+    for fields, number in zip(cleaned, numbers, strict=True):
+        key = (same(fields["name"]), same(fields["position"]), same(fields["organisation"]))
+        user = fields["user"]
+        reason = None
+        if user is not None and user.pk not in members:
+            reason = _("akun ini bukan pengguna daerah ini")
+        elif user is not None and user.pk in accounts:
+            reason = _("akun ini sudah menjadi penanda tangan")
+        elif key in seen:
+            reason = _earlier(seen[key], _("sudah ada di daftar penanda tangan"))
+        elif one_per_position and key[1:] in positions:
+            reason = _earlier(
+                positions[key[1:]], _("jabatan ini sudah ada di daftar penanda tangan")
+            )
+        if reason is not None:
+            skipped.append(SkippedSignatory(number, _row_text(fields), reason))
+            continue
+        seen[key] = positions[key[1:]] = number or -1
+        if user is not None:
+            accounts.add(user.pk)
+        added.append(fields)
+    created = _append(document, version, added, by=by) if added else []
+    if created:
+        record(
+            "commitment_signatories_added",
+            actor=by,
+            district=document.district,
+            target=version.title[:120],
+            count=len(created),
+            skipped=len(skipped),
+        )
+    skipped.sort(key=lambda s: s.number)
+    return created, skipped
+
+
+def village_scopes(document: CommitmentDocument) -> list[tuple[str, str, int]]:
+    """The blocks of village heads a document may add, as (value, label, villages): every
+    village of its area, its area's focus villages of its year and, for a district document,
+    each kecamatan. Two queries."""
+    from village_reports.focus import focus_village_ids
+
+    villages = _area_villages(document)
+    rows = list(villages.values_list("pk", "kecamatan_id", "kecamatan__name"))
+    focus = focus_village_ids(document.district, document.year)
+    scopes = [
+        ("semua", _("Semua desa/kelurahan"), len(rows)),
+        (
+            "lokus",
+            _("Desa/kelurahan lokus tahun %(year)s") % {"year": document.year},
+            sum(1 for pk, *_rest in rows if pk in focus),
+        ),
+    ]
+    if document.level == "district":
+        kecamatan: dict = {}
+        for _pk, kec_id, kec_name in rows:
+            name, n = kecamatan.get(kec_id, (kec_name, 0))
+            kecamatan[kec_id] = (name, n + 1)
+        for kec_id, (name, n) in sorted(kecamatan.items(), key=lambda kv: kv[1][0]):
+            scopes.append((f"kec-{kec_id}", _("Kecamatan %(name)s") % {"name": name}, n))
+    return scopes
+
+
+def _area_villages(document: CommitmentDocument):
+    from villages.models import Village
+
+    villages = Village.objects.active().filter(district_id=document.district_id)
+    if document.village_id:
+        return villages.filter(pk=document.village_id)
+    if document.kecamatan_id:
+        return villages.filter(kecamatan_id=document.kecamatan_id)
+    return villages
+
+
+def village_head_rows(document: CommitmentDocument, *, scope: str) -> list[dict]:
+    """One signature block per village of `scope` (see `village_scopes`), ordered by
+    kecamatan and village: the position "Kepala Desa …" / "Lurah …", the organisation its
+    kecamatan, and the head himself when known: the account of the village's only active
+    village head (who then signs in the portal), else the name on the village's profile,
+    else no name yet (filled in later or at signing). Three queries."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from accounts.models import Membership, Role
+    from village_reports.focus import focus_village_ids
+
+    villages = _area_villages(document)
+    if scope == "lokus":
+        villages = villages.filter(pk__in=focus_village_ids(document.district, document.year))
+    elif scope.startswith("kec-") and scope[4:].isdigit() and document.level == "district":
+        villages = villages.filter(kecamatan_id=int(scope[4:]))
+    elif scope != "semua":
+        raise ValidationError(_("Pilih desa/kelurahan yang akan ditambahkan."))
+    villages = list(
+        villages.select_related("kecamatan", "profile").order_by("kecamatan__name", "name")
     )
-    _touch(version, by=by)
-    return created
+    heads: dict = {}
+    for m in (
+        Membership.objects.active()
+        .filter(
+            district_id=document.district_id,
+            role=Role.VILLAGE_HEAD,
+            village_id__in=[v.pk for v in villages],
+        )
+        .select_related("user")
+    ):
+        heads.setdefault(m.village_id, []).append(m.user)
+    rows = []
+    # stored and printed: in the documents' language, Indonesian
+    with translation.override(settings.LANGUAGE_CODE):
+        for village in villages:
+            users = heads.get(village.pk, [])
+            user = users[0] if len(users) == 1 else None
+            profile = getattr(village, "profile", None)
+            if user is not None:
+                name = user.full_name or user.email
+            else:
+                name = profile.head_name if profile is not None else ""
+            rows.append(
+                {
+                    "position": str(village.head_title),
+                    "name": name,
+                    "organisation": _("Kecamatan %(name)s") % {"name": village.kecamatan.name},
+                    "user": user,
+                }
+            )
+    return rows
 
 
 def add_signatory(document, *, by, **fields) -> Signatory:
@@ -411,12 +639,20 @@ def update_signatory(
 
 
 def _renumber(version: DocumentVersion, ordered: list[Signatory]):
-    # two passes: the unique (version, order) constraint must hold after every row
-    offset = 100_000
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=offset + i)
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=i)
+    """Number `ordered` 1, 2, 3… in two UPDATEs whatever their number (removing one of 850
+    village blocks took 1,700). The rows whose place changes first move out of the way: the
+    unique (version, order) constraint must hold after every row."""
+    moved = {s.pk: i for i, s in enumerate(ordered, start=1) if s.order != i}
+    if not moved:
+        return
+    rows = Signatory.objects.filter(version=version, pk__in=list(moved))
+    rows.update(order=F("order") + 100_000)
+    rows.update(
+        order=Case(
+            *(When(pk=pk, then=Value(i)) for pk, i in moved.items()),
+            output_field=PositiveIntegerField(),
+        )
+    )
 
 
 @transaction.atomic
@@ -729,7 +965,9 @@ def _check_signable(document: CommitmentDocument, signatory: Signatory) -> Docum
     if signatory.version_id != version.pk:
         raise ValidationError(_("Versi dokumen ini sudah dibatalkan; tanda tangani versi terbaru."))
     if Signature.objects.filter(signatory=signatory).exists():
-        raise ValidationError(_("%(name)s sudah menandatangani.") % {"name": signatory.name})
+        raise ValidationError(
+            _("%(name)s sudah menandatangani.") % {"name": signatory.name or signatory.position}
+        )
     return version
 
 
@@ -757,6 +995,8 @@ def sign_in_portal(
             raise ValidationError(
                 _("Isi dokumen berubah sejak Anda membukanya. Baca lagi, lalu tanda tangani.")
             )
+        if not signatory.name:
+            _name_at_signing(signatory, user.full_name or user.email)
         signature = Signature.objects.create(
             signatory=signatory,
             district_id=document.district_id,
@@ -769,18 +1009,35 @@ def sign_in_portal(
     return signature
 
 
+def _name_at_signing(signatory: Signatory, name: str) -> None:
+    """Record the name of a signatory listed without one, as he signs. The wording the
+    others signed had his name blank and keeps it so (Signatory.content); the name is
+    covered by his signature's chain event."""
+    signatory.name = name[: SIGNATORY_LIMITS["name"]]
+    signatory.named_at_signing = True
+    signatory.save(update_fields=["name", "named_at_signing"])
+
+
 @transaction.atomic
-def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload, by) -> Signature:
+def sign_on_paper(
+    document: CommitmentDocument, *, signatory: Signatory, upload, by, name: str = ""
+) -> Signature:
     """Record the signed paper page of a signatory without an account, uploaded by the
-    organiser. The signature covers the current content's hash."""
+    organiser. The signature covers the current content's hash. A signatory listed without
+    a name gets `name`, the one written on the page (required then)."""
     document = _lock(document)
     signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
     version = _check_signable(document, signatory)
     if signatory.user_id is not None:
         raise ValidationError(
             _("%(name)s memiliki akun portal dan menandatangani sendiri di portal.")
-            % {"name": signatory.name}
+            % {"name": signatory.name or signatory.position}
         )
+    name = " ".join(text.strip_bidi(name or "").split())
+    if not signatory.name and not name:
+        raise ValidationError({"name": _("Tulis nama penanda tangan seperti pada lembar.")})
+    if len(name) > SIGNATORY_LIMITS["name"]:
+        raise ValidationError({"name": text.too_long(SIGNATORY_LIMITS["name"], len(name))})
     if upload is None:
         raise ValidationError({"page": _("Pilih pindaian lembar yang sudah ditandatangani.")})
     try:
@@ -798,6 +1055,8 @@ def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload,
         paper_size=len(data),
         paper_sha256=hashlib.sha256(data).hexdigest(),
     )
+    if not signatory.name:
+        _name_at_signing(signatory, name)
     signature.paper.save("lembar", ContentFile(data), save=False)
     signature.save()
     _after_signature(document, signature, by=by)

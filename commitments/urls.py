@@ -41,6 +41,11 @@ urlpatterns = [
     path("<uuid:document_id>/ulang-pdf/", views.commitment_retry, name="commitment_retry"),
     path("<uuid:document_id>/penanda-tangan/", views.signatory_add, name="signatory_add"),
     path(
+        "<uuid:document_id>/penanda-tangan/banyak/",
+        views.signatories_bulk,
+        name="signatories_bulk",
+    ),
+    path(
         "<uuid:document_id>/penanda-tangan/impor/",
         views.signatories_import,
         name="signatories_import",

@@ -37,9 +37,11 @@ from .forms import (
     PaperForm,
     ProgressForm,
     SignatoryForm,
+    SignatoryLinesForm,
     SignForm,
     TemplateForm,
     VerdictForm,
+    VillageBlockForm,
 )
 from .models import (
     FOLLOW_UP_FINISHED,
@@ -55,7 +57,7 @@ from .models import (
     VillageIssue,
 )
 from .printing import draft_pdf, format_nip, local_time, verify_url
-from .wording import PLACEHOLDERS, builtin, from_template, wording
+from .wording import PLACEHOLDERS, builtin, from_template, title_for_year, wording
 
 Status = CommitmentDocument.Status
 
@@ -190,6 +192,36 @@ def _rembuk_choices(request):
     ]
 
 
+def _rembuk_from(request, raw: str):
+    """The rembuk session named in the address, if the user may see it."""
+    try:
+        session_id = uuid.UUID(raw)
+    except ValueError:
+        return None
+    return (
+        RembukSession.objects.visible_to(request.access)
+        .filter(pk=session_id, district=request.district)
+        .select_related("district", "kecamatan", "village")
+        .first()
+    )
+
+
+def _from_rembuk(session, levels) -> dict:
+    """What a document made from `session` takes from it: its year, its day (in the
+    district's time zone) and venue, and its level and area when the user may create a
+    document there."""
+    values = {
+        "year": session.year,
+        "signed_on": session.starts_at.astimezone(session.district.tz).date(),
+        "place": session.venue,
+    }
+    if session.level in {value for value, _label in levels}:
+        values["level"] = session.level
+        values["kecamatan"] = session.kecamatan_id or ""
+        values["village"] = session.village_id or ""
+    return values
+
+
 @district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
 @submitted_once
 def commitment_create(request):
@@ -219,28 +251,38 @@ def commitment_create(request):
             if village
             else district.name.replace("Kabupaten ", "").replace("Kota ", "")
         )
-        rembuk_id = request.GET.get("rembuk", "")
+        session = _rembuk_from(request, request.GET.get("rembuk", ""))
+        initial = {
+            "level": "village" if village else levels[0][0],
+            "village": village.pk if village else "",
+            "kecamatan": village.kecamatan_id if village else "",
+            "year": today.year,
+            "place": place,
+            "signed_on": today,
+        }
+        if session is not None:
+            # a document made from a rembuk: its date, venue, year and area
+            taken = _from_rembuk(session, levels)
+            initial.update(taken)
+            if "level" in taken:
+                village = session.village
+                template = "village" if village else "district"
         own = _own_template(request, request.GET.get("dari", ""))
         if own is not None and own.kind != template:
             own = None  # a village template fills a village document, as the built-in ones
         if own is not None:
-            text = from_template(own, district=district, village=village, year=today.year)
+            text = from_template(own, district=district, village=village, year=initial["year"])
         else:
-            text = wording(template, district=district, village=village, year=today.year)
+            text = wording(template, district=district, village=village, year=initial["year"])
         form = CreateForm(
             initial={
+                **initial,
                 "template": template,
-                "level": "village" if village else levels[0][0],
-                "village": village.pk if village else "",
-                "kecamatan": village.kecamatan_id if village else "",
-                "rembuk": rembuk_id,
-                "year": today.year,
+                "rembuk": str(session.pk) if session else "",
                 "title": text["title"],
                 "preamble": text["preamble"],
                 "points": "\n".join(text["points"]),
                 "closing": text["closing"],
-                "place": place,
-                "signed_on": today,
             }
         )
     form.fields["level"].choices = levels
@@ -266,6 +308,13 @@ def commitment_create(request):
         if data.get("rembuk"):
             rembuk = RembukSession.objects.filter(pk=data["rembuk"], district=district).first()
         if not form.errors:
+            title = title_for_year(
+                data["title"],
+                template=data["template"],
+                district=district,
+                village=village,
+                year=data["year"],
+            )
             try:
                 document = services.create_document(
                     district=district,
@@ -275,7 +324,7 @@ def commitment_create(request):
                     village=village,
                     rembuk=rembuk,
                     year=data["year"],
-                    title=data["title"],
+                    title=title,
                     preamble=data["preamble"],
                     points=services.parse_points(data["points"]),
                     closing=data["closing"],
@@ -567,7 +616,9 @@ def signatory_remove(request, document_id, signatory_id):
     if signatory.version_id == document.current_version.pk:
         services.remove_signatory(signatory, by=request.user)
         messages.success(
-            request, _("%(name)s dihapus dari penanda tangan.") % {"name": signatory.name}
+            request,
+            _("%(name)s dihapus dari penanda tangan.")
+            % {"name": signatory.name or signatory.position},
         )
     return _to_document(document, "#penanda-tangan")
 
@@ -587,7 +638,9 @@ def signatory_move(request, document_id, signatory_id):
 @submitted_once
 def signatories_import(request, document_id):
     """Add in one step the rembuk's participants, or the village heads of the document's area
-    (a district rembuk often has every village head sign)."""
+    who have an account (a district rembuk often has every village head sign; the blocks of
+    `signatories_bulk` add them all, with an account or not). Those already signing are
+    skipped and listed with their reason on the page of many signatories."""
     document = _managed(request, document_id)
     # the positions are stored and printed: written in the documents' language, Indonesian
     with translation.override(settings.LANGUAGE_CODE):
@@ -595,26 +648,24 @@ def signatories_import(request, document_id):
     if not rows:
         messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
         return _to_document(document, "#penanda-tangan")
-    try:
-        services.add_signatories(document, rows=rows, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
-    return _to_document(document, "#penanda-tangan")
+    created, skipped = services.add_signatories_skipping(
+        document,
+        rows=rows,
+        # one block per village, whether added from the region list or from the accounts
+        one_per_position=request.POST.get("sumber") == "kepala-desa",
+        by=request.user,
+    )
+    if not skipped:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+        return _to_document(document, "#penanda-tangan")
+    _store_bulk_report(request, document, created, skipped)
+    return redirect(_bulk_url(document) + "#hasil")
 
 
 def _import_rows(request, document, source) -> list[dict]:
-    version = document.current_version
-    existing = {(s.name.casefold(), s.position.casefold()) for s in version.signatories.all()}
-    existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
     rows = []
     if source == "peserta" and document.rembuk_id:
         for p in document.rembuk.participants.select_related("user").order_by("order", "name"):
-            if (p.name.casefold(), (p.position or p.name).casefold()) in existing:
-                continue
-            if p.user_id and p.user_id in existing_users:
-                continue
             rows.append(
                 {
                     "position": p.position or _("Peserta"),
@@ -635,19 +686,117 @@ def _import_rows(request, document, source) -> list[dict]:
         if document.village_id:
             heads = heads.filter(village_id=document.village_id)
         for m in heads:
-            if m.user_id in existing_users:
-                continue
-            existing_users.add(m.user_id)
             rows.append(
                 {
-                    "position": _("Kepala %(kind)s %(name)s")
-                    % {"kind": m.village.kind_label, "name": m.village.name},
+                    "position": str(m.village.head_title),
                     "name": m.user.full_name or m.user.email,
                     "organisation": _("Kecamatan %(name)s") % {"name": m.village.kecamatan.name},
                     "user": m.user,
                 }
             )
     return rows
+
+
+BULK_REPORT = "commitment_signatories_report"
+REPORT_ROWS = 500  # skipped rows listed on the page; the count covers them all
+
+
+def _bulk_url(document) -> str:
+    return reverse(
+        "signatories_bulk",
+        kwargs={"district_slug": document.district.slug, "document_id": document.pk},
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+@submitted_once
+def signatories_bulk(request, document_id):
+    """Many signatories at once: a pasted list ("name; position; organisation", the name
+    may wait until signing), or one block per village or kelurahan of the district, a
+    kecamatan or the year's focus villages, from the region list. What is skipped is listed
+    with its reason."""
+    document = _managed(request, document_id)
+    scopes = services.village_scopes(document)
+    lines_form = SignatoryLinesForm(request.POST if request.POST.get("aksi") == "tempel" else None)
+    block_form = VillageBlockForm(request.POST if request.POST.get("aksi") == "wilayah" else None)
+    block_form.fields["scope"].choices = [
+        (value, f"{label} ({n})") for value, label, n in scopes if n
+    ]
+    result = None
+    if request.method == "POST":
+        try:
+            if lines_form.is_bound and lines_form.is_valid():
+                people, bad = lines_form.cleaned_data["lines"]
+                rows = [
+                    {
+                        "number": p.number,
+                        "name": p.name,
+                        "position": p.position,
+                        "organisation": p.organisation,
+                    }
+                    for p in people
+                ]
+                result = services.add_signatories_skipping(
+                    document, rows=rows, bad_lines=bad, by=request.user
+                )
+            elif block_form.is_bound and block_form.is_valid():
+                rows = services.village_head_rows(document, scope=block_form.cleaned_data["scope"])
+                result = services.add_signatories_skipping(
+                    document, rows=rows, one_per_position=True, by=request.user
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        if result is not None:
+            _store_bulk_report(request, document, *result)
+            return redirect(_bulk_url(document) + "#hasil")
+    report = _pop_bulk_report(request, document)
+    if request.method != "POST" and report and report["retry"]:
+        lines_form = SignatoryLinesForm(initial={"lines": report["retry"]})
+    return render(
+        request,
+        "commitments/signatories_bulk.html",
+        {
+            "document": document,
+            "version": document.current_version,
+            "n_signatories": document.current_version.signatories.count(),
+            "lines_form": lines_form,
+            "block_form": block_form,
+            "report": report,
+        },
+    )
+
+
+def _store_bulk_report(request, document, created, skipped):
+    if created:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+    if skipped:
+        messages.info(
+            request, _("%(n)d baris dilewati; lihat alasannya di bawah.") % {"n": len(skipped)}
+        )
+    if not created and not skipped:
+        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
+    request.session[BULK_REPORT] = {
+        "document": str(document.pk),
+        "added": len(created),
+        "unnamed": sum(1 for s in created if not s.name),
+        "skipped": [s.as_row() for s in skipped[:REPORT_ROWS]],
+        "n_skipped": len(skipped),
+        # the bad lines of a paste, offered again to be corrected
+        "retry": "\n".join(s.text for s in skipped if s.invalid and s.number),
+    }
+
+
+def _pop_bulk_report(request, document) -> dict | None:
+    report = request.session.get(BULK_REPORT)
+    if not report or report.get("document") != str(document.pk):
+        return None
+    del request.session[BULK_REPORT]
+    report["rows"] = [
+        {"number": n, "text": t, "reason": r} for n, t, r, _invalid in report["skipped"]
+    ]
+    report["more"] = report["n_skipped"] - len(report["rows"])
+    return report
 
 
 @district_view("commitments.manage", methods=("POST",))
@@ -724,20 +873,23 @@ def commitment_sign(request, document_id):
 def signature_paper(request, document_id, signatory_id):
     document = _managed(request, document_id)
     signatory = _signatory(document, signatory_id)
-    form = PaperForm()
+    form = PaperForm(request.POST, request.FILES) if request.method == "POST" else PaperForm()
+    if signatory.name:  # named already: the page is all that is asked for
+        del form.fields["name"]
     if request.method == "POST":
-        form = PaperForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.sign_on_paper(
                     document,
                     signatory=signatory,
                     upload=form.cleaned_data.get("page"),
+                    name=form.cleaned_data.get("name", ""),
                     by=request.user,
                 )
             except ValidationError as exc:
                 _attach(form, exc)
             else:
+                signatory.refresh_from_db(fields=["name"])
                 messages.success(
                     request, _("Lembar tanda tangan %(name)s disimpan.") % {"name": signatory.name}
                 )

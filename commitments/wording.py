@@ -2,6 +2,8 @@
 a district's joint commitment after its rembuk stunting, and a village's commitment. Both are
 only a start; the organiser edits every line before anyone signs."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from villages.models import District, Village
@@ -162,3 +164,18 @@ def from_template(template, *, district: District, village: Village | None, year
         },
         values_for(district=district, village=village, year=year),
     )
+
+
+def title_for_year(
+    title: str, *, template: str, district: District, village: Village | None, year: int
+) -> str:
+    """The template's title follows the document's year: a title left as the template wrote
+    it for another year ("… TAHUN 2026" when the year chosen is 2027) becomes the template's
+    title of `year`. A title the organiser wrote himself is kept as it is."""
+    match = re.search(r"TAHUN (\d{4})$", title.strip())
+    if match is None or int(match.group(1)) == year:
+        return title
+    other = wording(template, district=district, village=village, year=int(match.group(1)))
+    if title.strip() != other["title"]:
+        return title
+    return wording(template, district=district, village=village, year=year)["title"]

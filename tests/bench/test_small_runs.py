@@ -19,6 +19,7 @@ BENCHMARKS = [
     "commitments",
     "spreadsheet",
     "village_documents",
+    "participants",
 ]
 
 
