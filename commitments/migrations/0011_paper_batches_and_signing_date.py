@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0008_final_pdf_restrict'),
+        ('commitments', '0010_signatory_name_filled_at_signing'),
         ('villages', '0010_region_import_drop_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
