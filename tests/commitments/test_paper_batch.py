@@ -430,3 +430,29 @@ def test_a_batch_read_before_the_list_changed_is_not_confirmed(sixteen, client, 
         assert Signature.objects.count() == 0
         batch.refresh_from_db()
         assert batch.confirmed_at is None
+
+
+def test_a_signatory_listed_without_a_name_is_left_to_his_own_upload(world, client, tmp_path):
+    """A block of village heads may be listed before their names are known; the name written
+    on the sheet is typed with his own upload, so a batch leaves him waiting."""
+    side = world.a
+    with scopes_disabled():
+        from commitments.models import Signatory
+
+        document = make_document(side)
+        add_people(document, side, users=[], paper=3)
+        Signatory.objects.filter(version__document=document, order=2).update(name="")
+        services.open_signing(document, by=side.users["district_admin"])
+    client.force_login(side.users["district_admin"])
+    pages = draft_pages(client, side, document, tmp_path)
+    upload(client, side, document, [SimpleUploadedFile("s.pdf", scan_pdf(pages))])
+    with scopes_disabled():
+        batch = PaperBatch.objects.get()
+    target = url("paper_batch", side, document_id=document.pk, paper_batch_id=batch.pk)
+    preview = client.get(target)
+    assert preview.context["to_record"] == 2
+    assert "tanpa nama: unggah lembarnya sendiri" in preview.content.decode()
+    client.post(target)
+    with scopes_disabled():
+        recorded = Signature.objects.filter(signatory__version__document=document)
+        assert sorted(recorded.values_list("signatory__order", flat=True)) == [1, 3]
