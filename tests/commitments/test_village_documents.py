@@ -434,11 +434,17 @@ def test_the_completion_list_and_who_sees_which_village(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url("signature_paper", side, document_id=docs["Pawenang"].pk, signatory_id=lurah.pk),
-            {"page": SimpleUploadedFile("lembar.pdf", PDF, content_type="application/pdf")},
+            {
+                "page": SimpleUploadedFile("lembar.pdf", PDF, content_type="application/pdf"),
+                # listed without a name (none in the village profile): the one on the sheet
+                "name": "Ujang Suparman",
+            },
         )
     assert response.status_code == 302
     with scopes_disabled():
         assert Signature.objects.filter(district=side.district).count() == 2
+        lurah.refresh_from_db()
+        assert (lurah.name, lurah.named_at_signing) == ("Ujang Suparman", True)
 
     response = client.get(detail)
     assert (response.context["total"], response.context["signed"]) == (4, 2)
