@@ -451,7 +451,12 @@ class Transition(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now)  # when it was recorded in the portal
+    # the day it actually happened, when recorded later (a district catching up on a year);
+    # empty: it happened when it was recorded
+    happened_on = models.DateField(_("tanggal sebenarnya"), null=True, blank=True)
+    # recorded after the deliverable's year had ended
+    backfilled = models.BooleanField(_("dicatat susulan"), default=False)
     reason = models.TextField(max_length=2000, blank=True)
 
     objects = ScopedManager(district="district")
@@ -461,6 +466,10 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
+
+    def actual_date(self, tz):
+        """The day it happened, in the time zone `tz` when it happened as recorded."""
+        return self.happened_on or self.at.astimezone(tz).date()
 
 
 class Comment(models.Model):

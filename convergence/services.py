@@ -4,7 +4,7 @@ its transaction and records what it did in the audit log."""
 import calendar
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -595,17 +595,49 @@ TRANSITIONS = {
 }
 
 
-def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliverable:
-    """Two clicks or two users cannot both succeed (documents.transitions)."""
-    _check_open(deliverable.year_action.district_year)
+def _actual_moment(deliverable: Deliverable, happened_on: date | None, today: date):
+    """The moment a step entered later stands for (noon of its day in the district's time
+    zone, so that it stays on that day wherever it is shown), after checking the day: not in
+    the future, not before the year before the deliverable's, not before its last step."""
+    if happened_on is None:
+        return None
+    district = deliverable.district
+    year = deliverable.year_action.district_year.year
+    if happened_on > today:
+        raise ValidationError(_("Tanggal sebenarnya tidak boleh setelah hari ini."))
+    if happened_on.year < year - 1:
+        raise ValidationError(
+            _("Tanggal sebenarnya paling awal 1 Januari %(year)s.") % {"year": year - 1}
+        )
+    last = Transition.objects.filter(deliverable=deliverable).order_by("-at", "-id").first()
+    if last is not None and happened_on < last.actual_date(district.tz):
+        raise ValidationError(
+            _("Tanggal sebenarnya tidak boleh sebelum langkah sebelumnya (%(date)s).")
+            % {"date": last.actual_date(district.tz).isoformat()}
+        )
+    return datetime.combine(happened_on, time(12, 0), tzinfo=district.tz)
+
+
+def _move(
+    deliverable: Deliverable, step: str, *, by, reason: str = "", happened_on: date | None = None
+) -> Deliverable:
+    """Two clicks or two users cannot both succeed (documents.transitions). `happened_on`: the
+    day the step actually happened, when it is recorded later; the deliverable's submitted and
+    verified dates (lateness, exports) take it, the history keeps both, and a step recorded
+    after the deliverable's year had ended is marked as back-filled."""
+    district_year = deliverable.year_action.district_year
+    _check_open(district_year)
     sources, target = TRANSITIONS[step]
+    today = deliverable.district.local_now().date()
+    actual = _actual_moment(deliverable, happened_on, today)
+    backfilled = district_year.year < today.year
 
     def stamp(locked, now):
         fields = {"updated_at": now, "updated_by": by}
         if target == Status.SUBMITTED:
-            fields["submitted_at"] = now
+            fields["submitted_at"] = actual or now
         if target == Status.VERIFIED:
-            fields["verified_at"] = now
+            fields["verified_at"] = actual or now
         if target == Status.RETURNED:
             fields["verified_at"] = None
         return fields
@@ -625,6 +657,8 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
             to_status=target,
             actor=by,
             at=now,
+            happened_on=happened_on,
+            backfilled=backfilled,
             reason=reason,
         ),
         audit=lambda locked: record(
@@ -633,12 +667,16 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
             district=deliverable.district,
             target=deliverable.template.title,
             reason=reason,
+            **({"happened_on": happened_on.isoformat()} if happened_on else {}),
+            **({"backfilled": True} if backfilled else {}),
         ),
     )
 
 
 @transaction.atomic
-def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+def submit_deliverable(
+    *, deliverable: Deliverable, by, happened_on: date | None = None
+) -> Deliverable:
     """Send a deliverable to Bappeda: a document needs a file, data needs every field."""
     _check_open(deliverable.year_action.district_year)
     template = deliverable.template
@@ -659,11 +697,13 @@ def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
             raise ValidationError(
                 _("Isian belum lengkap: %(fields)s.") % {"fields": ", ".join(empty)}
             )
-    return _move(deliverable, "submit", by=by)
+    return _move(deliverable, "submit", by=by, happened_on=happened_on)
 
 
 @transaction.atomic
-def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+def verify_deliverable(
+    *, deliverable: Deliverable, by, happened_on: date | None = None
+) -> Deliverable:
     """Verify a submitted deliverable. Where the district asks for it (on by default), the
     verifier must be another person than the one who submitted it."""
     if deliverable.district.verifier_must_differ:
@@ -679,15 +719,17 @@ def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
                     "admin lain (pengaturan daerah)."
                 )
             )
-    return _move(deliverable, "verify", by=by)
+    return _move(deliverable, "verify", by=by, happened_on=happened_on)
 
 
 @transaction.atomic
-def return_deliverable(*, deliverable: Deliverable, reason: str, by) -> Deliverable:
+def return_deliverable(
+    *, deliverable: Deliverable, reason: str, by, happened_on: date | None = None
+) -> Deliverable:
     reason = clean_one(reason, RETURN_REASON_MAX, "reason").strip()
     if not reason:
         raise ValidationError(_("Tuliskan alasan pengembalian agar OPD tahu apa yang diperbaiki."))
-    return _move(deliverable, "return", by=by, reason=reason)
+    return _move(deliverable, "return", by=by, reason=reason, happened_on=happened_on)
 
 
 # --- The board ------------------------------------------------------------------------------

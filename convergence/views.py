@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
@@ -322,6 +323,21 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
     )
 
 
+def _happened_on(request):
+    """The day a step actually happened, when it is typed (a district catching up on a past
+    year); None when left empty. A value that is not a date is refused."""
+    raw = request.POST.get("happened_on", "").strip()
+    if not raw:
+        return None
+    try:
+        value = parse_date(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError(_("Tanggal sebenarnya harus tanggal (TTTT-BB-HH)."))
+    return value
+
+
 def _work_or_403(request, deliverable):
     require(policy.may_work_on_deliverable(request.access, deliverable))
 
@@ -435,6 +451,7 @@ def deliverable_data(request, deliverable_id):
     }
     note = request.POST.get("note", "")
     try:
+        happened_on = _happened_on(request)
         services.save_data(
             deliverable=deliverable,
             values=values,
@@ -450,7 +467,9 @@ def deliverable_data(request, deliverable_id):
         messages.success(request, _("Isian disimpan sebagai draf."))
         return _back(request, deliverable)
     try:
-        services.submit_deliverable(deliverable=deliverable, by=request.user)
+        services.submit_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=happened_on
+        )
     except ValidationError as exc:
         messages.error(request, _("Isian disimpan sebagai draf, tetapi belum terkirim."))
         messages.error(request, exc.messages[0])
@@ -464,7 +483,9 @@ def deliverable_submit(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     _work_or_403(request, deliverable)
     try:
-        services.submit_deliverable(deliverable=deliverable, by=request.user)
+        services.submit_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=_happened_on(request)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -476,7 +497,9 @@ def deliverable_submit(request, deliverable_id):
 def deliverable_verify(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     try:
-        services.verify_deliverable(deliverable=deliverable, by=request.user)
+        services.verify_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=_happened_on(request)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -493,7 +516,12 @@ def deliverable_return(request, deliverable_id):
         return _back(request, deliverable)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.return_deliverable(deliverable=deliverable, reason=reason, by=request.user)
+        services.return_deliverable(
+            deliverable=deliverable,
+            reason=reason,
+            by=request.user,
+            happened_on=_happened_on(request),
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:

@@ -2,7 +2,7 @@
 records attached to the deliverables they serve by reference, the agreed activity plan on the
 planning deliverable with its RKPD/Renja count, and a deliverable's supporting agency."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -596,3 +596,85 @@ def test_supporting_staff_cannot_work_once_the_deliverable_is_locked(client, wor
     client.force_login(world.a.users["opd_staff"])
     upload = client.post(link_url(world, target, "evidence_upload"), {"file": pdf_upload()})
     assert upload.status_code == 403
+
+
+# --- A past year caught up on: the actual dates of its steps ------------------------------------
+
+
+def test_a_past_years_steps_keep_their_actual_dates_and_are_marked_back_filled(client, world):
+    """Year 2025, entered after it ended: DINKES sent the February measurement on 10 March
+    2025 (due 28 February: late by its actual date) and Bappeda verified it on 20 March 2025.
+    The history keeps both days and when they were typed, marked as back-filled; the
+    deliverable's dates and the export use the actual days."""
+    from tests.convergence.objects import own_deliverable
+
+    past = year_for(world.a, 2025)
+    target = own_deliverable(world.a, past)
+    staff, admin = world.a.users["opd_staff"], world.a.users["district_admin"]
+    tz = world.a.district.tz
+    with scopes_disabled():
+        services.upload_evidence(deliverable=target, upload=pdf_upload(), by=staff)
+        services.save_data(
+            deliverable=target,
+            values={f["key"]: "3" for f in target.template.fields},
+            note="",
+            by=staff,
+        )
+        assert target.due_date == date(2025, 2, 28)
+        for day, message in (
+            (date(2023, 12, 31), "1 Januari 2024"),
+            (world.a.district.local_now().date() + timedelta(days=1), "setelah hari ini"),
+        ):
+            with pytest.raises(ValidationError, match=message):
+                services.submit_deliverable(deliverable=target, by=staff, happened_on=day)
+        services.submit_deliverable(deliverable=target, by=staff, happened_on=date(2025, 3, 10))
+        with pytest.raises(ValidationError, match=r"sebelum langkah sebelumnya \(2025-03-10\)"):
+            services.verify_deliverable(deliverable=target, by=admin, happened_on=date(2025, 3, 9))
+    # a day that is not a date: refused by the page, nothing moves
+    client.force_login(admin)
+    bad = client.post(link_url(world, target, "deliverable_verify"), {"happened_on": "2025-02-30"})
+    assert last_message(bad) == "Tanggal sebenarnya harus tanggal (TTTT-BB-HH)."
+    with scopes_disabled():
+        target.refresh_from_db()
+    assert target.status == Status.SUBMITTED
+    page = client.get(link_url(world, target, "deliverable_detail")).content.decode()
+    assert 'name="happened_on"' in page
+    client.post(link_url(world, target, "deliverable_verify"), {"happened_on": "2025-03-20"})
+
+    with scopes_disabled():
+        target.refresh_from_db()
+        steps = list(target.transitions.order_by("at", "id"))
+    assert target.status == Status.VERIFIED
+    assert target.submitted_at.astimezone(tz).date() == date(2025, 3, 10)
+    assert target.verified_at.astimezone(tz).date() == date(2025, 3, 20)
+    assert target.submitted_at.astimezone(tz).date() > target.due_date  # late, by 10 days
+    assert [(t.to_status, t.happened_on, t.backfilled) for t in steps] == [
+        (Status.SUBMITTED, date(2025, 3, 10), True),
+        (Status.VERIFIED, date(2025, 3, 20), True),
+    ]
+    assert all(t.at.year >= 2026 for t in steps)  # typed after the year ended
+    page = client.get(link_url(world, target, "deliverable_detail")).content.decode()
+    assert page.count('class="tag backfilled"') == 2
+    assert "10 Mar 2025" in page and "20 Mar 2025" in page
+
+    export = client.get(
+        reverse(
+            "board_export",
+            kwargs={"district_slug": world.a.district.slug, "year": 2025, "fmt": "csv"},
+        )
+    ).content.decode("utf-8-sig")
+    row = next(line for line in export.splitlines() if target.template.title in line)
+    assert '"2025-03-10 12:00";"2025-03-20 12:00"' in row
+
+
+def test_a_step_of_the_current_year_is_not_back_filled(client, world, year_a):
+    from tests.convergence.objects import own_deliverable, submit_complete
+
+    target = own_deliverable(world.a, year_a)
+    with scopes_disabled():
+        submit_complete(target, by=world.a.users["opd_staff"])
+        (step,) = target.transitions.all()
+    assert (step.happened_on, step.backfilled) == (None, False)
+    client.force_login(world.a.users["district_admin"])
+    page = client.get(link_url(world, target, "deliverable_detail")).content.decode()
+    assert 'name="happened_on"' not in page
