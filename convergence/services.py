@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -760,7 +760,13 @@ def board(district_year: DistrictYear, *, agency_id=None, status=None):
         .order_by("template__number")
     )
     if agency_id:
-        year_actions = year_actions.filter(lead_agency_id=agency_id)
+        # the actions the agency leads, and the deliverables it supports in other actions
+        year_actions = year_actions.filter(
+            Q(lead_agency_id=agency_id) | Q(deliverables__supporting_agency_id=agency_id)
+        ).distinct()
+        deliverables = deliverables.filter(
+            Q(year_action__lead_agency_id=agency_id) | Q(supporting_agency_id=agency_id)
+        )
     if status:
         deliverables = deliverables.filter(status=status)
     grouped = {}

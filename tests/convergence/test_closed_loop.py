@@ -678,3 +678,18 @@ def test_a_step_of_the_current_year_is_not_back_filled(client, world, year_a):
     client.force_login(world.a.users["district_admin"])
     page = client.get(link_url(world, target, "deliverable_detail")).content.decode()
     assert 'name="happened_on"' not in page
+
+
+def test_the_board_filtered_by_an_agency_holds_the_deliverables_it_supports(client, world, year_a):
+    """DINKES leads Aksi Utama 3 (three deliverables) and supports one deliverable of Aksi
+    Utama 2: filtered by DINKES, the board shows those four, and of Aksi Utama 2 only that one."""
+    target = deliverable_of(year_a, 2, 2)
+    with scopes_disabled():
+        Deliverable.objects.filter(pk=target.pk).update(supporting_agency=world.a.agency)
+    client.force_login(world.a.users["executive"])
+    board = reverse("board", kwargs={"district_slug": world.a.district.slug, "year": 2026})
+    rows = client.get(board, {"agency": world.a.agency.pk}).context["rows"]
+    shown = {
+        row.year_action.action.number: [d.template.number for d in row.deliverables] for row in rows
+    }
+    assert shown == {2: [2], 3: [1, 2, 3]}
