@@ -202,8 +202,8 @@ def set_up_action(
 ):
     """Lead agency, responsible users, and the due date and supporting agency (OPD pendukung)
     of each deliverable of one action. `supporting_agencies` maps deliverable ids to an agency
-    or None; a deliverable it leaves out keeps its own. A supporting agency is another agency of the
-    district than the lead."""
+    or None; a deliverable it leaves out keeps its own. A supporting agency is an agency of
+    the district other than the lead."""
     _check_open(year_action.district_year)
     allowed = {m.user_id for m in work_members(year_action.district)}
     responsible = list(responsible)
