@@ -54,6 +54,7 @@ bench: install
 	$(PY) bench/commitments.py
 	$(PY) bench/spreadsheet.py
 	$(PY) bench/seal.py
+	$(PY) bench/village_documents.py
 
 # The load test (bench/load.py): gunicorn on 127.0.0.1:8105 over DATABASE_URL (PostgreSQL, built
 # by bench/load_data.py or generate_dataset), 20 users; prints a markdown table.

@@ -64,12 +64,16 @@ ACTION_LABELS = {
     # village reports
     "report_periods_created": _("periode laporan desa dibuat"),
     "report_period_due_changed": _("batas kirim laporan desa diubah"),
+    "report_settings_changed": _("pengaturan periode laporan desa diubah"),
     "village_file_uploaded": _("berkas laporan desa diunggah"),
     "village_file_removed": _("berkas laporan desa dihapus"),
     "village_report_submit": _("laporan desa dikirim"),
     "village_report_verify": _("laporan desa diverifikasi"),
     "village_report_return": _("laporan desa dikembalikan"),
     "village_report_correction": _("koreksi laporan desa dimulai"),
+    "kecamatan_recap_forward": _("rekap kecamatan diteruskan ke kabupaten"),
+    "kecamatan_recap_accept": _("rekap kecamatan diterima kabupaten"),
+    "kecamatan_recap_return": _("rekap kecamatan dikembalikan ke kecamatan"),
     # rembuk
     "rembuk_created": _("rembuk dibuat"),
     "rembuk_changed": _("rembuk diubah"),

@@ -72,6 +72,12 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "villages.verify": frozenset({Role.CAMAT}),
     "villages.completeness": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
     "villages.periods": frozenset({Role.DISTRICT_ADMIN}),
+    # the camat's recap of his kecamatan's verified reports: the district accepts or returns it
+    # (the camat forwards it with villages.verify)
+    "villages.recap": frozenset({Role.DISTRICT_ADMIN}),
+    # verify or return village reports on behalf of a kecamatan without an active camat account
+    # (the service refuses where the kecamatan has one)
+    "villages.on_behalf": frozenset({Role.DISTRICT_ADMIN}),
     # the village profile printed on its documents (office address, head, secretary): the
     # village head keeps his own village's, the district admin any village's
     "villages.profile": frozenset({Role.DISTRICT_ADMIN, Role.VILLAGE_HEAD}),
@@ -89,6 +95,12 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "commitments.follow": frozenset(
         {Role.DISTRICT_ADMIN, Role.OPD_STAFF, Role.CAMAT, Role.VILLAGE_HEAD, Role.KPM}
     ),
+    # the district's own document templates (its wording, reused every year), and issuing one
+    # village document to every village (or the focus villages, or a kecamatan): the
+    # secretariat. Everyone who creates documents may start one from a template; each reads
+    # the completion list of an issue for the villages he may see.
+    "commitments.templates": frozenset({Role.DISTRICT_ADMIN}),
+    "commitments.issue": frozenset({Role.DISTRICT_ADMIN}),
     # outcome data (prevalence, indicators, targets): everyone reads the district's figures
     # (a camat also his kecamatan's, a village head his village's: may_see_area); the admin
     # enters, imports and sets targets
@@ -441,6 +453,17 @@ def may_fill_village(access: Access, village) -> bool:
 def may_verify_village(access: Access, village) -> bool:
     """The camat of the village's kecamatan verifies its reports."""
     return access.has_role(Role.CAMAT) and village.kecamatan_id in access.kecamatan_ids
+
+
+def may_forward_recap(access: Access, kecamatan) -> bool:
+    """The camat of this very kecamatan forwards its recap to the district."""
+    return access.has_role(Role.CAMAT) and kecamatan.id in access.kecamatan_ids
+
+
+def may_verify_on_behalf(access: Access, village) -> bool:
+    """The district admin, for any village of the district; whether its kecamatan lacks an
+    active camat account is the service's to check (village_reports.reports)."""
+    return access.has_role(Role.DISTRICT_ADMIN)
 
 
 def may_edit_village_profile(access: Access, village) -> bool:

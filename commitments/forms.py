@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ReauthForm
-from lib import text
+from lib import pasted, text
 from rembuk.models import Level
 
 from .models import FollowUpStatus, Template
@@ -49,7 +49,12 @@ class CreateForm(ContentForm):
 
 class SignatoryForm(forms.Form):
     position = forms.CharField(label=_("Jabatan"), max_length=200)
-    name = forms.CharField(label=_("Nama"), max_length=200)
+    name = forms.CharField(
+        label=_("Nama"),
+        max_length=200,
+        required=False,
+        help_text=_("Boleh dikosongkan dan diisi nanti atau saat penandatanganan."),
+    )
     rank = forms.CharField(label=_("Pangkat/golongan"), max_length=120, required=False)
     nip = forms.CharField(
         label=_("NIP"),
@@ -70,6 +75,48 @@ class SignatoryForm(forms.Form):
     )
 
 
+class SignatoryLinesForm(forms.Form):
+    lines = forms.CharField(
+        label=_("Penanda tangan, satu orang per baris"),
+        help_text=_(
+            "Tulis: nama; jabatan; instansi. Jabatan wajib diisi; nama boleh dikosongkan "
+            "(diisi saat penandatanganan). Baris yang disalin dari tabel (dipisah tab) juga "
+            "diterima."
+        ),
+        max_length=pasted.MAX_PASTED_CHARS,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": "Dr. Siti Aminah; Kepala Dinas Kesehatan; Dinas Kesehatan\n"
+                "; Kepala Desa Cimungkal; Kecamatan Wado",
+            }
+        ),
+    )
+
+    def clean_lines(self):
+        """(people, bad lines): a bad line is skipped and shown, not a reason to refuse the
+        others; only a paste that is too long or holds nobody is refused."""
+        people, bad = pasted.read_people(
+            self.cleaned_data["lines"], name_required=False, position_required=True
+        )
+        if bad and not bad[0].number:
+            raise forms.ValidationError(bad[0].reason)
+        if not people and not bad:
+            raise forms.ValidationError(_("Tulis paling sedikit satu penanda tangan."))
+        return people, bad
+
+
+class VillageBlockForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Desa/kelurahan"),
+        help_text=_(
+            "Satu blok tanda tangan per desa/kelurahan dari daftar wilayah, dengan jabatan "
+            "Kepala Desa atau Lurah dan nama desanya. Nama diambil dari akun atau profil desa "
+            "bila ada; selain itu diisi nanti atau saat penandatanganan."
+        ),
+    )
+
+
 class SignForm(ReauthForm):
     content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
     agree = forms.BooleanField(
@@ -78,6 +125,12 @@ class SignForm(ReauthForm):
 
 
 class PaperForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nama penanda tangan"),
+        max_length=200,
+        required=False,
+        help_text=_("Seperti tertulis pada lembar; wajib bila nama belum tercatat."),
+    )
     page = forms.FileField(
         label=_("Pindaian lembar bertanda tangan"),
         required=False,
@@ -89,7 +142,15 @@ class PaperForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     point = forms.TypedChoiceField(label=_("Butir"), coerce=int)
-    owner = forms.ChoiceField(label=_("Pemilik"))
+    owner = forms.MultipleChoiceField(
+        label=_("Pemilik"),
+        help_text=_(
+            "Satu atau beberapa sekaligus (tahan Ctrl atau sentuh lama): setiap pemilik "
+            "mendapat baris pemantauan sendiri."
+        ),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": _("Pilih paling sedikit satu pemilik.")},
+    )
     due_on = forms.DateField(label=_("Tenggat"), widget=DATE_WIDGET)
     verifier = forms.TypedChoiceField(
         label=_("Verifikator"), coerce=int, required=False, empty_value=None
@@ -125,3 +186,46 @@ class VerdictForm(forms.Form):
         max_length=text.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Nama templat"), max_length=120)
+    title = forms.CharField(label=_("Judul"), max_length=300)
+    preamble = forms.CharField(
+        label=_("Pembukaan"),
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    points = forms.CharField(
+        label=_("Butir komitmen"),
+        max_length=40 * (text.LINE + 8),
+        help_text=_("Satu butir per baris; nomor dibuat otomatis."),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    closing = forms.CharField(
+        label=_("Penutup"),
+        required=False,
+        max_length=text.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NewTemplateForm(TemplateForm):
+    kind = forms.ChoiceField(label=_("Jenis"), choices=Template.choices)
+
+    field_order = ["kind", "name"]
+
+
+class IssueForm(forms.Form):
+    SCOPES = [
+        ("all", _("Semua desa/kelurahan")),
+        ("focus", _("Desa lokus tahun ini")),
+        ("kecamatan", _("Satu kecamatan")),
+    ]
+    template = forms.ChoiceField(label=_("Templat"), required=False)
+    year = forms.IntegerField(label=_("Tahun"), min_value=2018, max_value=2100)
+    scope = forms.ChoiceField(label=_("Untuk"), choices=SCOPES, widget=forms.RadioSelect)
+    kecamatan = forms.TypedChoiceField(
+        label=_("Kecamatan"), coerce=int, required=False, empty_value=None
+    )
+    signed_on = forms.DateField(label=_("Tanggal penandatanganan"), widget=DATE_WIDGET)

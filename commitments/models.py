@@ -33,6 +33,81 @@ class Template(models.TextChoices):
     VILLAGE = "village", _("Komitmen desa")
 
 
+class DocumentTemplate(models.Model):
+    """A district's own starting wording for documents: saved once, reused every year. The
+    text may hold placeholders filled in when a document is made from it
+    (`commitments.wording.PLACEHOLDERS`); the preamble's {hari}, {tanggal} and {tempat} stay
+    for the version's date and place."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("jenis"), max_length=10, choices=Template.choices)
+    name = models.CharField(_("nama templat"), max_length=120)
+    title = models.CharField(_("judul"), max_length=300)
+    preamble = models.TextField(_("pembukaan"), max_length=limits.NOTE)
+    points = models.JSONField(_("butir komitmen"), default=list)
+    closing = models.TextField(_("penutup"), max_length=limits.NOTE, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # the last change: the edit token of its form (lib.stale)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("templat dokumen komitmen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="commitment_template_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class VillageIssue(models.Model):
+    """One village-level document per village from one wording: a district's template, or the
+    built-in village wording. Issuing again from the same wording for the same year adds only
+    the villages that have none (`CommitmentDocument.issue`, unique per village)."""
+
+    BUILTIN = "bawaan"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    # the wording's key: BUILTIN or the template's id, kept when the template is deleted
+    key = models.CharField(max_length=40)
+    template = models.ForeignKey(
+        DocumentTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("nama"), max_length=120)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+        verbose_name = _("penerbitan dokumen desa")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "key"], name="commitment_issue_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.year}"
+
+
 class CommitmentDocument(models.Model):
     """A commitment document. Its wording and signatories live in versions; the highest
     version is the current one, and earlier versions are void."""
@@ -61,6 +136,10 @@ class CommitmentDocument(models.Model):
         verbose_name=_("rembuk"),
     )
     template = models.CharField(_("templat"), max_length=10, choices=Template.choices)
+    # issued to many villages at once: one document per village of the issue
+    issue = models.ForeignKey(
+        VillageIssue, on_delete=models.RESTRICT, null=True, blank=True, related_name="documents"
+    )
     year = models.PositiveSmallIntegerField(_("tahun"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -76,7 +155,10 @@ class CommitmentDocument(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("dokumen komitmen")
         verbose_name_plural = _("dokumen komitmen")
-        constraints = [level_matches_area("commitment_level_matches_area")]
+        constraints = [
+            level_matches_area("commitment_level_matches_area"),
+            models.UniqueConstraint(fields=["issue", "village"], name="commitment_issue_village"),
+        ]
 
     def __str__(self):
         version = self.current_version
@@ -157,7 +239,9 @@ class DocumentVersion(models.Model):
                 {
                     "order": s.order,
                     "position": s.position,
-                    "name": s.name,
+                    # a name recorded at signing is covered by that signature's chain event,
+                    # not by the wording the others signed (it was blank when they did)
+                    "name": "" if s.named_at_signing else s.name,
                     "rank": s.rank,
                     "nip": s.nip,
                     "organisation": s.organisation,
@@ -225,7 +309,10 @@ class Signatory(models.Model):
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     order = models.PositiveIntegerField(_("urutan"))
     position = models.CharField(_("jabatan"), max_length=200)
-    name = models.CharField(_("nama"), max_length=200)
+    # may stay blank until signing (a block per village, its head named later or when he
+    # signs); the name is then recorded with the signature (`named_at_signing`)
+    name = models.CharField(_("nama"), max_length=200, blank=True)
+    named_at_signing = models.BooleanField(default=False)
     rank = models.CharField(_("pangkat/golongan"), max_length=120, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
     organisation = models.CharField(_("instansi/lembaga"), max_length=200, blank=True)
@@ -247,7 +334,7 @@ class Signatory(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order}. {self.name}"
+        return f"{self.order}. {self.name or self.position}"
 
 
 class Signature(models.Model):

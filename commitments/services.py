@@ -9,12 +9,15 @@ current one with its signatures.
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import reauth
@@ -24,12 +27,14 @@ from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from documents.seal import seal_pdf
 from lib import text
+from lib.pasted import same
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
 
-from . import chain
+from . import chain, wording
 from .models import (
     CommitmentDocument,
+    DocumentTemplate,
     DocumentVersion,
     FollowUp,
     FollowUpEvidence,
@@ -37,6 +42,8 @@ from .models import (
     Signatory,
     Signature,
     SignatureEvent,
+    Template,
+    VillageIssue,
 )
 
 Status = CommitmentDocument.Status
@@ -301,8 +308,7 @@ def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=
     position, name, rank, organisation = (values[k] for k in given)
     if "position" not in errors and not position:
         errors["position"] = _("Jabatan wajib diisi.")
-    if "name" not in errors and not name:
-        errors["name"] = _("Nama wajib diisi.")
+    # the name may wait until signing (commitments.models.Signatory.name)
     try:
         nip = clean_nip(nip)
     except ValidationError as exc:
@@ -320,12 +326,33 @@ def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=
 
 
 def _check_user(document, user):
-    if user is None:
+    _check_users(document, [user])
+
+
+def _check_users(document, users):
+    """Every linked account is a member of the document's district (one query)."""
+    ids = {u.pk for u in users if u is not None}
+    if not ids:
         return
     from accounts.models import Membership
 
-    if not Membership.objects.active().filter(user=user, district_id=document.district_id).exists():
+    members = set(
+        Membership.objects.active()
+        .filter(user_id__in=ids, district_id=document.district_id)
+        .values_list("user_id", flat=True)
+    )
+    if ids - members:
         raise ValidationError({"user": _("Akun ini bukan pengguna daerah ini.")})
+
+
+def _append(document, version, cleaned: list[dict], *, by) -> list[Signatory]:
+    start = version.signatories.order_by("-order").values_list("order", flat=True).first() or 0
+    created = Signatory.objects.bulk_create(
+        Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
+        for i, fields in enumerate(cleaned, start=1)
+    )
+    _touch(version, by=by)
+    return created
 
 
 @transaction.atomic
@@ -336,7 +363,8 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
     for i, row in enumerate(rows, start=1):
         try:
             fields = _signatory_fields(**row)
-            _check_user(document, fields["user"])
+            if len(rows) == 1:
+                _check_user(document, fields["user"])
         except ValidationError as exc:
             if len(rows) == 1:
                 raise
@@ -344,6 +372,7 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
                 _("Baris %(n)s: %(error)s") % {"n": i, "error": " ".join(exc.messages)}
             ) from None
         cleaned.append(fields)
+    _check_users(document, [f["user"] for f in cleaned])
     version = _working_version(document, by=by)
     existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
     for fields in cleaned:
@@ -353,13 +382,216 @@ def add_signatories(document: CommitmentDocument, *, rows: list[dict], by) -> li
             )
         if fields["user"] is not None:
             existing_users.add(fields["user"].pk)
-    start = version.signatories.order_by("-order").values_list("order", flat=True).first() or 0
-    created = Signatory.objects.bulk_create(
-        Signatory(version=version, district_id=document.district_id, order=start + i, **fields)
-        for i, fields in enumerate(cleaned, start=1)
+    return _append(document, version, cleaned, by=by)
+
+
+@dataclass(frozen=True)
+class SkippedSignatory:
+    """A row not added, and why."""
+
+    number: int  # the line of a paste; 0 for a row not pasted (a village's block)
+    text: str
+    reason: str
+    invalid: bool = False  # a bad line (to be corrected), not a repeat
+
+    def as_row(self) -> list:
+        return [self.number, self.text, self.reason, self.invalid]
+
+
+def _earlier(line: int, listed: str) -> str:
+    """Why a repeat is skipped: `listed` when it was listed before (0), else the paste's
+    earlier line (or, for rows not pasted, -1)."""
+    if line == 0:
+        return listed
+    if line > 0:
+        return _("sama dengan baris %(n)d tempelan ini") % {"n": line}
+    return _("tertulis dua kali")
+
+
+def _row_text(row: dict) -> str:
+    """The row as a pasted line ("name; position; organisation"; a blank name kept as
+    such), so that it can be pasted again."""
+    parts = [row.get("name") or "", row.get("position") or "", row.get("organisation") or ""]
+    while parts and not parts[-1]:
+        parts.pop()
+    return "; ".join(parts) or "—"
+
+
+@transaction.atomic
+def add_signatories_skipping(
+    document: CommitmentDocument,
+    *,
+    rows: list[dict],
+    by,
+    bad_lines=(),
+    one_per_position: bool = False,
+) -> tuple[list[Signatory], list[SkippedSignatory]]:
+    """Append many signatories (a pasted list, a block per village) in a few queries whatever
+    their number. Unlike `add_signatories`, a row that cannot be added is skipped, not a
+    reason to refuse the others: a bad row, an account that signs already, the same name,
+    position and organisation as a signatory already listed or as an earlier row (ignoring
+    case and spacing) and, with `one_per_position`, a position and organisation already listed
+    (one head per village, whether his name is known or not). `bad_lines` (lib.pasted.BadLine) are
+    reported among the skipped. A row's "number" is its line in the paste. Returns the new
+    signatories and the skipped rows in the order of the paste."""
+    document = _lock(document)
+    skipped = [SkippedSignatory(b.number, b.text, b.reason, True) for b in bad_lines]
+    cleaned, numbers = [], []
+    for row in rows:
+        row = dict(row)
+        number = row.pop("number", 0)
+        try:
+            fields = _signatory_fields(**row)
+        except ValidationError as exc:
+            skipped.append(SkippedSignatory(number, _row_text(row), " ".join(exc.messages), True))
+            continue
+        cleaned.append(fields)
+        numbers.append(number)
+    users = {f["user"].pk: f["user"] for f in cleaned if f["user"] is not None}
+    if users:
+        from accounts.models import Membership
+
+        members = set(
+            Membership.objects.active()
+            .filter(user_id__in=users, district_id=document.district_id)
+            .values_list("user_id", flat=True)
+        )
+    else:
+        members = set()
+    version = _working_version(document, by=by)
+    present = list(version.signatories.values_list("name", "position", "organisation", "user_id"))
+    # key -> the paste's line that brought it (0: listed before)
+    seen = {(same(n), same(p), same(o)): 0 for n, p, o, _u in present}
+    # (position, organisation): one head per village, even where two villages share a name
+    positions = {(same(p), same(o)): 0 for _n, p, o, _u in present}
+    accounts = {u for *_rest, u in present if u}
+    added = []
+    for fields, number in zip(cleaned, numbers, strict=True):
+        key = (same(fields["name"]), same(fields["position"]), same(fields["organisation"]))
+        user = fields["user"]
+        reason = None
+        if user is not None and user.pk not in members:
+            reason = _("akun ini bukan pengguna daerah ini")
+        elif user is not None and user.pk in accounts:
+            reason = _("akun ini sudah menjadi penanda tangan")
+        elif key in seen:
+            reason = _earlier(seen[key], _("sudah ada di daftar penanda tangan"))
+        elif one_per_position and key[1:] in positions:
+            reason = _earlier(
+                positions[key[1:]], _("jabatan ini sudah ada di daftar penanda tangan")
+            )
+        if reason is not None:
+            skipped.append(SkippedSignatory(number, _row_text(fields), reason))
+            continue
+        seen[key] = positions[key[1:]] = number or -1
+        if user is not None:
+            accounts.add(user.pk)
+        added.append(fields)
+    created = _append(document, version, added, by=by) if added else []
+    if created:
+        record(
+            "commitment_signatories_added",
+            actor=by,
+            district=document.district,
+            target=version.title[:120],
+            count=len(created),
+            skipped=len(skipped),
+        )
+    skipped.sort(key=lambda s: s.number)
+    return created, skipped
+
+
+def village_scopes(document: CommitmentDocument) -> list[tuple[str, str, int]]:
+    """The blocks of village heads a document may add, as (value, label, villages): every
+    village of its area, its area's focus villages of its year and, for a district document,
+    each kecamatan. Two queries."""
+    from village_reports.focus import focus_village_ids
+
+    villages = _area_villages(document)
+    rows = list(villages.values_list("pk", "kecamatan_id", "kecamatan__name"))
+    focus = focus_village_ids(document.district, document.year)
+    scopes = [
+        ("semua", _("Semua desa/kelurahan"), len(rows)),
+        (
+            "lokus",
+            _("Desa/kelurahan lokus tahun %(year)s") % {"year": document.year},
+            sum(1 for pk, *_rest in rows if pk in focus),
+        ),
+    ]
+    if document.level == "district":
+        kecamatan: dict = {}
+        for _pk, kec_id, kec_name in rows:
+            name, n = kecamatan.get(kec_id, (kec_name, 0))
+            kecamatan[kec_id] = (name, n + 1)
+        for kec_id, (name, n) in sorted(kecamatan.items(), key=lambda kv: kv[1][0]):
+            scopes.append((f"kec-{kec_id}", _("Kecamatan %(name)s") % {"name": name}, n))
+    return scopes
+
+
+def _area_villages(document: CommitmentDocument):
+    from villages.models import Village
+
+    villages = Village.objects.active().filter(district_id=document.district_id)
+    if document.village_id:
+        return villages.filter(pk=document.village_id)
+    if document.kecamatan_id:
+        return villages.filter(kecamatan_id=document.kecamatan_id)
+    return villages
+
+
+def village_head_rows(document: CommitmentDocument, *, scope: str) -> list[dict]:
+    """One signature block per village of `scope` (see `village_scopes`), ordered by
+    kecamatan and village: the position "Kepala Desa …" / "Lurah …", the organisation its
+    kecamatan, and the head himself when known: the account of the village's only active
+    village head (who then signs in the portal), else the name on the village's profile,
+    else no name yet (filled in later or at signing). Three queries."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from accounts.models import Membership, Role
+    from village_reports.focus import focus_village_ids
+
+    villages = _area_villages(document)
+    if scope == "lokus":
+        villages = villages.filter(pk__in=focus_village_ids(document.district, document.year))
+    elif scope.startswith("kec-") and scope[4:].isdigit() and document.level == "district":
+        villages = villages.filter(kecamatan_id=int(scope[4:]))
+    elif scope != "semua":
+        raise ValidationError(_("Pilih desa/kelurahan yang akan ditambahkan."))
+    villages = list(
+        villages.select_related("kecamatan", "profile").order_by("kecamatan__name", "name")
     )
-    _touch(version, by=by)
-    return created
+    heads: dict = {}
+    for m in (
+        Membership.objects.active()
+        .filter(
+            district_id=document.district_id,
+            role=Role.VILLAGE_HEAD,
+            village_id__in=[v.pk for v in villages],
+        )
+        .select_related("user")
+    ):
+        heads.setdefault(m.village_id, []).append(m.user)
+    rows = []
+    # stored and printed: in the documents' language, Indonesian
+    with translation.override(settings.LANGUAGE_CODE):
+        for village in villages:
+            users = heads.get(village.pk, [])
+            user = users[0] if len(users) == 1 else None
+            profile = getattr(village, "profile", None)
+            if user is not None:
+                name = user.full_name or user.email
+            else:
+                name = profile.head_name if profile is not None else ""
+            rows.append(
+                {
+                    "position": str(village.head_title),
+                    "name": name,
+                    "organisation": _("Kecamatan %(name)s") % {"name": village.kecamatan.name},
+                    "user": user,
+                }
+            )
+    return rows
 
 
 def add_signatory(document, *, by, **fields) -> Signatory:
@@ -407,12 +639,20 @@ def update_signatory(
 
 
 def _renumber(version: DocumentVersion, ordered: list[Signatory]):
-    # two passes: the unique (version, order) constraint must hold after every row
-    offset = 100_000
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=offset + i)
-    for i, s in enumerate(ordered, start=1):
-        Signatory.objects.filter(pk=s.pk).update(order=i)
+    """Number `ordered` 1, 2, 3… in two UPDATEs whatever their number (removing one of 850
+    village blocks took 1,700). The rows whose place changes first move out of the way: the
+    unique (version, order) constraint must hold after every row."""
+    moved = {s.pk: i for i, s in enumerate(ordered, start=1) if s.order != i}
+    if not moved:
+        return
+    rows = Signatory.objects.filter(version=version, pk__in=list(moved))
+    rows.update(order=F("order") + 100_000)
+    rows.update(
+        order=Case(
+            *(When(pk=pk, then=Value(i)) for pk, i in moved.items()),
+            output_field=PositiveIntegerField(),
+        )
+    )
 
 
 @transaction.atomic
@@ -455,6 +695,266 @@ def open_signing(document: CommitmentDocument, *, by) -> None:
     )
 
 
+# --- the district's own templates ------------------------------------------------------------
+
+TEMPLATE_NAME_MAX = 120
+
+
+def _check_template(*, name, kind, title, preamble, points, closing) -> dict:
+    """The template's fields cleaned as a document's wording, or one ValidationError naming
+    every field that is wrong."""
+    errors = {}
+    content = {}
+    try:
+        content = _check_content(
+            title=title, preamble=preamble, points=points, closing=closing, place="-"
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    content.pop("place", None)
+    name = text.strip_bidi(name or "").strip()
+    if not name:
+        errors["name"] = [_("Nama templat wajib diisi.")]
+    elif len(name) > TEMPLATE_NAME_MAX:
+        errors["name"] = [text.too_long(TEMPLATE_NAME_MAX, len(name))]
+    if kind not in Template.values:
+        errors["kind"] = [_("Pilih jenis templat yang tersedia.")]
+    if errors:
+        raise ValidationError(errors)
+    return {**content, "name": name, "kind": kind}
+
+
+NAME_TAKEN = _("Nama templat ini sudah dipakai di daerah ini.")
+
+
+@transaction.atomic
+def save_template(
+    *, district, kind: str, name: str, title: str, preamble: str, points, closing: str, by
+) -> DocumentTemplate:
+    """Store a new template of `district`. A name already used by another of its templates is
+    refused (also when two saves race: the unique constraint decides)."""
+    values = _check_template(
+        name=name, kind=kind, title=title, preamble=preamble, points=points, closing=closing
+    )
+    if DocumentTemplate.objects.filter(district=district, name=values["name"]).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    try:
+        with transaction.atomic():
+            template = DocumentTemplate.objects.create(
+                district=district, created_by=by, updated_by=by, **values
+            )
+    except IntegrityError:
+        raise ValidationError({"name": NAME_TAKEN}) from None
+    record("commitment_template_saved", actor=by, district=district, target=values["name"])
+    return template
+
+
+@transaction.atomic
+def update_template(
+    template: DocumentTemplate,
+    *,
+    name: str,
+    title: str,
+    preamble: str,
+    points,
+    closing: str,
+    by,
+    expected: str | None = None,
+) -> DocumentTemplate:
+    """Change a template; from a page someone else's save has overtaken (`expected`,
+    lib.stale) it is refused. Documents made from it keep their own wording."""
+    template = (
+        DocumentTemplate.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .get(pk=template.pk)
+    )
+    check_fresh(template, expected)
+    values = _check_template(
+        name=name,
+        kind=template.kind,
+        title=title,
+        preamble=preamble,
+        points=points,
+        closing=closing,
+    )
+    if all(getattr(template, k) == v for k, v in values.items()):
+        return template
+    taken = DocumentTemplate.objects.filter(district_id=template.district_id, name=values["name"])
+    if taken.exclude(pk=template.pk).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    for k, v in values.items():
+        setattr(template, k, v)
+    template.updated_at, template.updated_by = timezone.now(), by
+    template.save(update_fields=[*values, "updated_at", "updated_by"])
+    record(
+        "commitment_template_updated",
+        actor=by,
+        district=template.district,
+        target=template.name,
+    )
+    return template
+
+
+@transaction.atomic
+def delete_template(template: DocumentTemplate, *, by) -> None:
+    """Remove a template. Documents and issues made from it keep their wording and name."""
+    deleted, _rows = DocumentTemplate.objects.filter(pk=template.pk).delete()
+    if deleted:
+        record(
+            "commitment_template_deleted",
+            actor=by,
+            district=template.district,
+            target=template.name,
+        )
+
+
+def template_from_document(document: CommitmentDocument) -> dict:
+    """A document's current wording as a template's: the names of its district, kecamatan,
+    village and year turned back into placeholders, to be checked before saving."""
+    version = document.current_version
+    values = wording.values_for(
+        district=document.district,
+        village=document.village if document.village_id else None,
+        year=document.year,
+    )
+    if document.kecamatan_id and "kecamatan" not in values:
+        values["kecamatan"] = document.kecamatan.name
+    return {
+        "kind": Template.VILLAGE if document.level == "village" else Template.DISTRICT,
+        "title": wording.placeholders_of(version.title, values),
+        "preamble": wording.placeholders_of(version.preamble, values),
+        "points": [wording.placeholders_of(p, values) for p in version.points],
+        "closing": wording.placeholders_of(version.closing, values),
+    }
+
+
+# --- one document for every village -----------------------------------------------------------
+
+
+def _village_source(template: DocumentTemplate | None, village) -> dict:
+    if template is not None:
+        return {
+            "title": template.title,
+            "preamble": template.preamble,
+            "points": template.points,
+            "closing": template.closing,
+        }
+    source = wording.builtin(Template.VILLAGE)
+    if village.is_kelurahan:  # no Perdes and no Dana Desa in a kelurahan
+        source["points"] = list(wording.KELURAHAN_POINTS)
+    return source
+
+
+@transaction.atomic
+def issue_to_villages(
+    *, district, template: DocumentTemplate | None, villages, year: int, signed_on: date, by
+) -> tuple[VillageIssue, int, int]:
+    """One village-level document for each of `villages` (a queryset of the district's
+    villages) from `template` (a village template of the district; None: the built-in
+    wording), each with its own village's name, heading and place, and its village head as the
+    one signatory: his portal account when he has one (he signs in the portal), otherwise the
+    name from the village profile (he signs on paper). The documents open for signing at once.
+
+    Issuing again from the same wording for the same year skips the villages that have their
+    document: returns the issue, how many documents were made and how many villages were
+    skipped. A fixed number of queries whatever the number of villages."""
+    from accounts.models import Membership, Role
+
+    if template is not None and (
+        template.district_id != district.pk or template.kind != Template.VILLAGE
+    ):
+        raise ValidationError({"template": _("Pilih templat komitmen desa daerah ini.")})
+    key = str(template.pk) if template is not None else VillageIssue.BUILTIN
+    name = template.name if template is not None else _("Komitmen desa (bawaan)")
+    issue, _created = VillageIssue.objects.get_or_create(
+        district=district,
+        year=year,
+        key=key,
+        defaults={"template": template, "name": name[:120], "created_by": by},
+    )
+    # one issuer at a time per issue: the second finds the first one's documents
+    issue = VillageIssue.objects.select_for_update().get(pk=issue.pk)
+    done = set(CommitmentDocument.objects.filter(issue=issue).values_list("village_id", flat=True))
+    chosen = list(
+        villages.filter(district=district)
+        .select_related("kecamatan", "profile")
+        .order_by("kecamatan__code", "code")
+    )
+    todo = [v for v in chosen if v.pk not in done]
+    if not todo:
+        return issue, 0, len(chosen)
+    heads = {}
+    for m in (
+        Membership.objects.active()
+        .filter(district=district, role=Role.VILLAGE_HEAD, village__in=villages)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        heads.setdefault(m.village_id, m.user)
+    documents, versions, signatories = [], [], []
+    # the village head's position is printed: in the documents' language
+    with translation.override(settings.LANGUAGE_CODE):
+        for village in todo:
+            values = wording.values_for(district=district, village=village, year=year)
+            source = _village_source(template, village)
+            try:
+                content = _check_content(
+                    **wording.filled(source, values), place=village.name[:PLACE_MAX]
+                )
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("%(village)s: %(error)s")
+                    % {"village": village.name, "error": " ".join(exc.messages)}
+                ) from None
+            document = CommitmentDocument(
+                district=district,
+                level="village",
+                kecamatan_id=village.kecamatan_id,
+                village=village,
+                template=Template.VILLAGE,
+                issue=issue,
+                year=year,
+                status=Status.SIGNING,
+                created_by=by,
+            )
+            version = DocumentVersion(
+                document=document,
+                district=district,
+                number=1,
+                **content,
+                signed_on=signed_on,
+                created_by=by,
+            )
+            user = heads.get(village.pk)
+            profile = getattr(village, "profile", None)
+            head_name = (user.full_name if user else "") or (profile.head_name if profile else "")
+            documents.append(document)
+            versions.append(version)
+            signatories.append(
+                Signatory(
+                    version=version,
+                    district=district,
+                    order=1,
+                    position=village.head_title[: SIGNATORY_LIMITS["position"]],
+                    name=head_name[: SIGNATORY_LIMITS["name"]],
+                    organisation=_("Kecamatan %(name)s") % {"name": village.kecamatan.name},
+                    user=user,
+                )
+            )
+    CommitmentDocument.objects.bulk_create(documents)
+    DocumentVersion.objects.bulk_create(versions)
+    Signatory.objects.bulk_create(signatories)
+    record(
+        "commitment_issued_to_villages",
+        actor=by,
+        district=district,
+        target=f"{issue.name} {year}"[:120],
+        documents=len(documents),
+        skipped=len(chosen) - len(todo),
+    )
+    return issue, len(documents), len(chosen) - len(todo)
+
+
 # --- signing ----------------------------------------------------------------------------------
 
 
@@ -465,7 +965,9 @@ def _check_signable(document: CommitmentDocument, signatory: Signatory) -> Docum
     if signatory.version_id != version.pk:
         raise ValidationError(_("Versi dokumen ini sudah dibatalkan; tanda tangani versi terbaru."))
     if Signature.objects.filter(signatory=signatory).exists():
-        raise ValidationError(_("%(name)s sudah menandatangani.") % {"name": signatory.name})
+        raise ValidationError(
+            _("%(name)s sudah menandatangani.") % {"name": signatory.name or signatory.position}
+        )
     return version
 
 
@@ -493,6 +995,8 @@ def sign_in_portal(
             raise ValidationError(
                 _("Isi dokumen berubah sejak Anda membukanya. Baca lagi, lalu tanda tangani.")
             )
+        if not signatory.name:
+            _name_at_signing(signatory, user.full_name or user.email)
         signature = Signature.objects.create(
             signatory=signatory,
             district_id=document.district_id,
@@ -505,18 +1009,35 @@ def sign_in_portal(
     return signature
 
 
+def _name_at_signing(signatory: Signatory, name: str) -> None:
+    """Record the name of a signatory listed without one, as he signs. The wording the
+    others signed had his name blank and keeps it so (Signatory.content); the name is
+    covered by his signature's chain event."""
+    signatory.name = name[: SIGNATORY_LIMITS["name"]]
+    signatory.named_at_signing = True
+    signatory.save(update_fields=["name", "named_at_signing"])
+
+
 @transaction.atomic
-def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload, by) -> Signature:
+def sign_on_paper(
+    document: CommitmentDocument, *, signatory: Signatory, upload, by, name: str = ""
+) -> Signature:
     """Record the signed paper page of a signatory without an account, uploaded by the
-    organiser. The signature covers the current content's hash."""
+    organiser. The signature covers the current content's hash. A signatory listed without
+    a name gets `name`, the one written on the page (required then)."""
     document = _lock(document)
     signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)
     version = _check_signable(document, signatory)
     if signatory.user_id is not None:
         raise ValidationError(
             _("%(name)s memiliki akun portal dan menandatangani sendiri di portal.")
-            % {"name": signatory.name}
+            % {"name": signatory.name or signatory.position}
         )
+    name = " ".join(text.strip_bidi(name or "").split())
+    if not signatory.name and not name:
+        raise ValidationError({"name": _("Tulis nama penanda tangan seperti pada lembar.")})
+    if len(name) > SIGNATORY_LIMITS["name"]:
+        raise ValidationError({"name": text.too_long(SIGNATORY_LIMITS["name"], len(name))})
     if upload is None:
         raise ValidationError({"page": _("Pilih pindaian lembar yang sudah ditandatangani.")})
     try:
@@ -534,6 +1055,8 @@ def sign_on_paper(document: CommitmentDocument, *, signatory: Signatory, upload,
         paper_size=len(data),
         paper_sha256=hashlib.sha256(data).hexdigest(),
     )
+    if not signatory.name:
+        _name_at_signing(signatory, name)
     signature.paper.save("lembar", ContentFile(data), save=False)
     signature.save()
     _after_signature(document, signature, by=by)
@@ -735,6 +1258,76 @@ def create_follow_up(
         owner=follow_up.owner_name,
     )
     return follow_up
+
+
+@transaction.atomic
+def create_follow_ups(
+    document: CommitmentDocument,
+    *,
+    point: int,
+    agencies=(),
+    villages=(),
+    due_on: date,
+    verifier=None,
+    by,
+) -> tuple[int, int]:
+    """Track `point` for many owners at once (every village, the focus villages, several
+    agencies): one row per owner, each reported and verified on its own. Owners already
+    tracked for the point are skipped, also when two requests race (the unique constraint).
+    Returns how many rows were made and how many owners skipped; a fixed number of queries
+    whatever the number of owners."""
+    agencies, villages = list(agencies), list(villages)
+    version = document.current_version
+    # one request at a time per document: the second finds the first one's rows and counts
+    # them as skipped (the unique constraint would keep them single anyway)
+    document = _lock(document)
+    if document.status != Status.SIGNED:
+        raise ValidationError(
+            _("Butir komitmen dapat dipantau setelah dokumen lengkap ditandatangani.")
+        )
+    errors = {}
+    if not 1 <= point <= len(version.points):
+        errors["point"] = _("Pilih butir yang ada di dokumen.")
+    if not agencies and not villages:
+        errors["owner"] = _("Pilih paling sedikit satu pemilik.")
+    if any(o.district_id != document.district_id for o in (*agencies, *villages)):
+        errors["owner"] = _("Pemilik harus dari daerah ini.")
+    if document.level == "village" and (
+        agencies or any(v.pk != document.village_id for v in villages)
+    ):
+        errors["owner"] = _("Komitmen desa dimiliki oleh desa itu sendiri.")
+    if errors:
+        raise ValidationError(errors)
+    tracked = set(
+        FollowUp.objects.filter(document=document, point=point).values_list(
+            "owner_agency_id", "owner_village_id"
+        )
+    )
+    owners = {(a.pk, None): a for a in agencies} | {(None, v.pk): v for v in villages}
+    rows = [
+        FollowUp(
+            document=document,
+            district_id=document.district_id,
+            point=point,
+            text=version.points[point - 1],
+            owner_agency_id=agency_id,
+            owner_village_id=village_id,
+            due_on=due_on,
+            verifier=verifier,
+        )
+        for agency_id, village_id in owners
+        if (agency_id, village_id) not in tracked
+    ]
+    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        record(
+            "commitment_follow_up_created",
+            actor=by,
+            district=document.district,
+            target=f"{version.title[:80]} · {point}",
+            owners=len(rows),
+        )
+    return len(rows), len(owners) - len(rows)
 
 
 OPEN_FOLLOW_UP = (FollowUpStatus.NOT_STARTED, FollowUpStatus.IN_PROGRESS, FollowUpStatus.DONE)

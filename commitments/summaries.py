@@ -203,6 +203,9 @@ class FollowUps:
     all: FollowUpCounts = field(default_factory=FollowUpCounts)
     by_owner: dict = field(default_factory=dict)  # Owner → FollowUpCounts
     by_document: dict = field(default_factory=dict)  # document id → {status: count}
+    # (document id, point) → FollowUpCounts: one roll-up line per point, however many owners
+    # (every village, several agencies) track it
+    by_point: dict = field(default_factory=dict)
 
 
 def _late(districts: dict) -> Q:
@@ -217,14 +220,15 @@ def _late(districts: dict) -> Q:
 
 
 def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
-    """Each district's follow-ups by status and late: in all, by owner (agency or village)
-    and by document: one query."""
+    """Each district's follow-ups by status and late: in all, by owner (agency or village),
+    by document and by point of a document: one query."""
     districts = _ids(districts)
     rows = (
         _of_year(FollowUp.objects.filter(district_id__in=list(districts)), year, "document__")
         .values(
             "district_id",
             "document_id",
+            "point",
             "owner_agency_id",
             "owner_agency__short_name",
             "owner_village_id",
@@ -237,6 +241,7 @@ def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
     totals = {i: FollowUpCounts() for i in districts}
     owners: dict[int, dict] = {i: defaultdict(FollowUpCounts) for i in districts}
     by_document: dict[int, dict] = {i: defaultdict(dict) for i in districts}
+    by_point: dict[int, dict] = {i: defaultdict(FollowUpCounts) for i in districts}
     for row in rows:
         one = FollowUpCounts(**{row["status"]: row["n"]}, late=row["late"])
         district_id = row["district_id"]
@@ -248,6 +253,7 @@ def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
         owners[district_id][owner] += one
         per_status = by_document[district_id][row["document_id"]]
         per_status[row["status"]] = per_status.get(row["status"], 0) + row["n"]
+        by_point[district_id][(row["document_id"], row["point"])] += one
     return {
         i: FollowUps(
             all=totals[i],
@@ -256,6 +262,7 @@ def follow_ups(districts, year: int | None = None) -> dict[int, FollowUps]:
                 doc: {s: counts[s] for s in FollowUpStatus.values if s in counts}
                 for doc, counts in by_document[i].items()
             },
+            by_point=dict(sorted(by_point[i].items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))),
         )
         for i in districts
     }

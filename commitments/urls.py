@@ -6,6 +6,16 @@ urlpatterns = [
     path("", views.commitment_list, name="commitment_list"),
     path("baru/", views.commitment_create, name="commitment_create"),
     path("tindak-lanjut/", views.follow_up_list, name="follow_up_list"),
+    path("templat/", views.template_list, name="commitment_template_list"),
+    path("templat/baru/", views.template_create, name="commitment_template_create"),
+    path("templat/<uuid:template_id>/", views.template_edit, name="commitment_template_edit"),
+    path(
+        "templat/<uuid:template_id>/hapus/",
+        views.template_delete,
+        name="commitment_template_delete",
+    ),
+    path("terbitkan-desa/", views.issue_create, name="commitment_issue_create"),
+    path("terbitan/<uuid:issue_id>/", views.issue_detail, name="commitment_issue_detail"),
     path("tindak-lanjut/<uuid:follow_up_id>/", views.follow_up_detail, name="follow_up_detail"),
     path(
         "tindak-lanjut/<uuid:follow_up_id>/lapor/",
@@ -30,6 +40,11 @@ urlpatterns = [
     path("<uuid:document_id>/draf.pdf", views.commitment_draft_pdf, name="commitment_draft_pdf"),
     path("<uuid:document_id>/ulang-pdf/", views.commitment_retry, name="commitment_retry"),
     path("<uuid:document_id>/penanda-tangan/", views.signatory_add, name="signatory_add"),
+    path(
+        "<uuid:document_id>/penanda-tangan/banyak/",
+        views.signatories_bulk,
+        name="signatories_bulk",
+    ),
     path(
         "<uuid:document_id>/penanda-tangan/impor/",
         views.signatories_import,

@@ -1,10 +1,13 @@
-"""Commitment documents: list, writing, signatories, signing, the final PDF, follow-up, and
-the public verification page."""
+"""Commitment documents: list, writing, signatories, signing, the final PDF, follow-up, the
+district's own templates, one document for every village, and the public verification
+page."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Min, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,15 +32,21 @@ from .forms import (
     ContentForm,
     CreateForm,
     FollowUpForm,
+    IssueForm,
+    NewTemplateForm,
     PaperForm,
     ProgressForm,
     SignatoryForm,
+    SignatoryLinesForm,
     SignForm,
+    TemplateForm,
     VerdictForm,
+    VillageBlockForm,
 )
 from .models import (
     FOLLOW_UP_FINISHED,
     CommitmentDocument,
+    DocumentTemplate,
     DocumentVersion,
     FollowUp,
     FollowUpEvidence,
@@ -45,9 +54,10 @@ from .models import (
     Signatory,
     Signature,
     SignatureEvent,
+    VillageIssue,
 )
 from .printing import draft_pdf, format_nip, local_time, verify_url
-from .wording import wording
+from .wording import PLACEHOLDERS, builtin, from_template, title_for_year, wording
 
 Status = CommitmentDocument.Status
 
@@ -121,11 +131,15 @@ def _signatory(document, signatory_id) -> Signatory:
 @district_view("commitments.view")
 def commitment_list(request):
     district = request.district
+    access = request.access
+    shown = CommitmentDocument.objects.visible_to(access).filter(district=district)
+    issues = []
+    if access.district_wide:
+        # a document issued to every village is one line of its issue, not 850 lines
+        shown = shown.filter(issue__isnull=True)
+        issues = list(_issue_counts(district))
     documents = list(
-        CommitmentDocument.objects.visible_to(request.access)
-        .filter(district=district)
-        .select_related("village", "kecamatan", "rembuk")
-        .prefetch_related(
+        shown.select_related("village", "kecamatan", "rembuk").prefetch_related(
             Prefetch(
                 "versions",
                 queryset=DocumentVersion.objects.annotate(
@@ -147,8 +161,11 @@ def commitment_list(request):
         "commitments/list.html",
         {
             "documents": documents,
+            "issues": issues,
             "waiting": waiting,
-            "may_create": request.access.can("commitments.manage"),
+            "may_create": access.can("commitments.manage"),
+            "may_issue": access.can("commitments.issue"),
+            "may_keep_templates": access.can("commitments.templates"),
         },
     )
 
@@ -173,6 +190,36 @@ def _rembuk_choices(request):
         (str(s.pk), f"{s.title} ({s.starts_at.astimezone(request.district.tz):%d-%m-%Y})")
         for s in sessions.order_by("-starts_at")[:100]
     ]
+
+
+def _rembuk_from(request, raw: str):
+    """The rembuk session named in the address, if the user may see it."""
+    try:
+        session_id = uuid.UUID(raw)
+    except ValueError:
+        return None
+    return (
+        RembukSession.objects.visible_to(request.access)
+        .filter(pk=session_id, district=request.district)
+        .select_related("district", "kecamatan", "village")
+        .first()
+    )
+
+
+def _from_rembuk(session, levels) -> dict:
+    """What a document made from `session` takes from it: its year, its day (in the
+    district's time zone) and venue, and its level and area when the user may create a
+    document there."""
+    values = {
+        "year": session.year,
+        "signed_on": session.starts_at.astimezone(session.district.tz).date(),
+        "place": session.venue,
+    }
+    if session.level in {value for value, _label in levels}:
+        values["level"] = session.level
+        values["kecamatan"] = session.kecamatan_id or ""
+        values["village"] = session.village_id or ""
+    return values
 
 
 @district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
@@ -204,22 +251,38 @@ def commitment_create(request):
             if village
             else district.name.replace("Kabupaten ", "").replace("Kota ", "")
         )
-        rembuk_id = request.GET.get("rembuk", "")
-        text = wording(template, district=district, village=village, year=today.year)
+        session = _rembuk_from(request, request.GET.get("rembuk", ""))
+        initial = {
+            "level": "village" if village else levels[0][0],
+            "village": village.pk if village else "",
+            "kecamatan": village.kecamatan_id if village else "",
+            "year": today.year,
+            "place": place,
+            "signed_on": today,
+        }
+        if session is not None:
+            # a document made from a rembuk: its date, venue, year and area
+            taken = _from_rembuk(session, levels)
+            initial.update(taken)
+            if "level" in taken:
+                village = session.village
+                template = "village" if village else "district"
+        own = _own_template(request, request.GET.get("dari", ""))
+        if own is not None and own.kind != template:
+            own = None  # a village template fills a village document, as the built-in ones
+        if own is not None:
+            text = from_template(own, district=district, village=village, year=initial["year"])
+        else:
+            text = wording(template, district=district, village=village, year=initial["year"])
         form = CreateForm(
             initial={
+                **initial,
                 "template": template,
-                "level": "village" if village else levels[0][0],
-                "village": village.pk if village else "",
-                "kecamatan": village.kecamatan_id if village else "",
-                "rembuk": rembuk_id,
-                "year": today.year,
+                "rembuk": str(session.pk) if session else "",
                 "title": text["title"],
                 "preamble": text["preamble"],
                 "points": "\n".join(text["points"]),
                 "closing": text["closing"],
-                "place": place,
-                "signed_on": today,
             }
         )
     form.fields["level"].choices = levels
@@ -245,6 +308,13 @@ def commitment_create(request):
         if data.get("rembuk"):
             rembuk = RembukSession.objects.filter(pk=data["rembuk"], district=district).first()
         if not form.errors:
+            title = title_for_year(
+                data["title"],
+                template=data["template"],
+                district=district,
+                village=village,
+                year=data["year"],
+            )
             try:
                 document = services.create_document(
                     district=district,
@@ -254,7 +324,7 @@ def commitment_create(request):
                     village=village,
                     rembuk=rembuk,
                     year=data["year"],
-                    title=data["title"],
+                    title=title,
                     preamble=data["preamble"],
                     points=services.parse_points(data["points"]),
                     closing=data["closing"],
@@ -267,7 +337,29 @@ def commitment_create(request):
             else:
                 messages.success(request, _("Dokumen dibuat. Tambahkan penanda tangan."))
                 return _to_document(document)
-    return render(request, "commitments/create.html", {"form": form}, status=200)
+    own_templates = DocumentTemplate.objects.filter(district=district).values_list(
+        "pk", "kind", "name"
+    )
+    return render(
+        request,
+        "commitments/create.html",
+        {"form": form, "own_templates": list(own_templates)},
+        status=200,
+    )
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _own_template(request, template_id) -> DocumentTemplate | None:
+    pk = _uuid(template_id) if template_id else None
+    if pk is None:
+        return None
+    return DocumentTemplate.objects.filter(pk=pk, district=request.district).first()
 
 
 def _attach(form, exc: ValidationError):
@@ -370,6 +462,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
     today = request.district.local_now().date()
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
+    follow_ups, point_lines = _rolled_up(follow_ups)
     if manage and document.status == Status.SIGNED and follow_form is None:
         follow_form = _follow_form(request, document)
     older = list(
@@ -389,6 +482,7 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         "job": job,
         **(district_job_urls(request, job) if job else {}),
         "follow_ups": follow_ups,
+        "point_lines": point_lines,
         "follow_form": follow_form,
         "older": older,
         "chain_problems": chain.verify_chain(document) if manage else None,
@@ -396,7 +490,36 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         "verify_url": verify_url(version) if version.pdf_sha256 else "",
         "content_sha256": version.content_sha256(signatories),
         "can_import_participants": bool(document.rembuk_id),
+        "may_keep_templates": access.can("commitments.templates"),
     }
+
+
+def _rolled_up(follow_ups) -> tuple[list, list]:
+    """The rows of the points tracked for one owner, and one line for each point tracked for
+    several owners (every village, several agencies): its counts by status and late."""
+    by_point: dict[int, list] = {}
+    for f in follow_ups:
+        by_point.setdefault(f.point, []).append(f)
+    rows, lines = [], []
+    for point, of_point in sorted(by_point.items()):
+        if len(of_point) == 1:
+            rows += of_point
+            continue
+        counts = {s: 0 for s in FollowUpStatus.values}
+        for f in of_point:
+            counts[f.status] += 1
+        lines.append(
+            {
+                "document_id": of_point[0].document_id,
+                "point": point,
+                "text": of_point[0].text,
+                "total": len(of_point),
+                "counts": counts,
+                "late": sum(1 for f in of_point if f.overdue),
+                "due": min(f.due_on for f in of_point),
+            }
+        )
+    return rows, lines
 
 
 @district_view("commitments.view")
@@ -493,7 +616,9 @@ def signatory_remove(request, document_id, signatory_id):
     if signatory.version_id == document.current_version.pk:
         services.remove_signatory(signatory, by=request.user)
         messages.success(
-            request, _("%(name)s dihapus dari penanda tangan.") % {"name": signatory.name}
+            request,
+            _("%(name)s dihapus dari penanda tangan.")
+            % {"name": signatory.name or signatory.position},
         )
     return _to_document(document, "#penanda-tangan")
 
@@ -513,7 +638,9 @@ def signatory_move(request, document_id, signatory_id):
 @submitted_once
 def signatories_import(request, document_id):
     """Add in one step the rembuk's participants, or the village heads of the document's area
-    (a district rembuk often has every village head sign)."""
+    who have an account (a district rembuk often has every village head sign; the blocks of
+    `signatories_bulk` add them all, with an account or not). Those already signing are
+    skipped and listed with their reason on the page of many signatories."""
     document = _managed(request, document_id)
     # the positions are stored and printed: written in the documents' language, Indonesian
     with translation.override(settings.LANGUAGE_CODE):
@@ -521,26 +648,24 @@ def signatories_import(request, document_id):
     if not rows:
         messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
         return _to_document(document, "#penanda-tangan")
-    try:
-        services.add_signatories(document, rows=rows, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(rows)})
-    return _to_document(document, "#penanda-tangan")
+    created, skipped = services.add_signatories_skipping(
+        document,
+        rows=rows,
+        # one block per village, whether added from the region list or from the accounts
+        one_per_position=request.POST.get("sumber") == "kepala-desa",
+        by=request.user,
+    )
+    if not skipped:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+        return _to_document(document, "#penanda-tangan")
+    _store_bulk_report(request, document, created, skipped)
+    return redirect(_bulk_url(document) + "#hasil")
 
 
 def _import_rows(request, document, source) -> list[dict]:
-    version = document.current_version
-    existing = {(s.name.casefold(), s.position.casefold()) for s in version.signatories.all()}
-    existing_users = set(version.signatories.exclude(user=None).values_list("user_id", flat=True))
     rows = []
     if source == "peserta" and document.rembuk_id:
         for p in document.rembuk.participants.select_related("user").order_by("order", "name"):
-            if (p.name.casefold(), (p.position or p.name).casefold()) in existing:
-                continue
-            if p.user_id and p.user_id in existing_users:
-                continue
             rows.append(
                 {
                     "position": p.position or _("Peserta"),
@@ -561,19 +686,117 @@ def _import_rows(request, document, source) -> list[dict]:
         if document.village_id:
             heads = heads.filter(village_id=document.village_id)
         for m in heads:
-            if m.user_id in existing_users:
-                continue
-            existing_users.add(m.user_id)
             rows.append(
                 {
-                    "position": _("Kepala %(kind)s %(name)s")
-                    % {"kind": m.village.kind_label, "name": m.village.name},
+                    "position": str(m.village.head_title),
                     "name": m.user.full_name or m.user.email,
                     "organisation": _("Kecamatan %(name)s") % {"name": m.village.kecamatan.name},
                     "user": m.user,
                 }
             )
     return rows
+
+
+BULK_REPORT = "commitment_signatories_report"
+REPORT_ROWS = 500  # skipped rows listed on the page; the count covers them all
+
+
+def _bulk_url(document) -> str:
+    return reverse(
+        "signatories_bulk",
+        kwargs={"district_slug": document.district.slug, "document_id": document.pk},
+    )
+
+
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
+@_refusable
+@submitted_once
+def signatories_bulk(request, document_id):
+    """Many signatories at once: a pasted list ("name; position; organisation", the name
+    may wait until signing), or one block per village or kelurahan of the district, a
+    kecamatan or the year's focus villages, from the region list. What is skipped is listed
+    with its reason."""
+    document = _managed(request, document_id)
+    scopes = services.village_scopes(document)
+    lines_form = SignatoryLinesForm(request.POST if request.POST.get("aksi") == "tempel" else None)
+    block_form = VillageBlockForm(request.POST if request.POST.get("aksi") == "wilayah" else None)
+    block_form.fields["scope"].choices = [
+        (value, f"{label} ({n})") for value, label, n in scopes if n
+    ]
+    result = None
+    if request.method == "POST":
+        try:
+            if lines_form.is_bound and lines_form.is_valid():
+                people, bad = lines_form.cleaned_data["lines"]
+                rows = [
+                    {
+                        "number": p.number,
+                        "name": p.name,
+                        "position": p.position,
+                        "organisation": p.organisation,
+                    }
+                    for p in people
+                ]
+                result = services.add_signatories_skipping(
+                    document, rows=rows, bad_lines=bad, by=request.user
+                )
+            elif block_form.is_bound and block_form.is_valid():
+                rows = services.village_head_rows(document, scope=block_form.cleaned_data["scope"])
+                result = services.add_signatories_skipping(
+                    document, rows=rows, one_per_position=True, by=request.user
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        if result is not None:
+            _store_bulk_report(request, document, *result)
+            return redirect(_bulk_url(document) + "#hasil")
+    report = _pop_bulk_report(request, document)
+    if request.method != "POST" and report and report["retry"]:
+        lines_form = SignatoryLinesForm(initial={"lines": report["retry"]})
+    return render(
+        request,
+        "commitments/signatories_bulk.html",
+        {
+            "document": document,
+            "version": document.current_version,
+            "n_signatories": document.current_version.signatories.count(),
+            "lines_form": lines_form,
+            "block_form": block_form,
+            "report": report,
+        },
+    )
+
+
+def _store_bulk_report(request, document, created, skipped):
+    if created:
+        messages.success(request, _("%(n)s penanda tangan ditambahkan.") % {"n": len(created)})
+    if skipped:
+        messages.info(
+            request, _("%(n)d baris dilewati; lihat alasannya di bawah.") % {"n": len(skipped)}
+        )
+    if not created and not skipped:
+        messages.info(request, _("Tidak ada penanda tangan baru untuk ditambahkan."))
+    request.session[BULK_REPORT] = {
+        "document": str(document.pk),
+        "added": len(created),
+        "unnamed": sum(1 for s in created if not s.name),
+        "skipped": [s.as_row() for s in skipped[:REPORT_ROWS]],
+        "n_skipped": len(skipped),
+        # the bad lines of a paste, offered again to be corrected
+        "retry": "\n".join(s.text for s in skipped if s.invalid and s.number),
+    }
+
+
+def _pop_bulk_report(request, document) -> dict | None:
+    report = request.session.get(BULK_REPORT)
+    if not report or report.get("document") != str(document.pk):
+        return None
+    del request.session[BULK_REPORT]
+    report["rows"] = [
+        {"number": n, "text": t, "reason": r} for n, t, r, _invalid in report["skipped"]
+    ]
+    report["more"] = report["n_skipped"] - len(report["rows"])
+    return report
 
 
 @district_view("commitments.manage", methods=("POST",))
@@ -650,20 +873,23 @@ def commitment_sign(request, document_id):
 def signature_paper(request, document_id, signatory_id):
     document = _managed(request, document_id)
     signatory = _signatory(document, signatory_id)
-    form = PaperForm()
+    form = PaperForm(request.POST, request.FILES) if request.method == "POST" else PaperForm()
+    if signatory.name:  # named already: the page is all that is asked for
+        del form.fields["name"]
     if request.method == "POST":
-        form = PaperForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.sign_on_paper(
                     document,
                     signatory=signatory,
                     upload=form.cleaned_data.get("page"),
+                    name=form.cleaned_data.get("name", ""),
                     by=request.user,
                 )
             except ValidationError as exc:
                 _attach(form, exc)
             else:
+                signatory.refresh_from_db(fields=["name"])
                 messages.success(
                     request, _("Lembar tanda tangan %(name)s disimpan.") % {"name": signatory.name}
                 )
@@ -730,16 +956,59 @@ def commitment_draft_pdf(request, document_id):
 # --- follow-up --------------------------------------------------------------------------------
 
 
+ALL_VILLAGES = "semua-desa"
+FOCUS_VILLAGES = "desa-lokus"
+
+
+def _area_villages(document):
+    """The villages of the document's area: the district's, or its kecamatan's."""
+    villages = Village.objects.filter(district_id=document.district_id).active()
+    if document.kecamatan_id:
+        villages = villages.filter(kecamatan_id=document.kecamatan_id)
+    return villages
+
+
+def _chosen_owners(request, document, chosen) -> tuple[list, list]:
+    """The agencies and villages named by the form's choices, the groups expanded: two
+    queries whatever the number of owners."""
+    agency_ids, village_ids = set(), set()
+    groups = _area_villages(document).none()
+    for value in chosen:
+        if value == ALL_VILLAGES and document.level != Level.VILLAGE:
+            groups = groups | _area_villages(document)
+        elif value == FOCUS_VILLAGES and document.level != Level.VILLAGE:
+            groups = groups | _area_villages(document).filter(
+                focus_entries__decree__district_id=document.district_id,
+                focus_entries__decree__year=document.year,
+            )
+        elif value[1:].isdigit() and value[:1] in ("a", "v"):
+            (agency_ids if value[0] == "a" else village_ids).add(int(value[1:]))
+    agencies = list(Agency.objects.filter(pk__in=agency_ids, district=request.district))
+    villages = list(
+        Village.objects.filter(district=request.district).filter(
+            Q(pk__in=village_ids) | Q(pk__in=groups.values("pk"))
+        )
+    )
+    return agencies, villages
+
+
 def _follow_form(request, document, data=None):
     version = document.current_version
     form = FollowUpForm(data)
     form.fields["point"].choices = [
         (i, f"{i}. {text[:70]}") for i, text in enumerate(version.points, start=1)
     ]
-    owners = [("", "—")]
+    owners = []
     if document.level == Level.VILLAGE:
         owners.append((f"v{document.village_id}", document.village.name))
     else:
+        owners += [
+            (ALL_VILLAGES, _("Setiap desa/kelurahan")),
+            (
+                FOCUS_VILLAGES,
+                _("Setiap desa lokus tahun %(year)s") % {"year": document.year},
+            ),
+        ]
         owners += [
             (f"a{a.pk}", a.short_name)
             for a in Agency.objects.filter(district=request.district, is_active=True)
@@ -777,19 +1046,14 @@ def follow_up_create(request, document_id):
     form = _follow_form(request, document, request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        owner = data["owner"]
-        agency = village = None
-        if owner.startswith("a"):
-            agency = Agency.objects.filter(pk=owner[1:], district=request.district).first()
-        elif owner.startswith("v"):
-            village = Village.objects.filter(pk=owner[1:], district=request.district).first()
+        agencies, villages = _chosen_owners(request, document, data["owner"])
         verifier = User.objects.filter(pk=data["verifier"]).first() if data["verifier"] else None
         try:
-            services.create_follow_up(
+            made, skipped = services.create_follow_ups(
                 document,
                 point=data["point"],
-                owner_agency=agency,
-                owner_village=village,
+                agencies=agencies,
+                villages=villages,
                 due_on=data["due_on"],
                 verifier=verifier,
                 by=request.user,
@@ -797,8 +1061,23 @@ def follow_up_create(request, document_id):
         except ValidationError as exc:
             _attach(form, exc)
         else:
-            messages.success(request, _("Butir komitmen dipantau."))
-            return _to_document(document, "#tindak-lanjut")
+            if made == 0:
+                form.add_error("owner", _("Butir ini sudah dipantau untuk pemilik tersebut."))
+            else:
+                if made == 1:
+                    messages.success(request, _("Butir komitmen dipantau."))
+                else:
+                    messages.success(
+                        request,
+                        _("Butir %(point)s dipantau untuk %(n)s pemilik.")
+                        % {"point": data["point"], "n": made},
+                    )
+                if skipped:
+                    messages.info(
+                        request,
+                        _("%(n)s pemilik sudah memantau butir ini dan dilewati.") % {"n": skipped},
+                    )
+                return _to_document(document, "#tindak-lanjut")
     context = _detail_context(request, document, follow_form=form)
     return render(request, "commitments/detail.html", context)
 
@@ -946,6 +1225,20 @@ def follow_up_list(request):
         follow_ups = follow_ups.filter(**{field: int(owner[1:])})
     else:
         owner = ""
+    # one point of one document, every owner's row: "<document id>:<point>"
+    point = request.GET.get("butir", "")
+    document_id, _sep, number = point.partition(":")
+    if _uuid(document_id) and number.isascii() and number.isdigit():
+        follow_ups = follow_ups.filter(document_id=_uuid(document_id), point=int(number))
+    else:
+        point = ""
+    lines = []
+    if not (owner or point):
+        # a point tracked for many owners is one line with its counts, not a row per owner
+        lines = _point_lines(follow_ups, today)
+        follow_ups = follow_ups.annotate(
+            owners=Window(Count("pk"), partition_by=[F("document_id"), F("point")])
+        ).filter(owners=1)
     follow_ups = list(follow_ups.order_by("due_on", "point")[:500])
     for f in follow_ups:
         f.overdue = f.is_overdue(today)
@@ -954,10 +1247,327 @@ def follow_up_list(request):
         "commitments/follow_ups.html",
         {
             "follow_ups": follow_ups,
+            "point_lines": lines,
             "state": state,
             "owner": owner,
+            "point": point,
             "statuses": FollowUpStatus.choices,
-            "late": sum(1 for f in follow_ups if f.overdue),
+            "total": len(follow_ups) + sum(line["total"] for line in lines),
+            "late": sum(1 for f in follow_ups if f.overdue) + sum(line["late"] for line in lines),
+        },
+    )
+
+
+def _point_lines(follow_ups, today) -> list[dict]:
+    """One line per (document, point) tracked for more than one owner: one query."""
+    late = Q(due_on__lt=today) & ~Q(status__in=FOLLOW_UP_FINISHED)
+    rows = (
+        follow_ups.values("document_id", "point", "text", "document__year", "document__level")
+        .annotate(
+            total=Count("pk"),
+            late=Count("pk", filter=late),
+            due=Min("due_on"),
+            **{f"n_{s}": Count("pk", filter=Q(status=s)) for s in FollowUpStatus.values},
+        )
+        .filter(total__gt=1)
+        .order_by("due", "point", "document_id")[:200]
+    )
+    return [
+        {
+            **row,
+            "counts": {s: row[f"n_{s}"] for s in FollowUpStatus.values},
+            "level_label": Level(row["document__level"]).label,
+            "key": f"{row['document_id']}:{row['point']}",
+        }
+        for row in rows
+    ]
+
+
+# --- the district's own templates ------------------------------------------------------------
+
+
+def _template(request, template_id) -> DocumentTemplate:
+    template = DocumentTemplate.objects.filter(pk=template_id, district=request.district).first()
+    if template is None:
+        raise Http404
+    return template
+
+
+def _to_templates(request):
+    return redirect("commitment_template_list", district_slug=request.district.slug)
+
+
+@district_view("commitments.templates")
+def template_list(request):
+    templates = list(
+        DocumentTemplate.objects.filter(district=request.district).select_related("updated_by")
+    )
+    return render(
+        request,
+        "commitments/templates.html",
+        {"templates": templates, "placeholders": PLACEHOLDERS},
+    )
+
+
+def _template_initial(source: dict, name: str = "") -> dict:
+    return {
+        "name": name,
+        "kind": source.get("kind", ""),
+        "title": source["title"],
+        "preamble": source["preamble"],
+        "points": "\n".join(source["points"]),
+        "closing": source["closing"],
+    }
+
+
+@district_view("commitments.templates", methods=("GET", "HEAD", "POST"))
+@submitted_once
+def template_create(request):
+    """A new template: from the built-in wording of a kind (?jenis=), or from a document's
+    wording (?dokumen=, "save as template") with its names turned back into placeholders."""
+    if request.method == "POST":
+        form = NewTemplateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_template(
+                    district=request.district,
+                    kind=data["kind"],
+                    name=data["name"],
+                    title=data["title"],
+                    preamble=data["preamble"],
+                    points=services.parse_points(data["points"]),
+                    closing=data["closing"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("Templat disimpan."))
+                return _to_templates(request)
+        document = None
+    else:
+        document = None
+        document_id = _uuid(request.GET.get("dokumen", ""))
+        if document_id is not None:
+            document = _document(request, document_id)
+            source = services.template_from_document(document)
+            name = document.current_version.title[:120]
+        else:
+            kind = request.GET.get("jenis", "district")
+            kind = kind if kind in ("district", "village") else "district"
+            source = {**builtin(kind), "kind": kind}
+            name = ""
+        form = NewTemplateForm(initial=_template_initial(source, name))
+    return render(
+        request,
+        "commitments/template_form.html",
+        {"form": form, "document": document, "template": None, "placeholders": PLACEHOLDERS},
+    )
+
+
+@district_view("commitments.templates", methods=("GET", "HEAD", "POST"))
+def template_edit(request, template_id):
+    template = _template(request, template_id)
+    if request.method == "POST":
+        form = TemplateForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_template(
+                    template,
+                    name=data["name"],
+                    title=data["title"],
+                    preamble=data["preamble"],
+                    points=services.parse_points(data["points"]),
+                    closing=data["closing"],
+                    by=request.user,
+                    expected=stale.posted_token(request),
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("Templat disimpan."))
+                return _to_templates(request)
+    else:
+        form = TemplateForm(
+            initial=_template_initial(
+                {
+                    "title": template.title,
+                    "preamble": template.preamble,
+                    "points": template.points,
+                    "closing": template.closing,
+                },
+                template.name,
+            )
+        )
+    return render(
+        request,
+        "commitments/template_form.html",
+        {"form": form, "document": None, "template": template, "placeholders": PLACEHOLDERS},
+    )
+
+
+@district_view("commitments.templates", methods=("POST",))
+def template_delete(request, template_id):
+    template = _template(request, template_id)
+    services.delete_template(template, by=request.user)
+    messages.success(request, _("Templat %(name)s dihapus.") % {"name": template.name})
+    return _to_templates(request)
+
+
+# --- one document for every village -----------------------------------------------------------
+
+SIGNED_STATUSES = (Status.RENDERING, Status.SIGNED)
+
+
+def _issue_counts(district):
+    """The district's issues with how many documents each has and how many are signed."""
+    return (
+        VillageIssue.objects.filter(district=district)
+        .annotate(
+            n_documents=Count("documents"),
+            n_signed=Count("documents", filter=Q(documents__status__in=SIGNED_STATUSES)),
+        )
+        .order_by("-year", "-created_at")
+    )
+
+
+def _issue_villages(district, data):
+    """The villages an issue form names, or an error message."""
+    villages = Village.objects.filter(district=district).active()
+    if data["scope"] == "focus":
+        villages = villages.filter(
+            focus_entries__decree__district=district, focus_entries__decree__year=data["year"]
+        )
+        if not villages.exists():
+            return None, _("Belum ada desa lokus untuk tahun %(year)s.") % {"year": data["year"]}
+    elif data["scope"] == "kecamatan":
+        if not data.get("kecamatan"):
+            return None, _("Pilih kecamatan.")
+        villages = villages.filter(kecamatan_id=data["kecamatan"])
+    if not villages.exists():
+        return None, _("Tidak ada desa/kelurahan yang dipilih.")
+    return villages, None
+
+
+@district_view("commitments.issue", methods=("GET", "HEAD", "POST"))
+@submitted_once
+def issue_create(request):
+    """Issue one village document to every village, the year's focus villages or one
+    kecamatan, from a village template; the page also lists the district's issues."""
+    district = request.district
+    today = district.local_now().date()
+    templates = DocumentTemplate.objects.filter(district=district, kind="village")
+    form = IssueForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "year": today.year,
+            "scope": "all",
+            "signed_on": today,
+            "template": request.GET.get("templat", ""),
+        },
+    )
+    form.fields["template"].choices = [("", _("Komitmen desa (bawaan)"))] + [
+        (str(t.pk), t.name) for t in templates
+    ]
+    form.fields["kecamatan"].choices = [("", "—")] + [
+        (k.pk, k.name)
+        for k in Kecamatan.objects.filter(district=district).active().order_by("name")
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        template = templates.filter(pk=data["template"]).first() if data["template"] else None
+        villages, problem = _issue_villages(district, data)
+        if problem:
+            form.add_error("kecamatan" if data["scope"] == "kecamatan" else "scope", problem)
+        else:
+            try:
+                issue, made, skipped = services.issue_to_villages(
+                    district=district,
+                    template=template,
+                    villages=villages,
+                    year=data["year"],
+                    signed_on=data["signed_on"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                if made:
+                    messages.success(request, _("%(n)s dokumen desa diterbitkan.") % {"n": made})
+                else:
+                    messages.info(
+                        request, _("Setiap desa yang dipilih sudah memiliki dokumen ini.")
+                    )
+                if made and skipped:
+                    messages.info(
+                        request,
+                        _("%(n)s desa sudah memiliki dokumen ini dan dilewati.") % {"n": skipped},
+                    )
+                return redirect(
+                    "commitment_issue_detail", district_slug=district.slug, issue_id=issue.pk
+                )
+    return render(
+        request,
+        "commitments/issue_create.html",
+        {"form": form, "issues": list(_issue_counts(district))},
+    )
+
+
+@district_view("commitments.view")
+def issue_detail(request, issue_id):
+    """The completion list of an issue: each village's document, signed or waiting, for the
+    villages the reader may see (a camat his kecamatan's, a village head his own). Two
+    queries whatever the number of villages."""
+    issue = VillageIssue.objects.filter(pk=issue_id, district=request.district).first()
+    if issue is None:
+        raise Http404
+    current = Q(versions__voided_at__isnull=True)
+    rows = list(
+        CommitmentDocument.objects.visible_to(request.access)
+        .filter(district=request.district, issue=issue)
+        .values("pk", "status", "village__name", "village__code", "kecamatan_id", "kecamatan__name")
+        .annotate(
+            n_places=Count("versions__signatories", filter=current, distinct=True),
+            n_signed=Count("versions__signatories__signature", filter=current, distinct=True),
+        )
+        .order_by("kecamatan__name", "village__name")
+    )
+    kecamatan = {}
+    for row in rows:
+        row["signed"] = row["status"] in SIGNED_STATUSES
+        row["status_label"] = Status(row["status"]).label
+        k = kecamatan.setdefault(
+            row["kecamatan_id"], {"name": row["kecamatan__name"], "total": 0, "signed": 0}
+        )
+        k["total"] += 1
+        k["signed"] += row["signed"]
+    signed = sum(1 for row in rows if row["signed"])
+    state = request.GET.get("status", "")
+    chosen = request.GET.get("kecamatan", "")
+    shown = rows
+    if state in ("signed", "waiting"):
+        shown = [r for r in shown if r["signed"] == (state == "signed")]
+    else:
+        state = ""
+    if chosen.isascii() and chosen.isdigit():
+        shown = [r for r in shown if r["kecamatan_id"] == int(chosen)]
+    else:
+        chosen = ""
+    return render(
+        request,
+        "commitments/issue_detail.html",
+        {
+            "issue": issue,
+            "rows": shown,
+            "total": len(rows),
+            "signed": signed,
+            "waiting": len(rows) - signed,
+            "kecamatan": sorted(kecamatan.items(), key=lambda kv: kv[1]["name"]),
+            "state": state,
+            "chosen": chosen,
+            "may_issue": request.access.can("commitments.issue"),
         },
     )
 

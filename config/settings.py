@@ -367,6 +367,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_all_snapshots",
         "schedule": crontab(hour=23, minute=30),
     },
+    # 17:05 UTC is 00:05 WIB (01:05 WITA, 02:05 WIT): a district's report periods for its new
+    # year exist from the first minutes of the year
+    "village-report-periods": {
+        "task": "village_reports.tasks.create_report_periods",
+        "schedule": crontab(hour=17, minute=5),
+    },
     # jobs that wait for the broker (it was down) or for a worker that is gone
     "job-sweep": {"task": "documents.tasks.sweep_jobs", "schedule": 60.0},
     # a draft of last year's annual evaluation for every district that has that year open or

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lib import pasted
 from lib.rupiah import format_rupiah, parse_rupiah
 from villages.models import Agency, Village
 
@@ -183,9 +184,10 @@ class ParticipantsForm(forms.Form):
         label=gettext_lazy("Peserta, satu orang per baris"),
         help_text=gettext_lazy(
             "Tulis: nama; jabatan; instansi. Jabatan dan instansi boleh dikosongkan. "
-            "Baris yang disalin dari tabel (dipisah tab) juga diterima."
+            "Baris yang disalin dari tabel (dipisah tab) juga diterima. Paling banyak "
+            "5.000 baris sekali tempel."
         ),
-        max_length=60_000,
+        max_length=pasted.MAX_PASTED_CHARS,
         widget=forms.Textarea(
             attrs={
                 "rows": 10,
@@ -196,12 +198,14 @@ class ParticipantsForm(forms.Form):
     )
 
     def clean_lines(self):
-        lines, errors = services.parse_participant_lines(self.cleaned_data["lines"])
-        if errors:
-            raise ValidationError(errors)
-        if not lines:
+        """(people, bad lines): a bad line is skipped and shown, not a reason to refuse the
+        others; only a paste that is too long or holds nobody is refused."""
+        people, bad = pasted.read_people(self.cleaned_data["lines"])
+        if bad and not bad[0].number:
+            raise ValidationError(bad[0].reason)
+        if not people and not bad:
             raise ValidationError(_("Tulis paling sedikit satu nama."))
-        return lines
+        return people, bad
 
 
 class PlanItemForm(forms.Form):

@@ -9,7 +9,6 @@ village head his village's.
 """
 
 import io
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from accounts import policy
 from accounts.audit import record
 from accounts.models import Membership, Role
 from documents.files import store_upload
-from lib import generations, text
+from lib import generations, pasted, text
 from lib.stale import check_fresh
 from lib.uploads import DOCX, JPEG, PDF, PNG, read_upload
 from villages.models import Agency, District, Kecamatan, Village
@@ -43,7 +42,8 @@ from .models import (
     new_checkin_code,
 )
 
-MAX_PARTICIPANTS = 500  # a district rembuk has dozens to a hundred people
+# a district rembuk has hundreds of people; one paste adds up to lib.pasted.MAX_PASTED_LINES
+MAX_PARTICIPANTS = 10_000
 MAX_FILES = 100
 MAX_PLAN_ITEMS = 300
 MAX_BUDGET = 10**15  # rupiah; more than any district's whole budget
@@ -269,46 +269,36 @@ def renew_checkin_code(session: RembukSession, *, by) -> str:
 # --- Participants ---------------------------------------------------------------------------------
 
 
+ParticipantLine = pasted.PastedPerson
+
+
 @dataclass(frozen=True)
-class ParticipantLine:
-    name: str
-    position: str = ""
-    organisation: str = ""
+class Skipped:
+    """A person not added, and why: a bad line, a repeat within the paste, or someone
+    already on the list."""
+
+    number: int  # the line in the paste; 0 for someone not pasted (a village head)
+    text: str
+    reason: str
+    kind: str  # one of SKIP_KINDS
+
+    def as_row(self) -> list:
+        return [self.number, self.text, self.reason, self.kind]
 
 
-_NUMBERING = re.compile(r"^\d{1,3}[.)]\s+")
+# why someone was skipped, as the page counts them
+SKIP_KINDS = {
+    "invalid": gettext_lazy("baris tidak sah"),
+    "in_paste": gettext_lazy("ganda dalam tempelan"),
+    "present": gettext_lazy("sudah ada di daftar"),
+}
 
 
-def parse_participant_lines(pasted: str) -> tuple[list[ParticipantLine], list[str]]:
-    """Lines of "name; position; organisation". A tab separates too (rows pasted from a
-    spreadsheet) and a leading "12." or "12)" is dropped (a numbered list pasted from a
-    document). Returns the lines and one message per bad line."""
-    lines, errors = [], []
-    raw_lines = text.strip_bidi(pasted).splitlines()
-    if len(raw_lines) > MAX_PARTICIPANTS:
-        return [], [_("Paling banyak %(max)d baris sekali tempel.") % {"max": MAX_PARTICIPANTS}]
-    for number, raw in enumerate(raw_lines, start=1):
-        line = _NUMBERING.sub("", raw.strip())
-        if not line:
-            continue
-        parts = [" ".join(p.split()) for p in re.split(r"[;\t]", line)]
-        while len(parts) > 1 and not parts[-1]:
-            parts.pop()
-        if len(parts) > 3:
-            errors.append(
-                _("Baris %(n)d: paling banyak tiga bagian (nama; jabatan; instansi).")
-                % {"n": number}
-            )
-            continue
-        parts += [""] * (3 - len(parts))
-        name, position, organisation = parts
-        if not name:
-            errors.append(_("Baris %(n)d: nama belum diisi.") % {"n": number})
-        elif max(len(name), len(position), len(organisation)) > 200:
-            errors.append(_("Baris %(n)d: paling banyak 200 huruf per bagian.") % {"n": number})
-        else:
-            lines.append(ParticipantLine(name, position, organisation))
-    return lines, errors
+def parse_participant_lines(pasted_text: str) -> tuple[list[ParticipantLine], list[str]]:
+    """Lines of "name; position; organisation" (lib.pasted). Returns the lines and one
+    message per bad line."""
+    people, bad = pasted.read_people(pasted_text)
+    return people, [pasted.line_message(b) for b in bad]
 
 
 def _locked(session: RembukSession) -> RembukSession:
@@ -329,43 +319,71 @@ def _next_order(session) -> int:
 def _check_room(session, existing: int, adding: int):
     if existing + adding > MAX_PARTICIPANTS:
         raise ValidationError(
-            _("Satu rembuk paling banyak %(max)d peserta.") % {"max": MAX_PARTICIPANTS}
+            _("Satu rembuk paling banyak %(max)d peserta (sudah ada %(n)d).")
+            % {"max": MAX_PARTICIPANTS, "n": existing}
         )
+
+
+def _person_text(line: ParticipantLine) -> str:
+    return "; ".join(p for p in (line.name, line.position, line.organisation) if p)
 
 
 @transaction.atomic
 def add_participants(
-    session: RembukSession, *, lines: list[ParticipantLine], by
-) -> tuple[list[Participant], int]:
-    """Invite several people at once. A name already on the list (ignoring case and spacing)
-    is skipped. Returns the new participants and how many were skipped."""
+    session: RembukSession, *, lines: list[ParticipantLine], by, bad_lines=()
+) -> tuple[list[Participant], list[Skipped]]:
+    """Invite several people at once, in a handful of queries whatever their number. Someone
+    with the same name, position and organisation as a person already on the list, or as an
+    earlier line of the paste (ignoring case and spacing), is skipped; so are the paste's bad
+    lines (`bad_lines`, lib.pasted.BadLine). Returns the new participants and the skipped
+    ones with their reasons, in the order of the paste."""
     session = _locked(session)
-    present = list(Participant.objects.filter(session=session).values_list("name", flat=True))
-    seen = {Participant.name_key(name) for name in present}
+    present = list(
+        Participant.objects.filter(session=session).values_list("name", "position", "organisation")
+    )
+    # key -> the paste's line that brought it (0: on the list before)
+    seen: dict = {ParticipantLine(*row).key: 0 for row in present}
     order = _next_order(session)
-    new, skipped = [], 0
+    new, skipped = [], []
+    for bad in bad_lines:
+        skipped.append(Skipped(bad.number, bad.text, bad.reason, "invalid"))
     for line in lines:
-        key = Participant.name_key(line.name)
-        if not key:
+        if not pasted.same(line.name):
             continue
+        key = line.key
         if key in seen:
-            skipped += 1
+            earlier = seen[key]
+            if earlier == 0:
+                reason, kind = _("sudah ada di daftar peserta"), "present"
+            elif earlier > 0:
+                reason, kind = (
+                    _("sama dengan baris %(n)d tempelan ini") % {"n": earlier},
+                    "in_paste",
+                )
+            else:
+                reason, kind = _("tertulis dua kali"), "in_paste"
+            skipped.append(Skipped(line.number, _person_text(line), reason, kind))
             continue
-        seen.add(key)
+        seen[key] = line.number or -1
         new.append(
             Participant(
                 session=session,
                 district_id=session.district_id,
                 name=" ".join(line.name.split()),
-                position=line.position,
-                organisation=line.organisation,
+                position=" ".join(line.position.split()),
+                organisation=" ".join(line.organisation.split()),
                 order=order,
             )
         )
         order += 1
     _check_room(session, len(present), len(new))
     for p in new:
-        p.full_clean(exclude=["session", "district", "user"])
+        # the fields only: a uniqueness check would cost one query per new row
+        p.full_clean(
+            exclude=["session", "district", "user"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     Participant.objects.bulk_create(new)
     if new:
         record(
@@ -375,14 +393,17 @@ def add_participants(
             target=session.title,
             session=str(session.pk),
             count=len(new),
+            skipped=len(skipped),
         )
+    skipped.sort(key=lambda s: s.number)
     return new, skipped
 
 
 def add_participant(
     session: RembukSession, *, name: str, position: str = "", organisation: str = "", by
 ) -> Participant:
-    """Invite one person; a name already on the list is refused."""
+    """Invite one person; someone with the same name, position and organisation already on
+    the list is refused."""
     new, _skipped = add_participants(
         session,
         lines=[ParticipantLine(name.strip(), position.strip(), organisation.strip())],
@@ -414,30 +435,40 @@ def village_head_memberships(session: RembukSession) -> list[Membership]:
 
 
 @transaction.atomic
-def add_village_heads(session: RembukSession, *, by) -> tuple[list[Participant], int]:
+def add_village_heads(session: RembukSession, *, by) -> tuple[list[Participant], list[Skipped]]:
     """Invite every user holding an active village-head membership in the session's area,
     linked to his account (so that he checks in with one click). Those already invited, as
-    the same user or under the same name, are skipped."""
+    the same user or as the same name, position and organisation, are skipped."""
     session = _locked(session)
-    existing = list(Participant.objects.filter(session=session).values_list("name", "user_id"))
-    names = {Participant.name_key(name) for name, _user in existing}
-    users = {user_id for _name, user_id in existing if user_id}
+    existing = list(
+        Participant.objects.filter(session=session).values_list(
+            "name", "position", "organisation", "user_id"
+        )
+    )
+    keys = {ParticipantLine(n, p, o).key for n, p, o, _user in existing}
+    users = {user_id for *_text, user_id in existing if user_id}
     order = _next_order(session)
-    new, skipped = [], 0
+    new, skipped = [], []
     for m in village_head_memberships(session):
-        name = m.user.full_name or m.user.email
-        if m.user_id in users or Participant.name_key(name) in names:
-            skipped += 1
+        line = ParticipantLine(
+            (m.user.full_name or m.user.email)[:200],
+            (m.position or "Kepala desa/lurah")[:200],  # stored data: Indonesian
+            f"{m.village.kind_label} {m.village.name}"[:200],
+        )
+        if m.user_id in users or line.key in keys:
+            skipped.append(
+                Skipped(0, _person_text(line), _("sudah ada di daftar peserta"), "present")
+            )
             continue
         users.add(m.user_id)
-        names.add(Participant.name_key(name))
+        keys.add(line.key)
         new.append(
             Participant(
                 session=session,
                 district_id=session.district_id,
-                name=name[:200],
-                position=(m.position or "Kepala desa/lurah")[:200],  # stored data: Indonesian
-                organisation=f"{m.village.kind_label} {m.village.name}"[:200],
+                name=line.name,
+                position=line.position,
+                organisation=line.organisation,
                 user=m.user,
                 order=order,
             )
@@ -524,6 +555,24 @@ def mark_attendance(participant: Participant, *, present: bool, by) -> Participa
     return participant
 
 
+def _invited_as(participants, name, position, organisation):
+    """The participant someone checking in by name is: of those with his name (ignoring case
+    and spacing), the one with his position and organisation, else the first not yet
+    present, else the first (two people may share a name; a duplicate is the same name,
+    position and organisation)."""
+    key = Participant.name_key(name)
+    named = [p for p in participants if Participant.name_key(p.name) == key]
+    role = (pasted.same(position), pasted.same(organisation))
+    return (
+        next(
+            (p for p in named if (pasted.same(p.position), pasted.same(p.organisation)) == role),
+            None,
+        )
+        or next((p for p in named if not p.present), None)
+        or (named[0] if named else None)
+    )
+
+
 CHECKIN_REFUSED = {
     "closed": gettext_lazy("Presensi mandiri untuk rembuk ini ditutup oleh panitia."),
     "early": gettext_lazy("Presensi mandiri dibuka dua jam sebelum acara dimulai."),
@@ -570,8 +619,7 @@ def check_in(
             raise ValidationError({"name": _("Isi nama Anda.")})
         if len(name) > 200:
             raise ValidationError({"name": _("Nama paling banyak 200 huruf.")})
-        key = Participant.name_key(name)
-        participant = next((p for p in participants if Participant.name_key(p.name) == key), None)
+        participant = _invited_as(participants, name, position, organisation)
     now = timezone.now()
     if participant is None:
         _check_room(session, len(participants), 1)

@@ -417,22 +417,34 @@ def rembuk_file_remove(request, rembuk_file_id):
 # --- Participants --------------------------------------------------------------------------------
 
 
+REPORT_KEY = "rembuk_participants_report"
+REPORT_ROWS = 500  # skipped people listed on the page; the counts cover them all
+
+
 @district_view("rembuk.manage", methods=MANAGE)
 @submitted_once
 def rembuk_participants(request, session_id):
-    """Invite people: paste a list, or add every village head of the session's area."""
+    """Invite people: paste a list, or add every village head of the session's area. After a
+    paste the page lists who was skipped and why, and offers the bad lines again to be
+    corrected."""
     session = _manageable(request, session_id)
     form = ParticipantsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        people, bad = form.cleaned_data["lines"]
         try:
             new, skipped = services.add_participants(
-                session, lines=form.cleaned_data["lines"], by=request.user
+                session, lines=people, bad_lines=bad, by=request.user
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            _report_added(request, new, skipped)
-            return redirect(_detail_url(session, "peserta"))
+            _report_added(request, session, new, skipped)
+            return redirect(
+                reverse("rembuk_participants", args=[request.district.slug, session.pk]) + "#hasil"
+            )
+    report = _pop_report(request, session)
+    if request.method != "POST" and report and report["retry"]:
+        form = ParticipantsForm(initial={"lines": report["retry"]})
     heads = services.village_head_memberships(session)
     participants = list(Participant.objects.filter(session=session))
     linked = {p.user_id for p in participants if p.user_id}
@@ -446,17 +458,49 @@ def rembuk_participants(request, session_id):
             "n_walk_ins": sum(1 for p in participants if not p.invited),
             "n_heads": len(heads),
             "n_heads_new": sum(1 for m in heads if m.user_id not in linked),
+            "report": report,
         },
     )
 
 
-def _report_added(request, new, skipped):
+def _report_added(request, session, new, skipped):
+    """A message, and for the participants page the list of who was skipped and why (kept
+    in the session until that page shows it once)."""
     if new:
         messages.success(request, _("%(n)d peserta ditambahkan.") % {"n": len(new)})
     if skipped:
-        messages.info(request, _("%(n)d nama sudah ada di daftar dan dilewati.") % {"n": skipped})
+        messages.info(
+            request, _("%(n)d baris dilewati; lihat alasannya di bawah.") % {"n": len(skipped)}
+        )
     if not new and not skipped:
         messages.info(request, _("Tidak ada peserta yang ditambahkan."))
+    counts = {kind: 0 for kind in services.SKIP_KINDS}
+    for s in skipped:
+        counts[s.kind] += 1
+    request.session[REPORT_KEY] = {
+        "session": str(session.pk),
+        "added": len(new),
+        "skipped": [s.as_row() for s in skipped[:REPORT_ROWS]],
+        "n_skipped": len(skipped),
+        "counts": counts,
+        # the bad lines, offered again in the box to be corrected and sent
+        "retry": "\n".join(s.text for s in skipped if s.kind == "invalid"),
+    }
+
+
+def _pop_report(request, session) -> dict | None:
+    report = request.session.get(REPORT_KEY)
+    if not report or report.get("session") != str(session.pk):
+        return None
+    del request.session[REPORT_KEY]
+    labels = services.SKIP_KINDS
+    report["rows"] = [
+        {"number": n, "text": t, "reason": r, "kind": labels.get(k, "")}
+        for n, t, r, k in report["skipped"]
+    ]
+    report["summary"] = [(labels[k], n) for k, n in report["counts"].items() if n]
+    report["more"] = report["n_skipped"] - len(report["rows"])
+    return report
 
 
 @district_view("rembuk.manage", methods=("POST",))
@@ -492,8 +536,10 @@ def rembuk_add_village_heads(request, session_id):
     except ValidationError as exc:
         messages.error(request, _first_error(exc))
     else:
-        _report_added(request, new, skipped)
-    return redirect(_detail_url(session, "peserta"))
+        _report_added(request, session, new, skipped)
+    return redirect(
+        reverse("rembuk_participants", args=[request.district.slug, session.pk]) + "#hasil"
+    )
 
 
 @district_view("rembuk.manage", methods=("POST",))

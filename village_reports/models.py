@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from documents.models import StoredFile
-from villages.models import District, Village
+from villages.models import District, Kecamatan, Village
 
 
 def private_path(instance, filename):
@@ -183,6 +183,39 @@ class ReportPeriod(models.Model):
         return today > self.due_on
 
 
+class ReportSettings(models.Model):
+    """How a district's report periods are made: the due dates after each quarter and semester
+    ends, how many last days of a period sending is open, and whether each year's periods are
+    created by themselves (village_reports.tasks.create_report_periods). A district without a
+    row uses the defaults below."""
+
+    district = models.OneToOneField(
+        District, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    scorecard_due_days = models.PositiveSmallIntegerField(
+        _("batas kirim scorecard (hari setelah kuartal berakhir)"), default=10
+    )
+    semester_due_days = models.PositiveSmallIntegerField(
+        _("batas kirim laporan semester (hari setelah semester berakhir)"), default=15
+    )
+    sending_days = models.PositiveSmallIntegerField(
+        _("pengiriman dibuka pada hari-hari terakhir periode (hari)"), default=10
+    )
+    auto_create = models.BooleanField(_("buat periode tiap tahun secara otomatis"), default=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        verbose_name = _("pengaturan periode laporan")
+
+    def __str__(self):
+        return str(self.district_id)
+
+
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("draf")
     SUBMITTED = "submitted", _("menunggu verifikasi")
@@ -218,6 +251,9 @@ class VillageReport(models.Model):
     decided_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # sent or decided at a date entered afterwards (a district catching up on an ended year):
+    # the dates above are then the actual ones, the events keep when they were typed
+    backfilled = models.BooleanField(default=False)
 
     objects = ScopedManager(district="district", kecamatan="village__kecamatan", village="village")
 
@@ -265,7 +301,13 @@ class ReportEvent(models.Model):
     actor = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # when it happened; for a back-filled event, the actual date entered, and `recorded_at`
+    # when it was typed
     at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    backfilled = models.BooleanField(default=False)
+    # decided by the district for a kecamatan that has no active camat account
+    on_behalf = models.BooleanField(default=False)
 
     objects = ScopedManager(district="district")
 
@@ -284,6 +326,72 @@ class ReportEvent(models.Model):
             ReportStatus.RETURNED: _("dikembalikan"),
             ReportStatus.DRAFT: _("versi koreksi dibuat"),
         }[self.to_status]
+
+
+class RecapStatus(models.TextChoices):
+    FORWARDED = "forwarded", _("diteruskan ke kabupaten")
+    RETURNED = "returned", _("dikembalikan ke kecamatan")
+    ACCEPTED = "accepted", _("diterima kabupaten")
+
+
+class KecamatanRecap(models.Model):
+    """The camat's recap of his kecamatan's verified reports for one period, forwarded to the
+    district. While it is forwarded or accepted, no report of the kecamatan's villages for the
+    period changes (the approval levels of DHIS2): accepted is final, a returned recap opens
+    the period again."""
+
+    Status = RecapStatus
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="recaps")
+    period = models.ForeignKey(ReportPeriod, on_delete=models.PROTECT, related_name="recaps")
+    status = models.CharField(max_length=10, choices=RecapStatus.choices)
+    # the reports it was made of: {village id: [report id, version]}
+    reports = models.JSONField(default=dict, blank=True)
+    remark = models.TextField(_("catatan kabupaten"), max_length=2000, blank=True)
+    forwarded_at = models.DateTimeField()
+    forwarded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(district="district", kecamatan="kecamatan")
+
+    class Meta:
+        ordering = ["period", "kecamatan__code"]
+        verbose_name = _("rekap kecamatan")
+        constraints = [
+            models.UniqueConstraint(fields=["kecamatan", "period"], name="kecamatan_recap_once")
+        ]
+
+    def __str__(self):
+        return f"{self.kecamatan} {self.period}"
+
+    @property
+    def locks(self) -> bool:
+        return self.status in (RecapStatus.FORWARDED, RecapStatus.ACCEPTED)
+
+
+class RecapEvent(models.Model):
+    recap = models.ForeignKey(KecamatanRecap, on_delete=models.CASCADE, related_name="events")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    to_status = models.CharField(max_length=10, choices=RecapStatus.choices)
+    remark = models.TextField(max_length=2000, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district", kecamatan="recap__kecamatan")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.recap_id} → {self.to_status}"
 
 
 class ReportFile(StoredFile):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("laporan/<uuid:report_id>/koreksi/", views.report_correct, name="report_correct"),
     path("laporan/<uuid:report_id>/verifikasi/", views.report_verify, name="report_verify"),
     path("laporan/<uuid:report_id>/kembalikan/", views.report_return, name="report_return"),
+    path("laporan/<uuid:report_id>/atas-nama/", views.report_on_behalf, name="report_on_behalf"),
     path("laporan/<uuid:report_id>/cetak/", views.report_pdf, name="report_pdf"),
     path("berkas-desa/<uuid:file_id>/", views.report_file, name="report_file"),
     path("berkas-desa/<uuid:file_id>/hapus/", views.report_file_remove, name="report_file_remove"),
@@ -33,5 +34,21 @@ urlpatterns = [
         "laporan-desa/<int:period_id>/ekspor/",
         views.completeness_export,
         name="completeness_export",
+    ),
+    path("laporan-desa/<int:period_id>/rekap/", views.recap_list, name="recap_list"),
+    path(
+        "laporan-desa/<int:period_id>/rekap/<int:kecamatan_id>/teruskan/",
+        views.recap_forward,
+        name="recap_forward",
+    ),
+    path(
+        "laporan-desa/<int:period_id>/rekap/<int:kecamatan_id>/terima/",
+        views.recap_accept,
+        name="recap_accept",
+    ),
+    path(
+        "laporan-desa/<int:period_id>/rekap/<int:kecamatan_id>/kembalikan/",
+        views.recap_return,
+        name="recap_return",
     ),
 ]

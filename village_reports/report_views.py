@@ -20,9 +20,18 @@ from lib import stale
 from lib.uploads import private_file_response
 from villages import services
 from villages.forms import VillageProfileForm
+from villages.models import Kecamatan
 
-from . import reports, scorecard, summaries
-from .models import ReportEvent, ReportFile, ReportKind, ReportPeriod, VillageReport
+from . import recaps, reports, scorecard, summaries
+from .models import (
+    KecamatanRecap,
+    RecapStatus,
+    ReportEvent,
+    ReportFile,
+    ReportKind,
+    ReportPeriod,
+    VillageReport,
+)
 
 Status = reports.Status
 
@@ -239,7 +248,9 @@ def _report_page(request, village, period, *, errors=None, posted=None):
     all_versions = reports.versions(village, period)
     shown = [r for r in all_versions if policy.may_see_report(access, r)]
     current = shown[0] if shown else None
-    may_fill = policy.may_fill_village(access, village)
+    recap = KecamatanRecap.objects.filter(kecamatan_id=village.kecamatan_id, period=period).first()
+    locked = recap is not None and recap.locks  # with the district or accepted: nobody changes it
+    may_fill = policy.may_fill_village(access, village) and not locked
     editable = may_fill and (current is None or current.is_editable)
     data = current.data if current else {}
     if current is None and may_fill and period.kind == ReportKind.SCORECARD:
@@ -258,19 +269,26 @@ def _report_page(request, village, period, *, errors=None, posted=None):
             .order_by("at", "pk")
         )
     today = request.district.local_now().date()
+    submitted = current is not None and current.status == Status.SUBMITTED and not locked
     return render(
         request,
         "village_reports/report.html",
         {
+            "recap": recap,
+            "locked": locked,
+            # an ended year: the dates it actually happened can be entered (back-filled)
+            "backfill": period.year < today.year,
+            "may_verify_on_behalf": submitted
+            and access.can("villages.on_behalf")
+            and policy.may_verify_on_behalf(access, village)
+            and not reports.kecamatan_has_camat(village.kecamatan_id),
             "village": village,
             "period": period,
             "report": current,
             "versions": shown,
             "editable": editable,
             "may_fill": may_fill,
-            "may_verify": policy.may_verify_village(access, village)
-            and current is not None
-            and current.status == Status.SUBMITTED,
+            "may_verify": policy.may_verify_village(access, village) and submitted,
             "may_correct": may_fill and current is not None and current.status == Status.VERIFIED,
             "rows": _field_rows(period.kind, data, errors, posted, kelurahan=village.is_kelurahan),
             "computed": _computed(period.kind, data, kelurahan=village.is_kelurahan),
@@ -331,7 +349,10 @@ def village_report_save(request, village_id, period_id):
         return _back_to(request, village, period)
     try:
         reports.submit_report(
-            report=report, by=request.user, today=request.district.local_now().date()
+            report=report,
+            by=request.user,
+            today=request.district.local_now().date(),
+            happened_on=_posted_date(request.POST.get("tanggal_sebenarnya")),
         )
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
@@ -351,6 +372,19 @@ def village_report_save(request, village_id, period_id):
         return _report_page(request, village, period, errors=field_errors, posted=request.POST)
     messages.success(request, _("Laporan terkirim ke camat untuk diverifikasi."))
     return _back_to(request, village, period)
+
+
+def _posted_date(raw) -> date | None:
+    """The date a back-filled step actually happened (empty: it happens now)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            _("Tanggal tidak valid: %(raw)s (format TTTT-BB-HH).") % {"raw": raw[:20]}
+        ) from None
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
@@ -420,7 +454,11 @@ def _checked_by_camat(request, report_id) -> VillageReport:
 def report_verify(request, report_id):
     report = _checked_by_camat(request, report_id)
     try:
-        reports.verify_report(report=report, by=request.user)
+        reports.verify_report(
+            report=report,
+            by=request.user,
+            happened_on=_posted_date(request.POST.get("tanggal_sebenarnya")),
+        )
     except ValidationError as error:
         for message in _messages_from(error):
             messages.error(request, message)
@@ -439,6 +477,38 @@ def report_return(request, report_id):
             messages.error(request, message)
     else:
         messages.success(request, _("Laporan dikembalikan ke desa dengan catatan."))
+    return _back(request, report)
+
+
+@district_view("villages.on_behalf", methods=("POST",))
+def report_on_behalf(request, report_id):
+    """The district admin verifies or returns a report on behalf of a kecamatan that has no
+    active camat account (the service refuses where it has one)."""
+    report = _report(request, report_id)
+    require(policy.may_verify_on_behalf(request.access, report.village))
+    decision = request.POST.get("keputusan", "")
+    try:
+        if decision == "verify":
+            reports.verify_report(
+                report=report,
+                by=request.user,
+                happened_on=_posted_date(request.POST.get("tanggal_sebenarnya")),
+                on_behalf=True,
+            )
+            messages.success(request, _("Laporan diverifikasi atas nama kecamatan."))
+        elif decision == "return":
+            reports.return_report(
+                report=report,
+                remark=request.POST.get("remark", ""),
+                by=request.user,
+                on_behalf=True,
+            )
+            messages.success(request, _("Laporan dikembalikan atas nama kecamatan."))
+        else:
+            messages.error(request, _("Pilih: verifikasi atau kembalikan."))
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
     return _back(request, report)
 
 
@@ -556,7 +626,20 @@ def period_setup(request):
     if request.method == "POST":
         year = _year(request.POST.get("tahun"), year)
         try:
-            if request.POST.get("create"):
+            if request.POST.get("pengaturan"):
+                reports.save_report_settings(
+                    district=district,
+                    scorecard_due_days=_posted_int(request.POST, "scorecard_due_days"),
+                    semester_due_days=_posted_int(request.POST, "semester_due_days"),
+                    sending_days=_posted_int(request.POST, "sending_days"),
+                    auto_create=bool(request.POST.get("auto_create")),
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Pengaturan disimpan; berlaku untuk periode yang dibuat sesudah ini."),
+                )
+            elif request.POST.get("create"):
                 made = reports.create_periods(district=district, year=year, by=request.user)
                 messages.success(
                     request,
@@ -582,8 +665,20 @@ def period_setup(request):
     return render(
         request,
         "village_reports/period_setup.html",
-        {"periods": periods, "year": year, "years": [year - 1, year, year + 1]},
+        {
+            "periods": periods,
+            "year": year,
+            "years": [year - 1, year, year + 1],
+            "settings": reports.settings_for(district),
+        },
     )
+
+
+def _posted_int(posted, key: str) -> int:
+    raw = (posted.get(key) or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
+        raise ValidationError(_("Isi jumlah hari dengan angka bulat."))
+    return int(raw)
 
 
 def _posted_dates(posted, prefix: str) -> dict[int, date]:
@@ -665,3 +760,93 @@ def completeness_export(request, period_id):
     name = f"laporan-desa-{request.district.slug}-{period.year}-{period.kind}-{period.number}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- The kecamatan's recap upward ---------------------------------------------------------------
+
+
+def _kecamatan(request, kecamatan_id) -> Kecamatan:
+    return get_object_or_404(Kecamatan, pk=kecamatan_id, district=request.district)
+
+
+def _to_recaps(request, period):
+    return redirect("recap_list", district_slug=request.district.slug, period_id=period.pk)
+
+
+@district_view("villages.completeness")
+def recap_list(request, period_id):
+    """Each kecamatan's recap for the period: the camat forwards his, the district accepts or
+    returns them."""
+    period = _period(request, period_id)
+    access = request.access
+    rows = recaps.recap_rows(district=request.district, period=period, access=access)
+    for row in rows:
+        row.may_forward = policy.may_forward_recap(access, row.kecamatan) and (
+            row.recap is None or row.recap.status == RecapStatus.RETURNED
+        )
+        row.may_decide = (
+            access.can("villages.recap")
+            and row.recap is not None
+            and row.recap.status == RecapStatus.FORWARDED
+        )
+    return render(request, "village_reports/recaps.html", {"period": period, "rows": rows})
+
+
+@district_view("villages.verify", methods=("POST",))
+@submitted_once
+def recap_forward(request, period_id, kecamatan_id):
+    period = _period(request, period_id)
+    kecamatan = _kecamatan(request, kecamatan_id)
+    # a camat of another kecamatan learns nothing about this one
+    require(policy.may_forward_recap(request.access, kecamatan), not_found=True)
+    try:
+        recaps.forward_recap(kecamatan=kecamatan, period=period, by=request.user)
+    except ValidationError as error:
+        for message in _messages_from(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Rekap diteruskan ke kabupaten."))
+    return _to_recaps(request, period)
+
+
+def _forwarded_recap(request, period_id, kecamatan_id):
+    period = _period(request, period_id)
+    kecamatan = _kecamatan(request, kecamatan_id)
+    recap = (
+        KecamatanRecap.objects.filter(period=period, kecamatan=kecamatan)
+        .select_related("kecamatan", "period", "district")
+        .first()
+    )
+    if recap is None:
+        messages.error(request, _("Kecamatan ini belum meneruskan rekap untuk periode ini."))
+    return period, recap
+
+
+@district_view("villages.recap", methods=("POST",))
+def recap_accept(request, period_id, kecamatan_id):
+    period, recap = _forwarded_recap(request, period_id, kecamatan_id)
+    if recap is not None:
+        try:
+            recaps.accept_recap(recap=recap, by=request.user)
+        except ValidationError as error:
+            for message in _messages_from(error):
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("Rekap diterima. Laporan kecamatan ini untuk periode ini terkunci.")
+            )
+    return _to_recaps(request, period)
+
+
+@district_view("villages.recap", methods=("POST",))
+def recap_return(request, period_id, kecamatan_id):
+    period, recap = _forwarded_recap(request, period_id, kecamatan_id)
+    if recap is not None:
+        try:
+            recaps.return_recap(recap=recap, remark=request.POST.get("remark", ""), by=request.user)
+        except ValidationError as error:
+            for message in _messages_from(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Rekap dikembalikan ke kecamatan dengan alasannya."))
+    return _to_recaps(request, period)

@@ -8,7 +8,7 @@ village head can only ever reach his own village and a camat his own kecamatan.
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 
 from accounts.audit import record
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from accounts.policy import VILLAGE_ROLES, may_see_village, require
-from accounts.tenancy import each_district
+from accounts.tenancy import district_scope, each_district
 from documents import transitions
 from documents.files import store_upload
 from lib.stale import check_fresh
@@ -32,11 +33,13 @@ from villages.models import District, Kecamatan, Village
 
 from . import scorecard, summaries
 from .models import (
-    SENDING_OPENS_BEFORE_END,
+    KecamatanRecap,
+    RecapStatus,
     ReportEvent,
     ReportFile,
     ReportKind,
     ReportPeriod,
+    ReportSettings,
     ReportStatus,
     VillageReminder,
     VillageReport,
@@ -50,10 +53,19 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def default_periods(year: int) -> list[dict]:
-    """Quarters for the scorecard (due on the 10th after the quarter) and semesters for the
-    village report (due 15 July and 15 January of the next year); each can be sent from the
-    last ten days of its period."""
+def settings_for(district: District) -> ReportSettings:
+    """The district's period settings, or the defaults (unsaved) when it has none."""
+    found = ReportSettings.objects.filter(district=district).first()
+    return found or ReportSettings(district=district)
+
+
+def default_periods(year: int, settings: ReportSettings | None = None) -> list[dict]:
+    """Quarters for the scorecard and semesters for the village report, due the district's
+    number of days after each ends (by default the 10th after the quarter, 15 July and
+    15 January of the next year); each can be sent from the last days of its period (by
+    default the last ten)."""
+    settings = settings or ReportSettings()
+    opens_before = timedelta(days=settings.sending_days - 1)
     periods = []
     for q in range(1, 5):
         ends = _month_end(year, q * 3)
@@ -63,8 +75,8 @@ def default_periods(year: int) -> list[dict]:
                 "number": q,
                 "starts_on": date(year, q * 3 - 2, 1),
                 "ends_on": ends,
-                "opens_on": ends - SENDING_OPENS_BEFORE_END,
-                "due_on": ends + timedelta(days=10),
+                "opens_on": ends - opens_before,
+                "due_on": ends + timedelta(days=settings.scorecard_due_days),
             }
         )
     for s in (1, 2):
@@ -75,8 +87,8 @@ def default_periods(year: int) -> list[dict]:
                 "number": s,
                 "starts_on": date(year, s * 6 - 5, 1),
                 "ends_on": ends,
-                "opens_on": ends - SENDING_OPENS_BEFORE_END,
-                "due_on": ends + timedelta(days=15),
+                "opens_on": ends - opens_before,
+                "due_on": ends + timedelta(days=settings.semester_due_days),
             }
         )
     return periods
@@ -84,10 +96,10 @@ def default_periods(year: int) -> list[dict]:
 
 @transaction.atomic
 def create_periods(*, district: District, year: int, by) -> int:
-    """The year's default periods; existing ones are kept as they are. Returns how many were
-    made."""
+    """The year's periods from the district's settings; existing ones are kept as they are.
+    Returns how many were made."""
     made = 0
-    for spec in default_periods(year):
+    for spec in default_periods(year, settings_for(district)):
         _period, created = ReportPeriod.objects.get_or_create(
             district=district,
             year=year,
@@ -98,6 +110,82 @@ def create_periods(*, district: District, year: int, by) -> int:
         made += created
     if made:
         record("report_periods_created", actor=by, district=district, target=str(year), count=made)
+    return made
+
+
+# limits of the settings: a due date at most a quarter after the period, sending open for at
+# least the period's last day and at most its last month
+DUE_DAYS_MAX = 90
+SENDING_DAYS_MAX = 31
+
+
+@transaction.atomic
+def save_report_settings(
+    *,
+    district: District,
+    scorecard_due_days: int,
+    semester_due_days: int,
+    sending_days: int,
+    auto_create: bool,
+    by,
+) -> ReportSettings:
+    """The district's period settings; they shape the periods created from now on (existing
+    periods keep their dates, which the district changes one by one)."""
+    for value in (scorecard_due_days, semester_due_days):
+        if not 0 <= value <= DUE_DAYS_MAX:
+            raise ValidationError(
+                _("Batas kirim harus 0 sampai %(max)s hari setelah periode berakhir.")
+                % {"max": DUE_DAYS_MAX}
+            )
+    if not 1 <= sending_days <= SENDING_DAYS_MAX:
+        raise ValidationError(
+            _("Pengiriman dibuka 1 sampai %(max)s hari terakhir periode.")
+            % {"max": SENDING_DAYS_MAX}
+        )
+    settings, _created = ReportSettings.objects.select_for_update().get_or_create(district=district)
+    settings.scorecard_due_days = scorecard_due_days
+    settings.semester_due_days = semester_due_days
+    settings.sending_days = sending_days
+    settings.auto_create = auto_create
+    settings.updated_by = by
+    settings.save()
+    record(
+        "report_settings_changed",
+        actor=by,
+        district=district,
+        scorecard_due_days=scorecard_due_days,
+        semester_due_days=semester_due_days,
+        sending_days=sending_days,
+        auto_create=auto_create,
+    )
+    return settings
+
+
+def create_periods_automatically(*, now=None) -> int:
+    """Daily (beat): each district that uses village reports (it has periods or saved settings)
+    and has not turned this off gets the periods of its current year, in its own time zone, as
+    soon as that year begins. Safe to rerun: existing periods are kept. Returns how many were
+    made. Which districts have work is the one query across districts (two: periods and
+    settings), as for the reminders."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        using = set(ReportPeriod.objects.values_list("district_id", flat=True).distinct())
+        chosen = dict(ReportSettings.objects.values_list("district_id", "auto_create"))
+        years = {}
+        for district_id, year in (
+            ReportPeriod.objects.filter(year__gte=now.year - 1)
+            .values_list("district_id", "year")
+            .distinct()
+        ):
+            years.setdefault(district_id, set()).add(year)
+    wanted = {d for d in using | set(chosen) if chosen.get(d, True)}
+    made = 0
+    for district in District.objects.filter(pk__in=wanted).order_by("code"):
+        year = now.astimezone(district.tz).year
+        if year in years.get(district.pk, set()):
+            continue
+        with district_scope(district):
+            made += create_periods(district=district, year=year, by=None)
     return made
 
 
@@ -197,6 +285,40 @@ def _current_open(village, period):
     )
 
 
+def check_unlocked(*, kecamatan_id: int, period: ReportPeriod) -> None:
+    """Refuse any change to a report of the kecamatan's villages for `period` while the camat's
+    recap of it is with the district or has been accepted (for everyone: the village, the
+    camat, the district admin). Called once the report's row is locked, so that it reads the
+    recap as the camat's forwarding (which locks those rows first) left it."""
+    recap = (
+        KecamatanRecap.objects.filter(kecamatan_id=kecamatan_id, period=period)
+        .select_related("kecamatan")
+        .first()
+    )
+    if recap is None or not recap.locks:
+        return
+    names = {"period": period.label, "kecamatan": recap.kecamatan.name}
+    if recap.status == RecapStatus.ACCEPTED:
+        raise ValidationError(
+            _(
+                "%(period)s Kec. %(kecamatan)s sudah diterima kabupaten dan terkunci: laporan "
+                "desanya tidak dapat diubah, dikirim, diverifikasi atau dikoreksi lagi."
+            )
+            % names
+        )
+    raise ValidationError(
+        _(
+            "Rekap %(period)s Kec. %(kecamatan)s sedang diperiksa kabupaten: laporan desanya "
+            "tidak dapat diubah sampai rekap diterima atau dikembalikan."
+        )
+        % names
+    )
+
+
+def _check_report_unlocked(report: VillageReport) -> None:
+    check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
+
+
 @transaction.atomic
 def save_draft(
     *, village: Village, period: ReportPeriod, posted, by, expected: str | None = None
@@ -209,6 +331,7 @@ def save_draft(
     if errors:
         raise ValidationError(errors)
     report = _current_open(village, period)
+    check_unlocked(kecamatan_id=village.kecamatan_id, period=period)
     check_fresh(report, expected)
     if report is None:
         report = VillageReport(
@@ -243,6 +366,7 @@ SLOTS = dict(scorecard.SEMESTER_FILES)
 def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
     report = VillageReport.objects.select_for_update().get(pk=report.pk)
     _check_editable(report)
+    _check_report_unlocked(report)
     if slot not in SLOTS or report.kind != ReportKind.SEMESTER:
         raise ValidationError(_("Tempat berkas tidak dikenal."))
     if upload is None:
@@ -266,7 +390,9 @@ def upload_file(*, report: VillageReport, slot: str, upload, by) -> ReportFile:
 
 @transaction.atomic
 def remove_file(*, stored: ReportFile, by):
-    _check_editable(VillageReport.objects.select_for_update().get(pk=stored.report_id))
+    locked = VillageReport.objects.select_for_update().get(pk=stored.report_id)
+    _check_editable(locked)
+    _check_report_unlocked(locked)
     name, path, storage = stored.original_name, stored.file.name, stored.file.storage
     stored.delete()
     # an earlier version may share the stored file (a correction copies the rows)
@@ -297,20 +423,42 @@ TRANSITIONS = {
 }
 
 
-def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageReport:
+def _move(
+    report: VillageReport,
+    step: str,
+    *,
+    by,
+    remark: str = "",
+    actual: datetime | None = None,
+    on_behalf: bool = False,
+) -> VillageReport:
     """Two clicks or two users cannot both succeed: the row is locked and its status read
-    under the lock (documents.transitions says why a conditional update is not enough here)."""
+    under the lock (documents.transitions says why a conditional update is not enough here).
+    `actual`: when it really happened, for a back-filled step (else now)."""
     sources, target = TRANSITIONS[step]
 
     def stamp(locked, now):
+        when = actual or now
         fields: dict = {"updated_at": now, "updated_by": by}
+        if actual is not None:
+            fields["backfilled"] = True
         if target == Status.SUBMITTED:
-            fields["submitted_at"] = now
+            fields["submitted_at"] = when
             if locked.first_submitted_at is None:
-                fields["first_submitted_at"] = now
+                fields["first_submitted_at"] = when
         else:
-            fields.update(decided_at=now, decided_by=by, remark=remark)
+            fields.update(decided_at=when, decided_by=by, remark=remark)
         return fields
+
+    def check(locked):
+        check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
+        if actual is not None and target != Status.SUBMITTED and locked.submitted_at:
+            sent_on = locked.submitted_at.astimezone(report.district.tz).date()
+            if actual.astimezone(report.district.tz).date() < sent_on:
+                raise ValidationError(
+                    _("Tanggal sebenarnya tidak boleh sebelum laporan dikirim (%(date)s).")
+                    % {"date": formats.date_format(sent_on, "j F Y")}
+                )
 
     return transitions.move(
         report,
@@ -319,6 +467,7 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
         refused=lambda locked: ValidationError(
             _("Laporan ini sudah berstatus %(status)s.") % {"status": locked.get_status_display()}
         ),
+        check=check,
         fields=stamp,
         history=lambda locked, from_status, now: ReportEvent.objects.create(
             report=report,
@@ -327,7 +476,10 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
             to_status=target,
             remark=remark,
             actor=by,
-            at=now,
+            at=actual or now,
+            recorded_at=now,
+            backfilled=actual is not None,
+            on_behalf=on_behalf,
         ),
         audit=lambda locked: record(
             f"village_report_{step}",
@@ -335,14 +487,58 @@ def _move(report: VillageReport, step: str, *, by, remark: str = "") -> VillageR
             district=report.district,
             target=f"{report.village} · {report.period.label} v{report.version}",
             remark=remark,
+            **({"actual": actual.isoformat()} if actual else {}),
+            **({"on_behalf": True} if on_behalf else {}),
         ),
     )
 
 
+def actual_moment(report: VillageReport, happened_on: date | None, today: date):
+    """The moment a back-filled step happened: noon of `happened_on` in the district's zone.
+    Only for a year that has ended, on or after the period's start and not after today."""
+    if happened_on is None:
+        return None
+    period = report.period
+    if period.year >= today.year:
+        raise ValidationError(
+            _(
+                "Tanggal sebenarnya hanya dapat diisi untuk tahun yang sudah berakhir; "
+                "%(period)s masih berjalan."
+            )
+            % {"period": period.label}
+        )
+    if not period.starts_on <= happened_on <= today:
+        raise ValidationError(
+            _("Tanggal sebenarnya harus antara %(start)s dan hari ini.")
+            % {"start": formats.date_format(period.starts_on, "j F Y")}
+        )
+    return datetime.combine(happened_on, time(12, 0), tzinfo=report.district.tz)
+
+
+def kecamatan_has_camat(kecamatan_id: int) -> bool:
+    """An active camat account for the kecamatan: then only he verifies its reports."""
+    return Membership.objects.active().filter(role=Role.CAMAT, kecamatan_id=kecamatan_id).exists()
+
+
+def _check_on_behalf(report: VillageReport) -> None:
+    if kecamatan_has_camat(report.village.kecamatan_id):
+        raise ValidationError(
+            _(
+                "Kec. %(kecamatan)s memiliki akun camat yang aktif: laporan desanya diperiksa "
+                "oleh camat, bukan atas nama kecamatan."
+            )
+            % {"kecamatan": report.village.kecamatan.name}
+        )
+
+
 @transaction.atomic
-def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
+def submit_report(
+    *, report: VillageReport, by, today: date, happened_on: date | None = None
+) -> VillageReport:
     """Send a report to the camat: from near the end of its period (`today` in the district's
-    time zone), and only when every rule of the form holds."""
+    time zone), and only when every rule of the form holds. `happened_on`: the date it was
+    actually sent, when a district catches up on an ended year (back-filled; lateness and
+    exports use that date)."""
     if not report.period.is_open_for_sending(today):
         raise ValidationError(
             _(
@@ -354,23 +550,42 @@ def submit_report(*, report: VillageReport, by, today: date) -> VillageReport:
                 "date": formats.date_format(report.period.opens_on, "j F Y"),
             }
         )
+    actual = actual_moment(report, happened_on, today)
     errors = errors_for_submit(report, today)
     if errors:
         raise ValidationError(errors)
-    return _move(report, "submit", by=by)
+    return _move(report, "submit", by=by, actual=actual)
 
 
 @transaction.atomic
-def verify_report(*, report: VillageReport, by) -> VillageReport:
-    return _move(report, "verify", by=by)
+def verify_report(
+    *,
+    report: VillageReport,
+    by,
+    happened_on: date | None = None,
+    today: date | None = None,
+    on_behalf: bool = False,
+) -> VillageReport:
+    """The camat verifies; the district admin may do it on behalf of a kecamatan that has no
+    active camat account (`on_behalf`, shown in the report's history). `happened_on`: the date
+    it was actually verified, for an ended year (back-filled)."""
+    if on_behalf:
+        _check_on_behalf(report)
+    today = today or report.district.local_now().date()
+    actual = actual_moment(report, happened_on, today)
+    return _move(report, "verify", by=by, actual=actual, on_behalf=on_behalf)
 
 
 @transaction.atomic
-def return_report(*, report: VillageReport, remark: str, by) -> VillageReport:
+def return_report(
+    *, report: VillageReport, remark: str, by, on_behalf: bool = False
+) -> VillageReport:
     remark = clean_one(remark, REMARK_MAX, "remark").strip()
     if not remark:
         raise ValidationError(_("Tuliskan catatan: apa yang harus diperbaiki desa."))
-    return _move(report, "return", by=by, remark=remark)
+    if on_behalf:
+        _check_on_behalf(report)
+    return _move(report, "return", by=by, remark=remark, on_behalf=on_behalf)
 
 
 @transaction.atomic
@@ -378,6 +593,7 @@ def start_correction(*, report: VillageReport, by) -> VillageReport:
     """A verified report stays locked; a correction is a new version holding a copy of its
     data and files, which goes through the chain again."""
     latest = _current_open(report.village, report.period)
+    check_unlocked(kecamatan_id=report.village.kecamatan_id, period=report.period)
     if latest.pk != report.pk or report.status != Status.VERIFIED:
         raise ValidationError(_("Hanya versi terakhir yang sudah terverifikasi dapat dikoreksi."))
     correction = VillageReport.objects.create(

@@ -13,6 +13,15 @@ def village_report_reminders() -> int:
     return send_report_reminders()
 
 
+@shared_task(acks_late=True)
+def create_report_periods() -> int:
+    """Daily (beat): each district's report periods for its year, made from its settings as
+    the year begins. Safe to rerun: existing periods are kept."""
+    from .reports import create_periods_automatically
+
+    return create_periods_automatically()
+
+
 FOCUS_IMPORT = "focus_import"
 jobs.register(FOCUS_IMPORT, "village_reports.tasks.apply_focus_list")
 

@@ -48,6 +48,8 @@ villages.fill           .   .   .   .   .   .   .   X   X
 villages.verify         .   .   .   .   .   .   X   .   .
 villages.completeness   X   X   X   X   X   X   X   .   .
 villages.periods        .   .   .   X   .   .   .   .   .
+villages.recap          .   .   .   X   .   .   .   .   .
+villages.on_behalf      .   .   .   X   .   .   .   .   .
 villages.profile        .   .   .   X   .   .   .   X   .
 rembuk.view             X   X   X   X   X   X   X   X   X
 rembuk.manage           .   .   .   X   .   .   X   X   .
@@ -55,6 +57,8 @@ commitments.view        X   X   X   X   X   X   X   X   X
 commitments.manage      .   .   .   X   .   .   X   X   .
 commitments.sign        .   .   .   X   X   X   X   X   X
 commitments.follow      .   .   .   X   X   .   X   X   X
+commitments.templates   .   .   .   X   .   .   .   .   .
+commitments.issue       .   .   .   X   .   .   .   .   .
 outcomes.view           X   X   X   X   X   X   X   X   X
 outcomes.manage         .   .   .   X   .   .   .   .   .
 dashboard.view          X   X   X   X   .   X   X   .   .
@@ -169,6 +173,8 @@ def _records():
     return {
         "village 100": R(id=100, kecamatan_id=10),
         "village 110": R(id=110, kecamatan_id=11),
+        "kecamatan 10": R(id=10),
+        "kecamatan 11": R(id=11),
         "draft of village 100": R(status="draft", village_id=100),
         "sent report of village 100": R(status="submitted", village_id=100),
         "action led by agency 5": action(5),
@@ -204,6 +210,10 @@ OBJECT_RULES = [
     ("may_fill_village", "village 110", set()),
     ("may_verify_village", "village 100", {"camat"}),
     ("may_verify_village", "village 110", set()),
+    ("may_forward_recap", "kecamatan 10", {"camat"}),
+    ("may_forward_recap", "kecamatan 11", set()),
+    ("may_verify_on_behalf", "village 100", {"admin", "admin elsewhere"}),
+    ("may_verify_on_behalf", "village 110", {"admin", "admin elsewhere"}),
     ("may_edit_village_profile", "village 100", {"admin", "admin elsewhere", "head"}),
     ("may_edit_village_profile", "village 110", {"admin", "admin elsewhere"}),
     ("may_work_on_action", "action led by agency 5", {"admin", "admin elsewhere", "opd"}),

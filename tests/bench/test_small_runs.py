@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ["import_regions", "board", "villages", "commitments", "spreadsheet"]
+BENCHMARKS = [
+    "import_regions",
+    "board",
+    "villages",
+    "commitments",
+    "spreadsheet",
+    "village_documents",
+    "participants",
+]
 
 
 @pytest.mark.parametrize("name", BENCHMARKS)

@@ -437,13 +437,15 @@ def test_import_adds_the_village_heads_once(world, client):
         (1, "Kepala Desa Cimanintin", second.pk, "Kecamatan Jatinunggal"),
         (2, "Kepala Desa Cimungkal", side.users["village_head"].pk, "Kecamatan Wado"),
     ]
-    # a second import adds nobody
+    # a second import adds nobody, and says why
     response = client.post(
         url("signatories_import", side, document_id=district_doc.pk),
         {"sumber": "kepala-desa"},
         follow=True,
     )
-    assert "Tidak ada penanda tangan baru" in response.content.decode()
+    page = response.content.decode()
+    assert "0 penanda tangan baru ditambahkan." in page and "2 dilewati." in page
+    assert page.count("akun ini sudah menjadi penanda tangan") == 2
     # a village document takes only its own village's head
     client.post(
         url("signatories_import", side, document_id=village_doc.pk), {"sumber": "kepala-desa"}

@@ -61,34 +61,128 @@ def test_parse_participant_lines():
     assert errors[0].startswith("Baris 1")
 
 
-def test_bulk_add_skips_names_already_listed(client, world):
+def people(session):
+    with scopes_disabled():
+        return list(
+            Participant.objects.filter(session=session)
+            .order_by("order")
+            .values_list("name", "position", "organisation")
+        )
+
+
+def test_a_duplicate_is_the_same_name_position_and_organisation(client, world):
     side = world.a
     session = village_session(side, 2026)
     client.force_login(side.users["village_head"])
-    text = "Siti Aminah; Ketua PKK; PKK\nBudi Santoso; Sekdes; Pemerintah Desa\nsiti  AMINAH\n"
-    response = client.post(url("rembuk_participants", side, session_id=session.pk), {"lines": text})
-    assert response.status_code == 302
-    assert names(session) == ["Siti Aminah", "Budi Santoso"]
+    page_url = url("rembuk_participants", side, session_id=session.pk)
+    text = (
+        "Siti Aminah; Ketua PKK; PKK\n"  # 1
+        "Budi Santoso; Sekdes; Pemerintah Desa\n"  # 2
+        "siti  AMINAH ;  ketua pkk; pkk\n"  # 3: line 1 again (case and spaces)
+        "Siti Aminah; Bidan desa; Puskesmas\n"  # 4: same name, another person
+        "Siti Aminah\n"  # 5: same name without position: another line
+    )
+    response = client.post(page_url, {"lines": text})
+    assert response.status_code == 302 and response["Location"].endswith("#hasil")
+    assert people(session) == [
+        ("Siti Aminah", "Ketua PKK", "PKK"),
+        ("Budi Santoso", "Sekdes", "Pemerintah Desa"),
+        ("Siti Aminah", "Bidan desa", "Puskesmas"),
+        ("Siti Aminah", "", ""),
+    ]
+    page = client.get(page_url).content.decode()
+    assert "4 peserta ditambahkan." in page
+    assert "1 dilewati:" in page and "1 ganda dalam tempelan" in page
+    assert "sama dengan baris 1 tempelan ini" in page
+    # the report is shown once
+    assert "Hasil penambahan" not in client.get(page_url).content.decode()
     again = client.post(
-        url("rembuk_participants", side, session_id=session.pk),
-        {"lines": "Budi Santoso\nAgus Salim; Bidan desa"},
+        page_url,
+        {"lines": "BUDI santoso; Sekdes; Pemerintah desa\nAgus Salim; Bidan desa"},
         follow=True,
     )
-    assert names(session) == ["Siti Aminah", "Budi Santoso", "Agus Salim"]
-    assert "1 nama sudah ada" in again.content.decode()
+    assert people(session)[-1] == ("Agus Salim", "Bidan desa", "")
+    assert len(people(session)) == 5
+    page = again.content.decode()
+    assert "1 peserta ditambahkan." in page and "1 sudah ada di daftar" in page
+    assert "BUDI santoso; Sekdes; Pemerintah desa" in page  # the line as pasted
+    assert "sudah ada di daftar peserta" in page
 
 
-def test_bulk_add_with_a_bad_line_adds_nothing(client, world):
+def test_bad_lines_are_skipped_shown_and_offered_again(client, world):
     side = world.a
     session = village_session(side, 2026)
     client.force_login(side.users["district_admin"])
+    page_url = url("rembuk_participants", side, session_id=session.pk)
     response = client.post(
-        url("rembuk_participants", side, session_id=session.pk),
-        {"lines": "Siti Aminah; Ketua PKK\n; tanpa nama\n"},
+        page_url,
+        {"lines": "Siti Aminah; Ketua PKK\n; tanpa nama\nA; b; c; d\nBudi; Camat\n"},
+        follow=True,
     )
+    assert people(session) == [("Siti Aminah", "Ketua PKK", ""), ("Budi", "Camat", "")]
+    page = response.content.decode()
+    assert "2 peserta ditambahkan." in page
+    assert "2 baris tidak sah" in page
+    assert "nama belum diisi" in page and "paling banyak tiga bagian" in page
+    # the two bad lines are back in the box, to be corrected
+    assert "; tanpa nama\nA; b; c; d</textarea>" in page
+
+
+def test_a_paste_of_nobody_or_too_many_lines_is_refused(client, world):
+    side = world.a
+    session = village_session(side, 2026)
+    client.force_login(side.users["district_admin"])
+    page_url = url("rembuk_participants", side, session_id=session.pk)
+    response = client.post(page_url, {"lines": "\n  \n"})
+    assert response.status_code == 200 and 'class="error"' in response.content.decode()
+    lines = "\n".join(f"Peserta {i}; Staf; OPD" for i in range(5001))
+    response = client.post(page_url, {"lines": lines})
     assert response.status_code == 200
-    assert "Baris 2: nama belum diisi." in response.content.decode()
-    assert names(session) == []
+    assert "Paling banyak 5000 baris sekali tempel (yang ditempel: 5001)." in (
+        response.content.decode()
+    )
+    assert people(session) == []
+
+
+def test_more_than_five_hundred_in_one_paste(client, world):
+    """The old cap was 500 per session and per paste; 700 people go in at once."""
+    side = world.a
+    session = village_session(side, 2026)
+    client.force_login(side.users["district_admin"])
+    lines = "\n".join(f"{i}. Peserta {i}; Kepala Desa {i}; Desa {i}" for i in range(1, 701))
+    response = client.post(
+        url("rembuk_participants", side, session_id=session.pk), {"lines": lines}
+    )
+    assert response.status_code == 302
+    added = people(session)
+    assert len(added) == 700
+    assert added[0] == ("Peserta 1", "Kepala Desa 1", "Desa 1")
+    assert added[-1] == ("Peserta 700", "Kepala Desa 700", "Desa 700")
+
+
+def test_adding_participants_costs_the_same_queries_for_10_or_1000(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    side = world.a
+    admin = side.users["district_admin"]
+    counts = []
+    for n in (10, 1000):
+        with scopes_disabled():
+            session = services.create_session(
+                district=side.district,
+                level=Level.DISTRICT,
+                by=admin,
+                title=f"Rembuk {n}",
+                starts_at=timezone.now(),
+                venue="Pendopo",
+            )
+            lines = [services.ParticipantLine(f"P {i}", "Staf", "OPD", i + 1) for i in range(n)]
+            with CaptureQueriesContext(connection) as queries:
+                new, skipped = services.add_participants(session, lines=lines, by=admin)
+        assert (len(new), skipped) == (n, [])
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_add_all_village_heads_of_the_kecamatan(client, world):
@@ -207,6 +301,33 @@ def test_checkin_matches_an_invited_participant_by_name(client, world):
         assert invited.attended_at is not None and invited.attendance == Attendance.SELF
         assert invited.position == "Kepala Dinkes"  # filled in where the list left it blank
         assert Participant.objects.filter(session=session).count() == 1
+
+
+def test_two_people_of_the_same_name_check_in_each_as_himself(client, world):
+    side = world.a
+    session = session_now(side)
+    admin = side.users["district_admin"]
+    with scopes_disabled():
+        pkk = services.add_participant(
+            session, name="Siti Aminah", position="Ketua TP PKK", organisation="PKK", by=admin
+        )
+        midwife = services.add_participant(
+            session, name="Siti Aminah", position="Bidan desa", organisation="Puskesmas", by=admin
+        )
+    client.post(
+        checkin_url(session),
+        {"name": "siti aminah", "position": "bidan desa", "organisation": "PUSKESMAS"},
+    )
+    with scopes_disabled():
+        pkk.refresh_from_db()
+        midwife.refresh_from_db()
+    assert midwife.present and not pkk.present
+    # without a position: the one of that name not yet present
+    client.post(checkin_url(session), {"name": "Siti Aminah"})
+    with scopes_disabled():
+        pkk.refresh_from_db()
+        assert pkk.present
+        assert Participant.objects.filter(session=session).count() == 2
 
 
 def test_walk_in_checkin_is_added_once(client, world):

@@ -40,6 +40,7 @@ def report_objects(side, year):
         "period_id": period.pk,
         "report_id": report.pk,
         "file_id": stored.pk,
+        "kecamatan_id": side.kecamatan.pk,
     }
 
 
