@@ -41,6 +41,8 @@ ACTION_LABELS = {
     "action_set_up": _("pengaturan aksi diubah"),
     "evidence_uploaded": _("bukti diunggah"),
     "evidence_removed": _("bukti dihapus"),
+    "record_linked": _("rekaman rembuk dilampirkan"),
+    "record_unlinked": _("rekaman rembuk dilepas"),
     "deliverable_submit": _("keluaran dikirim"),
     "deliverable_verify": _("keluaran diverifikasi"),
     "deliverable_return": _("keluaran dikembalikan"),

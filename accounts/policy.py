@@ -504,6 +504,20 @@ def may_work_on_action(access: Access | None, year_action) -> bool:
     return any(u.pk == access.user_id for u in year_action.responsible.all())
 
 
+def may_work_on_deliverable(access: Access | None, deliverable) -> bool:
+    """Whoever works on its action (above), and OPD staff of the agency it names as its
+    supporting agency (OPD pendukung), while the year is open."""
+    if may_work_on_action(access, deliverable.year_action):
+        return True
+    return (
+        access is not None
+        and not deliverable.year_action.district_year.is_locked
+        and access.has_role(Role.OPD_STAFF)
+        and deliverable.supporting_agency_id is not None
+        and deliverable.supporting_agency_id in access.agency_ids
+    )
+
+
 def may_verify_action(access: Access | None, year_action) -> bool:
     """The district admin verifies or returns deliverables while the year is open."""
     return (
@@ -516,6 +530,13 @@ def may_verify_action(access: Access | None, year_action) -> bool:
 def may_comment_on_action(access: Access, year_action) -> bool:
     """Whoever works on the action, and the district admin even after the year is locked."""
     return access.has_role(Role.DISTRICT_ADMIN) or may_work_on_action(access, year_action)
+
+
+def may_comment_on_deliverable(access: Access, deliverable) -> bool:
+    """As on its action, and the staff of its supporting agency while they work on it."""
+    return may_comment_on_action(access, deliverable.year_action) or may_work_on_deliverable(
+        access, deliverable
+    )
 
 
 # Rembuk sessions and commitment documents (a district, kecamatan or village `level`)

@@ -123,6 +123,16 @@ district_patterns = [
         convergence_views.deliverable_comment,
         name="deliverable_comment",
     ),
+    path(
+        "keluaran/<uuid:deliverable_id>/rekaman/",
+        convergence_views.deliverable_link,
+        name="deliverable_link",
+    ),
+    path(
+        "keluaran/<uuid:deliverable_id>/rekaman/lepas/",
+        convergence_views.deliverable_unlink,
+        name="deliverable_unlink",
+    ),
     path("bukti/<uuid:evidence_id>/", convergence_views.evidence_file, name="evidence_file"),
     path(
         "bukti/<uuid:evidence_id>/hapus/",

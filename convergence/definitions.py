@@ -12,6 +12,8 @@ from pathlib import Path
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 FIELD_TYPES = {"integer", "decimal", "rupiah", "text", "date"}
+# the portal's own records a deliverable draws on (convergence.models.PortalRecords)
+PORTAL_RECORDS = {"rembuk", "activity_plan"}
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -120,6 +122,12 @@ def validate_definition(data) -> list[str]:  # noqa: C901 - one flat list of che
             dmonth = item.get("due_month")
             if dmonth is not None and (not isinstance(dmonth, int) or not 1 <= dmonth <= 12):
                 errors.append(f"{dwhere}.due_month: kosong atau bulan 1–12.")
+            records = item.get("portal_records", "")
+            if records and records not in PORTAL_RECORDS:
+                errors.append(
+                    f"{dwhere}.portal_records: kosong atau salah satu dari "
+                    f"{', '.join(sorted(PORTAL_RECORDS))}."
+                )
             fields = item.get("fields", [])
             if kind == "data" and (not isinstance(fields, list) or not fields):
                 errors.append(f"{dwhere}.fields: keluaran data perlu paling sedikit satu isian.")
@@ -204,6 +212,10 @@ def create_framework(
         published_at=published_at,
         created_by=created_by,
     )
+    Template = models["DeliverableTemplate"]
+    # the historical model of the data migration that first loaded the shipped frameworks
+    # predates portal_records (0009 marks them)
+    has_records = any(f.name == "portal_records" for f in Template._meta.get_fields())
     for a in data["actions"]:
         action = models["Action"].objects.create(
             framework=framework,
@@ -217,7 +229,10 @@ def create_framework(
             stages=a.get("stages", []),
         )
         for n, d in enumerate(a["deliverables"], 1):
-            models["DeliverableTemplate"].objects.create(
+            extra = {}
+            if has_records:
+                extra["portal_records"] = d.get("portal_records", "")
+            Template.objects.create(
                 action=action,
                 number=n,
                 title=d["title"],
@@ -225,6 +240,7 @@ def create_framework(
                 kind=d.get("kind", "document"),
                 due_month=d.get("due_month"),
                 fields=d.get("fields", []),
+                **extra,
             )
         for n, i in enumerate(a.get("indicators", []), 1):
             indicator = models["Indicator"].objects.create(
@@ -295,6 +311,7 @@ def framework_as_definition(framework) -> dict:
                         "kind": d.kind,
                         "due_month": d.due_month,
                         **({"fields": d.fields} if d.fields else {}),
+                        **({"portal_records": d.portal_records} if d.portal_records else {}),
                     }
                     for d in a.deliverables.all()
                 ],

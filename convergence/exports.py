@@ -15,6 +15,7 @@ HEADER = [
     "keluaran",
     "judul_keluaran",
     "opd",
+    "opd_pendukung",
     "penanggung_jawab",
     "tenggat",
     "status",
@@ -23,7 +24,7 @@ HEADER = [
     "diverifikasi",
     "catatan",
 ]
-WIDTHS = (6, 16, 40, 9, 48, 12, 30, 12, 14, 10, 17, 17, 40)
+WIDTHS = (6, 16, 40, 9, 48, 12, 12, 30, 12, 14, 10, 17, 17, 40)
 COLUMNS = [spreadsheet.Column(name, width) for name, width in zip(HEADER, WIDTHS, strict=True)]
 
 
@@ -43,6 +44,7 @@ def board_rows(rows, today):
                 d.template.number,
                 d.template.title,
                 ya.lead_agency.short_name if ya.lead_agency else "",
+                d.supporting_agency.short_name if d.supporting_agency else "",
                 responsible,
                 d.due_date.isoformat(),
                 str(d.get_status_display()),

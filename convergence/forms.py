@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lib.text import strip_form_text
@@ -41,20 +42,35 @@ class ActionSetupForm(forms.Form):
             )
             for m in members
         ]
-        self.deliverables = list(year_action.deliverables.all())
+        self.deliverables = list(year_action.deliverables.select_related("template"))
         for d in self.deliverables:
             self.fields[f"due_{d.pk}"] = forms.DateField(
                 label=d.template.title,
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+            # an inactive agency stays on the list while a deliverable still names it
+            self.fields[f"supporting_{d.pk}"] = forms.ModelChoiceField(
+                label=_("OPD pendukung"),
+                queryset=Agency.objects.filter(
+                    Q(is_active=True) | Q(pk=d.supporting_agency_id),
+                    district=year_action.district,
+                ),
+                required=False,
+                empty_label="—",
             )
         if not self.is_bound:
             self.initial["lead_agency"] = year_action.lead_agency_id
             self.initial["responsible"] = [str(u.pk) for u in year_action.responsible.all()]
             for d in self.deliverables:
                 self.initial[f"due_{d.pk}"] = d.due_date
+                self.initial[f"supporting_{d.pk}"] = d.supporting_agency_id
 
     def due_fields(self):
         return [self[f"due_{d.pk}"] for d in self.deliverables]
+
+    def deliverable_fields(self):
+        """Each deliverable's due date and supporting agency fields, side by side."""
+        return [(self[f"due_{d.pk}"], self[f"supporting_{d.pk}"]) for d in self.deliverables]
 
     def clean(self):
         data = super().clean()
@@ -63,6 +79,11 @@ class ActionSetupForm(forms.Form):
             value = data.get(f"due_{d.pk}")
             if value and not year - 1 <= value.year <= year + 1:
                 self.add_error(f"due_{d.pk}", _("Tenggat harus sekitar tahun %(y)s.") % {"y": year})
+            lead, supporting = data.get("lead_agency"), data.get(f"supporting_{d.pk}")
+            if lead is not None and supporting is not None and lead.pk == supporting.pk:
+                self.add_error(
+                    f"supporting_{d.pk}", _("OPD pendukung harus berbeda dari OPD pengampu.")
+                )
         return data
 
     def responsible_users(self):
@@ -70,6 +91,9 @@ class ActionSetupForm(forms.Form):
 
     def due_dates(self):
         return {d.pk: self.cleaned_data[f"due_{d.pk}"] for d in self.deliverables}
+
+    def supporting_agencies(self):
+        return {d.pk: self.cleaned_data[f"supporting_{d.pk}"] for d in self.deliverables}
 
 
 class EvidenceForm(forms.Form):

@@ -142,12 +142,23 @@ class Action(FrameworkPart):
         return self.framework
 
 
+class PortalRecords(models.TextChoices):
+    """The portal's own records a deliverable draws on, named by its framework: the rembuk
+    (session, commitment documents, minutes files) attached by reference, or the agreed
+    activity plan shown from the rembuk app."""
+
+    REMBUK = "rembuk", _("rembuk, dokumen komitmen dan berita acara")
+    ACTIVITY_PLAN = "activity_plan", _("rencana kegiatan hasil rembuk")
+
+
 class DeliverableTemplate(FrameworkPart):
     """A required output of an action: a document to upload or structured data to fill."""
 
     class Kind(models.TextChoices):
         DOCUMENT = "document", _("dokumen")
         DATA = "data", _("data isian")
+
+    PortalRecords = PortalRecords
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="deliverables")
     number = models.PositiveSmallIntegerField(_("nomor"))
@@ -157,6 +168,9 @@ class DeliverableTemplate(FrameworkPart):
     due_month = models.PositiveSmallIntegerField(null=True, blank=True)
     # [{"key": "jumlah_desa", "label": "…", "type": "integer|decimal|rupiah|text|date"}]
     fields = models.JSONField(default=list, blank=True)
+    portal_records = models.CharField(
+        _("rekaman portal"), max_length=16, choices=PortalRecords.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["action", "number"]
@@ -300,6 +314,15 @@ class Deliverable(models.Model):
         YearAction, on_delete=models.CASCADE, related_name="deliverables"
     )
     template = models.ForeignKey(DeliverableTemplate, on_delete=models.PROTECT, related_name="+")
+    # a second agency that works on it besides the action's lead agency (OPD pengampu)
+    supporting_agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("OPD pendukung"),
+    )
     due_date = models.DateField(_("tenggat"))
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     data = models.JSONField(default=dict, blank=True)
@@ -353,6 +376,69 @@ class Evidence(StoredFile):
         ordering = ["uploaded_at"]
 
 
+class RecordLink(models.Model):
+    """A record of the portal attached to a deliverable by reference, as its evidence: a rembuk
+    session, a commitment document or a minutes file of a rembuk, of the same district. Exactly
+    one of the three is set; each is attached once. The record cannot be deleted while it is
+    attached (RESTRICT: it still goes with its district)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="links")
+    rembuk = models.ForeignKey(
+        "rembuk.RembukSession",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="deliverable_links",
+    )
+    commitment = models.ForeignKey(
+        "commitments.CommitmentDocument",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="deliverable_links",
+    )
+    minutes = models.ForeignKey(
+        "rembuk.SessionFile",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="deliverable_links",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(district="district")
+
+    class Meta:
+        ordering = ["linked_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(rembuk__isnull=False, commitment__isnull=True, minutes__isnull=True)
+                    | models.Q(rembuk__isnull=True, commitment__isnull=False, minutes__isnull=True)
+                    | models.Q(rembuk__isnull=True, commitment__isnull=True, minutes__isnull=False)
+                ),
+                name="record_link_one_target",
+            ),
+            models.UniqueConstraint(fields=["deliverable", "rembuk"], name="record_link_rembuk"),
+            models.UniqueConstraint(
+                fields=["deliverable", "commitment"], name="record_link_commitment"
+            ),
+            models.UniqueConstraint(fields=["deliverable", "minutes"], name="record_link_minutes"),
+        ]
+
+    def __str__(self):
+        return f"{self.deliverable_id} → {self.target}"
+
+    @property
+    def target(self):
+        return self.rembuk or self.commitment or self.minutes
+
+
 class Transition(models.Model):
     """One step of a deliverable's history: who moved it, when, from what to what, and why."""
 
@@ -365,7 +451,12 @@ class Transition(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now)  # when it was recorded in the portal
+    # the day it actually happened, when recorded later (a district catching up on a year);
+    # empty: it happened when it was recorded
+    happened_on = models.DateField(_("tanggal sebenarnya"), null=True, blank=True)
+    # recorded after the deliverable's year had ended
+    backfilled = models.BooleanField(_("dicatat susulan"), default=False)
     reason = models.TextField(max_length=2000, blank=True)
 
     objects = ScopedManager(district="district")
@@ -375,6 +466,10 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
+
+    def actual_date(self, tz):
+        """The day it happened, in the time zone `tz` when it happened as recorded."""
+        return self.happened_on or self.at.astimezone(tz).date()
 
 
 class Comment(models.Model):

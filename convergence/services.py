@@ -2,14 +2,16 @@
 its transaction and records what it did in the audit log."""
 
 import calendar
+import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,12 +21,16 @@ from django.utils.translation import gettext as _
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.tenancy import each_district
+from commitments.models import CommitmentDocument, DocumentVersion
 from documents import transitions
 from documents.files import store_upload
 from lib import generations
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
+from rembuk import services as rembuk_services
+from rembuk import summaries as rembuk_summaries
+from rembuk.models import RembukSession, SessionFile
 from villages.models import Agency, District
 
 from . import summaries
@@ -39,6 +45,8 @@ from .models import (
     Grade,
     GradeOption,
     Indicator,
+    PortalRecords,
+    RecordLink,
     ReminderSent,
     Status,
     Transition,
@@ -184,24 +192,55 @@ def work_members(district: District):
 
 @transaction.atomic
 def set_up_action(
-    *, year_action: YearAction, lead_agency: Agency | None, responsible, due_dates: dict, by
+    *,
+    year_action: YearAction,
+    lead_agency: Agency | None,
+    responsible,
+    due_dates: dict,
+    by,
+    supporting_agencies: dict | None = None,
 ):
-    """Lead agency, responsible users and the due date of each deliverable of one action."""
+    """Lead agency, responsible users, and the due date and supporting agency (OPD pendukung)
+    of each deliverable of one action. `supporting_agencies` maps deliverable ids to an agency
+    or None; a deliverable it leaves out keeps its own. A supporting agency is an agency of
+    the district other than the lead."""
     _check_open(year_action.district_year)
     allowed = {m.user_id for m in work_members(year_action.district)}
     responsible = list(responsible)
     if any(u.pk not in allowed for u in responsible):
         raise ValidationError(_("Penanggung jawab harus admin daerah atau staf OPD daerah ini."))
+    supporting_agencies = supporting_agencies or {}
+    for agency in supporting_agencies.values():
+        if agency is None:
+            continue
+        if agency.district_id != year_action.district_id:
+            raise ValidationError(_("OPD pendukung harus OPD daerah ini."))
+        if lead_agency is not None and agency.pk == lead_agency.pk:
+            raise ValidationError(_("OPD pendukung harus berbeda dari OPD pengampu."))
     year_action.lead_agency = lead_agency
     year_action.save(update_fields=["lead_agency"])
     year_action.responsible.set(responsible)
     changed = []
-    for deliverable in year_action.deliverables.all():
+    supporting = []
+    for deliverable in year_action.deliverables.select_related("template", "supporting_agency"):
+        fields = []
         new = due_dates.get(deliverable.pk)
         if new and new != deliverable.due_date:
             deliverable.due_date = new
-            deliverable.save(update_fields=["due_date", "updated_at"])
+            fields.append("due_date")
             changed.append(deliverable.template.title)
+        if deliverable.pk in supporting_agencies:
+            agency = supporting_agencies[deliverable.pk]
+            if (agency.pk if agency else None) != deliverable.supporting_agency_id:
+                deliverable.supporting_agency = agency
+                fields.append("supporting_agency")
+                supporting.append(
+                    f"{deliverable.template.title}: {agency.short_name if agency else '-'}"
+                )
+        elif lead_agency is not None and deliverable.supporting_agency_id == lead_agency.pk:
+            raise ValidationError(_("OPD pendukung harus berbeda dari OPD pengampu."))
+        if fields:
+            deliverable.save(update_fields=[*fields, "updated_at"])
     record(
         "action_set_up",
         actor=by,
@@ -210,6 +249,7 @@ def set_up_action(
         agency=lead_agency.short_name if lead_agency else "",
         responsible=[u.email for u in responsible],
         due_dates_changed=changed,
+        supporting_agencies=supporting,
     )
 
 
@@ -276,6 +316,197 @@ def remove_evidence(*, evidence: Evidence, by):
         district=evidence.district,
         target=evidence.deliverable.template.title,
         file=name,
+    )
+
+
+# --- Records of the portal attached by reference -------------------------------------------
+
+LINK_KINDS = ("rembuk", "commitment", "minutes")
+
+
+def _record_kind(target) -> str:
+    if isinstance(target, RembukSession):
+        return "rembuk"
+    if isinstance(target, CommitmentDocument):
+        return "commitment"
+    if isinstance(target, SessionFile) and target.kind == SessionFile.Kind.MINUTES:
+        return "minutes"
+    raise ValidationError(_("Hanya rembuk, dokumen komitmen atau berkas berita acara."))
+
+
+def _record_year(target, kind: str) -> int:
+    return target.session.year if kind == "minutes" else target.year
+
+
+@transaction.atomic
+def link_record(*, deliverable: Deliverable, target, by) -> RecordLink:
+    """Attach a rembuk session, one of the district's commitment documents or a minutes file of
+    a rembuk to a deliverable as its evidence, by reference: the portal's own record, not a
+    copy. Only where the deliverable's framework asks for the rembuk's records, for a record of
+    the deliverable's own district and year, while the deliverable may be changed (as an
+    upload); a record already attached is refused, not attached twice."""
+    kind = _record_kind(target)
+    locked = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable.status = locked.status
+    _editable(deliverable)
+    if deliverable.template.portal_records != PortalRecords.REMBUK:
+        raise ValidationError(_("Keluaran ini tidak menerima rekaman rembuk."))
+    if target.district_id != deliverable.district_id:
+        raise ValidationError(_("Rekaman itu bukan milik daerah ini."))
+    year = deliverable.year_action.district_year.year
+    if _record_year(target, kind) != year:
+        raise ValidationError(
+            _("Hanya rekaman rembuk tahun %(year)s yang dapat dilampirkan.") % {"year": year}
+        )
+    if RecordLink.objects.filter(deliverable=deliverable, **{kind: target}).exists():
+        raise ValidationError(_("Rekaman ini sudah dilampirkan."))
+    link = RecordLink.objects.create(
+        district=deliverable.district, deliverable=deliverable, linked_by=by, **{kind: target}
+    )
+    record(
+        "record_linked",
+        actor=by,
+        district=deliverable.district,
+        target=deliverable.template.title,
+        kind=kind,
+        record=str(target.pk),
+    )
+    return link
+
+
+@transaction.atomic
+def unlink_record(*, link: RecordLink, by) -> None:
+    """Detach a record from a deliverable (the record itself stays as it is)."""
+    deliverable = link.deliverable
+    locked = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
+    deliverable.status = locked.status
+    _editable(deliverable)
+    kind = next(k for k in LINK_KINDS if getattr(link, f"{k}_id"))
+    deleted, _rows = RecordLink.objects.filter(pk=link.pk).delete()
+    if not deleted:
+        raise ValidationError(_("Rekaman ini sudah dilepas."))
+    record(
+        "record_unlinked",
+        actor=by,
+        district=deliverable.district,
+        target=deliverable.template.title,
+        kind=kind,
+        record=str(getattr(link, f"{kind}_id")),
+    )
+
+
+def _commitment_titles(documents):
+    """Commitment documents with the title of their current version, in the same query."""
+    latest = DocumentVersion.objects.filter(document=OuterRef("pk")).order_by("-number")
+    return documents.annotate(current_title=Subquery(latest.values("title")[:1]))
+
+
+def linked_records(deliverable: Deliverable) -> list[RecordLink]:
+    """The records attached to a deliverable, each with what its page shows: two queries."""
+    links = list(
+        RecordLink.objects.filter(deliverable=deliverable).select_related(
+            "rembuk", "minutes__session", "linked_by"
+        )
+    )
+    ids = [link.commitment_id for link in links if link.commitment_id]
+    titles = (
+        dict(
+            _commitment_titles(CommitmentDocument.objects.filter(pk__in=ids)).values_list(
+                "pk", "current_title"
+            )
+        )
+        if ids
+        else {}
+    )
+    for link in links:
+        link.commitment_title = titles.get(link.commitment_id, "")
+    return links
+
+
+@dataclass
+class Linkable:
+    """The records of the deliverable's district and year that can still be attached."""
+
+    sessions: list
+    documents: list
+    minutes: list
+
+    def __bool__(self):
+        return bool(self.sessions or self.documents or self.minutes)
+
+
+def linkable_records(deliverable: Deliverable, access) -> Linkable:
+    """Sessions, commitment documents and minutes files of the deliverable's year that `access`
+    may see and that are not attached yet: three queries."""
+    district = deliverable.district
+    year = deliverable.year_action.district_year.year
+    taken = RecordLink.objects.filter(deliverable=deliverable)
+    sessions = list(
+        RembukSession.objects.visible_to(access)
+        .filter(district=district, year=year)
+        .exclude(pk__in=taken.filter(rembuk__isnull=False).values("rembuk_id"))
+        .order_by("starts_at", "pk")
+    )
+    documents = list(
+        _commitment_titles(
+            CommitmentDocument.objects.visible_to(access)
+            .filter(district=district, year=year)
+            .exclude(pk__in=taken.filter(commitment__isnull=False).values("commitment_id"))
+        ).order_by("created_at", "pk")
+    )
+    minutes = list(
+        SessionFile.objects.filter(
+            district=district,
+            kind=SessionFile.Kind.MINUTES,
+            session__in=RembukSession.objects.visible_to(access).filter(
+                district=district, year=year
+            ),
+        )
+        .exclude(pk__in=taken.filter(minutes__isnull=False).values("minutes_id"))
+        .select_related("session")
+        .order_by("uploaded_at", "pk")
+    )
+    return Linkable(sessions=sessions, documents=documents, minutes=minutes)
+
+
+def find_linkable(district: District, access, value: str):
+    """The record a form names as "<kind>:<id>" among those `access` may see in `district`,
+    or None."""
+    kind, _sep, raw = (value or "").partition(":")
+    try:
+        pk = uuid.UUID(raw)
+    except ValueError:
+        return None
+    if kind == "rembuk":
+        return RembukSession.objects.visible_to(access).filter(district=district, pk=pk).first()
+    if kind == "commitment":
+        return (
+            CommitmentDocument.objects.visible_to(access).filter(district=district, pk=pk).first()
+        )
+    if kind == "minutes":
+        return (
+            SessionFile.objects.filter(
+                district=district,
+                pk=pk,
+                kind=SessionFile.Kind.MINUTES,
+                session__in=RembukSession.objects.visible_to(access).filter(district=district),
+            )
+            .select_related("session")
+            .first()
+        )
+    return None
+
+
+def plan_for(deliverable: Deliverable):
+    """For a deliverable that shows the agreed activity plan: the plan year (the year after
+    the deliverable's, whose RKPD/Renja the plan is meant for), the lines of the district's
+    rembuk meant for it, and how many of them made it into the RKPD/Renja."""
+    plan_year = deliverable.year_action.district_year.year + 1
+    district = deliverable.district
+    return (
+        plan_year,
+        rembuk_services.district_plan_items(district, plan_year),
+        rembuk_summaries.rkpd_counts([district], plan_year)[district.pk],
     )
 
 
@@ -364,17 +595,49 @@ TRANSITIONS = {
 }
 
 
-def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliverable:
-    """Two clicks or two users cannot both succeed (documents.transitions)."""
-    _check_open(deliverable.year_action.district_year)
+def _actual_moment(deliverable: Deliverable, happened_on: date | None, today: date):
+    """The moment a step entered later stands for (noon of its day in the district's time
+    zone, so that it stays on that day wherever it is shown), after checking the day: not in
+    the future, not before the year before the deliverable's, not before its last step."""
+    if happened_on is None:
+        return None
+    district = deliverable.district
+    year = deliverable.year_action.district_year.year
+    if happened_on > today:
+        raise ValidationError(_("Tanggal sebenarnya tidak boleh setelah hari ini."))
+    if happened_on.year < year - 1:
+        raise ValidationError(
+            _("Tanggal sebenarnya paling awal 1 Januari %(year)s.") % {"year": year - 1}
+        )
+    last = Transition.objects.filter(deliverable=deliverable).order_by("-at", "-id").first()
+    if last is not None and happened_on < last.actual_date(district.tz):
+        raise ValidationError(
+            _("Tanggal sebenarnya tidak boleh sebelum langkah sebelumnya (%(date)s).")
+            % {"date": last.actual_date(district.tz).isoformat()}
+        )
+    return datetime.combine(happened_on, time(12, 0), tzinfo=district.tz)
+
+
+def _move(
+    deliverable: Deliverable, step: str, *, by, reason: str = "", happened_on: date | None = None
+) -> Deliverable:
+    """Two clicks or two users cannot both succeed (documents.transitions). `happened_on`: the
+    day the step actually happened, when it is recorded later; the deliverable's submitted and
+    verified dates (lateness, exports) take it, the history keeps both, and a step recorded
+    after the deliverable's year had ended is marked as back-filled."""
+    district_year = deliverable.year_action.district_year
+    _check_open(district_year)
     sources, target = TRANSITIONS[step]
+    today = deliverable.district.local_now().date()
+    actual = _actual_moment(deliverable, happened_on, today)
+    backfilled = district_year.year < today.year
 
     def stamp(locked, now):
         fields = {"updated_at": now, "updated_by": by}
         if target == Status.SUBMITTED:
-            fields["submitted_at"] = now
+            fields["submitted_at"] = actual or now
         if target == Status.VERIFIED:
-            fields["verified_at"] = now
+            fields["verified_at"] = actual or now
         if target == Status.RETURNED:
             fields["verified_at"] = None
         return fields
@@ -394,6 +657,8 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
             to_status=target,
             actor=by,
             at=now,
+            happened_on=happened_on,
+            backfilled=backfilled,
             reason=reason,
         ),
         audit=lambda locked: record(
@@ -402,16 +667,29 @@ def _move(deliverable: Deliverable, step: str, *, by, reason: str = "") -> Deliv
             district=deliverable.district,
             target=deliverable.template.title,
             reason=reason,
+            **({"happened_on": happened_on.isoformat()} if happened_on else {}),
+            **({"backfilled": True} if backfilled else {}),
         ),
     )
 
 
 @transaction.atomic
-def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+def submit_deliverable(
+    *, deliverable: Deliverable, by, happened_on: date | None = None
+) -> Deliverable:
     """Send a deliverable to Bappeda: a document needs a file, data needs every field."""
     _check_open(deliverable.year_action.district_year)
     template = deliverable.template
-    if template.kind == DeliverableTemplate.Kind.DOCUMENT and not deliverable.evidence.exists():
+    if (
+        template.kind == DeliverableTemplate.Kind.DOCUMENT
+        and not deliverable.evidence.exists()
+        and not deliverable.links.exists()
+    ):
+        # a record of the portal attached by reference is evidence as much as an upload
+        if template.portal_records == PortalRecords.REMBUK:
+            raise ValidationError(
+                _("Lampirkan rekaman rembuk atau unggah paling sedikit satu berkas bukti.")
+            )
         raise ValidationError(_("Unggah paling sedikit satu berkas bukti sebelum mengirim."))
     if template.kind == DeliverableTemplate.Kind.DATA:
         empty = [f["label"] for f in template.fields if not deliverable.data.get(f["key"])]
@@ -419,11 +697,13 @@ def submit_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
             raise ValidationError(
                 _("Isian belum lengkap: %(fields)s.") % {"fields": ", ".join(empty)}
             )
-    return _move(deliverable, "submit", by=by)
+    return _move(deliverable, "submit", by=by, happened_on=happened_on)
 
 
 @transaction.atomic
-def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
+def verify_deliverable(
+    *, deliverable: Deliverable, by, happened_on: date | None = None
+) -> Deliverable:
     """Verify a submitted deliverable. Where the district asks for it (on by default), the
     verifier must be another person than the one who submitted it."""
     if deliverable.district.verifier_must_differ:
@@ -439,15 +719,17 @@ def verify_deliverable(*, deliverable: Deliverable, by) -> Deliverable:
                     "admin lain (pengaturan daerah)."
                 )
             )
-    return _move(deliverable, "verify", by=by)
+    return _move(deliverable, "verify", by=by, happened_on=happened_on)
 
 
 @transaction.atomic
-def return_deliverable(*, deliverable: Deliverable, reason: str, by) -> Deliverable:
+def return_deliverable(
+    *, deliverable: Deliverable, reason: str, by, happened_on: date | None = None
+) -> Deliverable:
     reason = clean_one(reason, RETURN_REASON_MAX, "reason").strip()
     if not reason:
         raise ValidationError(_("Tuliskan alasan pengembalian agar OPD tahu apa yang diperbaiki."))
-    return _move(deliverable, "return", by=by, reason=reason)
+    return _move(deliverable, "return", by=by, reason=reason, happened_on=happened_on)
 
 
 # --- The board ------------------------------------------------------------------------------
@@ -474,11 +756,17 @@ def board(district_year: DistrictYear, *, agency_id=None, status=None):
     )
     deliverables = (
         Deliverable.objects.filter(year_action__district_year=district_year)
-        .select_related("template")
+        .select_related("template", "supporting_agency")
         .order_by("template__number")
     )
     if agency_id:
-        year_actions = year_actions.filter(lead_agency_id=agency_id)
+        # the actions the agency leads, and the deliverables it supports in other actions
+        year_actions = year_actions.filter(
+            Q(lead_agency_id=agency_id) | Q(deliverables__supporting_agency_id=agency_id)
+        ).distinct()
+        deliverables = deliverables.filter(
+            Q(year_action__lead_agency_id=agency_id) | Q(supporting_agency_id=agency_id)
+        )
     if status:
         deliverables = deliverables.filter(status=status)
     grouped = {}

@@ -434,18 +434,23 @@ def work_of(district, access, *, limit: int = 10) -> ConvergenceWork:
     `limit` of each list, earliest due first: two queries (one counts, one reads the rows
     numbered per list by a window), none for a user with nothing to do on the board.
 
-    An OPD user's lists hold only his own deliverables (accounts.policy.may_work_on_action: the
-    actions his agency leads or that name him responsible); the list to verify only the
-    district admin's."""
+    An OPD user's lists hold only his own deliverables (accounts.policy.may_work_on_deliverable:
+    the actions his agency leads or that name him responsible, and the deliverables his agency
+    supports); the list to verify only the district admin's."""
     today = district.local_now().date()
     kinds: dict[str, Q] = {}
     if access.has_role(Role.DISTRICT_ADMIN):
         kinds["to_verify"] = Q(status=Status.SUBMITTED)
     if access.has_role(Role.OPD_STAFF) and access.user_id is not None:
-        own = Q(year_action__lead_agency_id__in=sorted(access.agency_ids)) | Q(
-            year_action__in=YearAction.objects.filter(
-                district_id=district.pk, responsible=access.user_id
-            ).values("pk")
+        agencies = sorted(access.agency_ids)
+        own = (
+            Q(year_action__lead_agency_id__in=agencies)
+            | Q(supporting_agency_id__in=agencies)
+            | Q(
+                year_action__in=YearAction.objects.filter(
+                    district_id=district.pk, responsible=access.user_id
+                ).values("pk")
+            )
         )
         kinds["late"] = own & Q(status__in=OPEN_STATUSES, due_date__lt=today)
         kinds["returned"] = own & Q(status=Status.RETURNED, due_date__gte=today)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -5,6 +7,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
@@ -39,6 +42,8 @@ from .models import (
     Framework,
     Grade,
     Indicator,
+    PortalRecords,
+    RecordLink,
     Transition,
     YearAction,
 )
@@ -64,6 +69,7 @@ def _deliverable(request, deliverable_id) -> Deliverable:
     return get_object_or_404(
         Deliverable.objects.select_related(
             "template",
+            "supporting_agency",
             "year_action__action",
             "year_action__lead_agency",
             "year_action__district_year",
@@ -74,7 +80,7 @@ def _deliverable(request, deliverable_id) -> Deliverable:
 
 
 def _deliverables_with_history(queryset):
-    return queryset.select_related("template").prefetch_related(
+    return queryset.select_related("template", "supporting_agency").prefetch_related(
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
         Prefetch("transitions", queryset=Transition.objects.select_related("actor")),
         Prefetch("comments", queryset=Comment.objects.select_related("author")),
@@ -247,6 +253,7 @@ def action_setup(request, year, action_number):
                 lead_agency=form.cleaned_data["lead_agency"],
                 responsible=form.responsible_users(),
                 due_dates=form.due_dates(),
+                supporting_agencies=form.supporting_agencies(),
                 by=request.user,
             )
         except ValidationError as exc:
@@ -274,7 +281,10 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
     deliverable = get_object_or_404(
         _deliverables_with_history(
             Deliverable.objects.select_related(
-                "year_action__action", "year_action__lead_agency", "year_action__district_year"
+                "supporting_agency",
+                "year_action__action",
+                "year_action__lead_agency",
+                "year_action__district_year",
             )
         ),
         district=request.district,
@@ -283,6 +293,10 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
     year_action = deliverable.year_action
     if posted is not None:
         deliverable.data, deliverable.note = posted
+    can_work = policy.may_work_on_deliverable(request.access, deliverable)
+    records = deliverable.template.portal_records
+    takes_rembuk = records == PortalRecords.REMBUK
+    plan = services.plan_for(deliverable) if records == PortalRecords.ACTIVITY_PLAN else None
     return render(
         request,
         "convergence/deliverable_detail.html",
@@ -291,7 +305,15 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
             "year_action": year_action,
             "district_year": year_action.district_year,
             "today": request.district.local_now().date(),
-            "can_work": policy.may_work_on_action(request.access, year_action),
+            "can_work": can_work,
+            "takes_rembuk": takes_rembuk,
+            "links": services.linked_records(deliverable) if takes_rembuk else [],
+            "linkable": (
+                services.linkable_records(deliverable, request.access)
+                if takes_rembuk and can_work and deliverable.is_open
+                else None
+            ),
+            "plan": plan,
             "can_verify": policy.may_verify_action(request.access, year_action),
             "evidence_form": EvidenceForm(),
             "return_form": ReturnForm(),
@@ -301,8 +323,23 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
     )
 
 
+def _happened_on(request):
+    """The day a step actually happened, when it is typed (a district catching up on a past
+    year); None when left empty. A value that is not a date is refused."""
+    raw = request.POST.get("happened_on", "").strip()
+    if not raw:
+        return None
+    try:
+        value = parse_date(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError(_("Tanggal sebenarnya harus tanggal (TTTT-BB-HH)."))
+    return value
+
+
 def _work_or_403(request, deliverable):
-    require(policy.may_work_on_action(request.access, deliverable.year_action))
+    require(policy.may_work_on_deliverable(request.access, deliverable))
 
 
 @district_view("convergence.work", methods=("POST",))
@@ -344,6 +381,53 @@ def evidence_remove(request, evidence_id):
     return _back(request, evidence.deliverable)
 
 
+@district_view("convergence.work", methods=("POST",))
+def deliverable_link(request, deliverable_id):
+    """Attach a record of the district's rembuk (the session, a commitment document, a minutes
+    file) to the deliverable by reference, chosen from the records the user may see."""
+    deliverable = _deliverable(request, deliverable_id)
+    _work_or_403(request, deliverable)
+    target = services.find_linkable(request.district, request.access, request.POST.get("record"))
+    if target is None:
+        messages.error(request, _("Pilih rekaman rembuk yang akan dilampirkan."))
+        return _back(request, deliverable)
+    try:
+        services.link_record(deliverable=deliverable, target=target, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Rekaman rembuk dilampirkan sebagai bukti."))
+    return _back(request, deliverable)
+
+
+@district_view("convergence.work", methods=("POST",))
+def deliverable_unlink(request, deliverable_id):
+    """Detach one attached record (named by the form) from the deliverable."""
+    deliverable = _deliverable(request, deliverable_id)
+    _work_or_403(request, deliverable)
+    try:
+        link_id = uuid.UUID(request.POST.get("link", ""))
+    except ValueError:
+        link_id = None
+    link = (
+        RecordLink.objects.filter(district=request.district, deliverable=deliverable, pk=link_id)
+        .select_related("deliverable__template", "deliverable__year_action__district_year")
+        .first()
+        if link_id
+        else None
+    )
+    if link is None:
+        messages.error(request, _("Rekaman itu tidak terlampir pada keluaran ini."))
+        return _back(request, deliverable)
+    try:
+        services.unlink_record(link=link, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Rekaman dilepas dari keluaran ini."))
+    return _back(request, deliverable)
+
+
 @district_view("convergence.view")
 @cache_control(private=True, no_store=True)
 def evidence_file(request, evidence_id):
@@ -367,6 +451,7 @@ def deliverable_data(request, deliverable_id):
     }
     note = request.POST.get("note", "")
     try:
+        happened_on = _happened_on(request)
         services.save_data(
             deliverable=deliverable,
             values=values,
@@ -382,7 +467,9 @@ def deliverable_data(request, deliverable_id):
         messages.success(request, _("Isian disimpan sebagai draf."))
         return _back(request, deliverable)
     try:
-        services.submit_deliverable(deliverable=deliverable, by=request.user)
+        services.submit_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=happened_on
+        )
     except ValidationError as exc:
         messages.error(request, _("Isian disimpan sebagai draf, tetapi belum terkirim."))
         messages.error(request, exc.messages[0])
@@ -396,7 +483,9 @@ def deliverable_submit(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     _work_or_403(request, deliverable)
     try:
-        services.submit_deliverable(deliverable=deliverable, by=request.user)
+        services.submit_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=_happened_on(request)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -408,7 +497,9 @@ def deliverable_submit(request, deliverable_id):
 def deliverable_verify(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
     try:
-        services.verify_deliverable(deliverable=deliverable, by=request.user)
+        services.verify_deliverable(
+            deliverable=deliverable, by=request.user, happened_on=_happened_on(request)
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -425,7 +516,12 @@ def deliverable_return(request, deliverable_id):
         return _back(request, deliverable)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.return_deliverable(deliverable=deliverable, reason=reason, by=request.user)
+        services.return_deliverable(
+            deliverable=deliverable,
+            reason=reason,
+            by=request.user,
+            happened_on=_happened_on(request),
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -437,7 +533,7 @@ def deliverable_return(request, deliverable_id):
 @submitted_once
 def deliverable_comment(request, deliverable_id):
     deliverable = _deliverable(request, deliverable_id)
-    require(policy.may_comment_on_action(request.access, deliverable.year_action))
+    require(policy.may_comment_on_deliverable(request.access, deliverable))
     form = CommentForm(request.POST)
     if not form.is_valid() and "text" in form.errors and request.POST.get("text", "").strip():
         messages.error(request, form.errors["text"][0])  # too long: say so, change nothing

@@ -210,6 +210,20 @@ class ParticipantsForm(forms.Form):
 
 class PlanItemForm(forms.Form):
     activity = forms.CharField(label=gettext_lazy("Kegiatan"), max_length=300)
+    plan_year = forms.IntegerField(
+        label=gettext_lazy("Tahun rencana"),
+        required=False,
+        help_text=gettext_lazy(
+            "Tahun RKPD/Renja yang dituju; bila kosong, tahun setelah rembuk (baris baru) atau "
+            "tahun yang sudah tercatat"
+        ),
+    )
+    programme_code = forms.CharField(
+        label=gettext_lazy("Kode program/kegiatan/subkegiatan"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("Kode nomenklatur, misalnya 1.02.02.2.02.0005"),
+    )
     lead_agency = forms.ModelChoiceField(
         label=gettext_lazy("OPD penanggung jawab"),
         queryset=Agency.objects.none(),
@@ -260,11 +274,14 @@ class PlanItemForm(forms.Form):
             Q(is_active=True) | Q(pk=current)
         ).order_by("short_name")
         self.fields["villages"].queryset = location_choices(session)
+        self.fields["plan_year"].initial = session.year + 1
 
     @staticmethod
     def initial_for(item) -> dict:
         return {
             "activity": item.activity,
+            "plan_year": item.plan_year,
+            "programme_code": item.programme_code,
             "lead_agency": item.lead_agency_id,
             "villages": [v.pk for v in item.villages.all()],
             "budget": "" if item.budget is None else format_rupiah(item.budget),
@@ -281,7 +298,11 @@ class PlanItemForm(forms.Form):
             raise ValidationError(exc.args[0]) from exc
 
     def plan_fields(self) -> dict:
-        return {k: self.cleaned_data[k] for k in services.PLAN_FIELDS}
+        """The typed fields; an empty plan year leaves the default (or the recorded year)."""
+        fields = {k: self.cleaned_data[k] for k in services.PLAN_FIELDS}
+        if fields["plan_year"] is None:
+            del fields["plan_year"]
+        return fields
 
 
 def location_choices(session):

@@ -5,6 +5,7 @@ import secrets
 import uuid
 from datetime import datetime, time, timedelta
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -217,13 +218,31 @@ class RkpdStatus(models.TextChoices):
     NO = "no", _("tidak masuk")
 
 
+# a programme, activity or sub-activity code of the regional budget nomenclature (Kepmendagri
+# 050-5889/2021: urusan.bidang.program.kegiatan.subkegiatan, e.g. "1.02.02.2.02.0005")
+PROGRAMME_CODE_RE = r"^[0-9X]{1,2}(\.[0-9X]{1,4}){1,5}$"
+
+
 class PlanItem(models.Model):
-    """One line of the agreed activity plan."""
+    """One line of the agreed activity plan, for the plan year whose RKPD/Renja it is meant to
+    enter (the year after the rembuk, as a rule) under a programme/activity code."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(RembukSession, on_delete=models.CASCADE, related_name="plan_items")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
     activity = models.CharField(_("kegiatan"), max_length=300)
+    plan_year = models.PositiveSmallIntegerField(_("tahun rencana"))
+    programme_code = models.CharField(
+        _("kode program/kegiatan/subkegiatan"),
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(
+                PROGRAMME_CODE_RE,
+                _("Tulis kode nomenklatur dengan titik, misalnya 1.02.02.2.02.0005."),
+            )
+        ],
+    )
     lead_agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,

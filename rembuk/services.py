@@ -746,6 +746,14 @@ def store_file(session: RembukSession, *, upload, kind: str, caption: str = "", 
 @transaction.atomic
 def remove_file(stored: SessionFile, *, by):
     session = stored.session
+    # a minutes file attached to a convergence deliverable is its evidence (RecordLink)
+    if stored.deliverable_links.exists():
+        raise ValidationError(
+            _(
+                "Berkas ini dilampirkan sebagai bukti keluaran aksi konvergensi; lepaskan dulu "
+                "di halaman keluaran itu."
+            )
+        )
     paths = [f.name for f in (stored.file, stored.thumbnail) if f]
     storage = stored.file.storage
     stored.delete()
@@ -765,6 +773,8 @@ def remove_file(stored: SessionFile, *, by):
 
 PLAN_FIELDS = (
     "activity",
+    "plan_year",
+    "programme_code",
     "lead_agency",
     "budget",
     "fund_source",
@@ -783,7 +793,21 @@ def _plan_villages(session: RembukSession, villages) -> list[Village]:
     return villages
 
 
+# a plan line is meant for the rembuk's year or one of the next few (RKPD, then Renja)
+PLAN_YEARS_AHEAD = 5
+
+
 def _check_plan_item(item: PlanItem, session: RembukSession):
+    if not isinstance(item.plan_year, int) or not (
+        session.year <= item.plan_year <= session.year + PLAN_YEARS_AHEAD
+    ):
+        raise ValidationError(
+            {
+                "plan_year": _("Tahun rencana harus antara %(first)s dan %(last)s.")
+                % {"first": session.year, "last": session.year + PLAN_YEARS_AHEAD}
+            }
+        )
+    item.programme_code = "".join((item.programme_code or "").split()).upper()
     if item.lead_agency_id is not None and item.lead_agency.district_id != session.district_id:
         raise ValidationError({"lead_agency": _("Pilih OPD daerah ini.")})
     if item.budget is not None and not 0 <= item.budget < MAX_BUDGET:
@@ -800,6 +824,8 @@ def add_plan_item(
     *,
     by,
     activity: str,
+    plan_year: int | None = None,
+    programme_code: str = "",
     lead_agency: Agency | None = None,
     villages=None,
     budget: int | None = None,
@@ -809,7 +835,8 @@ def add_plan_item(
     in_rkpd: str = RkpdStatus.UNKNOWN,
 ) -> PlanItem:
     """One line of the agreed plan. Its location defaults to the village for a village
-    session; every location must be a village of the district."""
+    session; every location must be a village of the district. It is meant for the year after
+    the rembuk unless `plan_year` says otherwise."""
     session = _locked(session)
     if PlanItem.objects.filter(session=session).count() >= MAX_PLAN_ITEMS:
         raise ValidationError(
@@ -821,6 +848,8 @@ def add_plan_item(
         session=session,
         district_id=session.district_id,
         activity=activity,
+        plan_year=session.year + 1 if plan_year is None else plan_year,
+        programme_code=programme_code,
         lead_agency=lead_agency,
         budget=budget,
         fund_source=fund_source,
@@ -933,3 +962,15 @@ def plan_totals(items) -> summaries.PlanTotals:
     return summaries.plan_totals(
         [session.district], session.year, only_sessions={i.session_id for i in items}
     )[session.district_id]
+
+
+def district_plan_items(district: District, plan_year: int) -> list[PlanItem]:
+    """The lines of the district-level rembuk sessions' plans meant for `plan_year`, in the
+    order of their sessions and plans: one query."""
+    return list(
+        PlanItem.objects.filter(
+            district=district, plan_year=plan_year, session__level=Level.DISTRICT
+        )
+        .select_related("session", "lead_agency")
+        .order_by("session__starts_at", "session_id", "order", "activity")
+    )

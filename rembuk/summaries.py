@@ -140,3 +140,48 @@ def plan_totals(districts, year: int, *, only_sessions=None) -> dict[int, PlanTo
         )
         for i in ids
     }
+
+
+@dataclass(frozen=True)
+class RkpdCounts:
+    """The lines of the district rembuk's activity plans meant for one plan year, by whether
+    they made it into the RKPD/Renja, with the budget of those that did."""
+
+    items: int = 0
+    in_rkpd: int = 0
+    not_in_rkpd: int = 0
+    unknown: int = 0
+    budget_in_rkpd: int = 0
+
+
+def rkpd_counts(districts, plan_year: int) -> dict[int, RkpdCounts]:
+    """Each district's plan lines of its district-level rembuk sessions meant for
+    `plan_year`, counted by RKPD/Renja status: one query."""
+    ids = [d.pk for d in districts]
+    rows = {
+        row["district_id"]: row
+        for row in PlanItem.objects.filter(
+            district_id__in=ids, plan_year=plan_year, session__level=Level.DISTRICT
+        )
+        .values("district_id")
+        .annotate(
+            n=Count("pk"),
+            yes=Count("pk", filter=Q(in_rkpd=RkpdStatus.YES)),
+            no=Count("pk", filter=Q(in_rkpd=RkpdStatus.NO)),
+            unknown=Count("pk", filter=Q(in_rkpd=RkpdStatus.UNKNOWN)),
+            budget=Sum("budget", filter=Q(in_rkpd=RkpdStatus.YES)),
+        )
+        .order_by()
+    }
+    return {
+        i: RkpdCounts(
+            items=rows[i]["n"],
+            in_rkpd=rows[i]["yes"],
+            not_in_rkpd=rows[i]["no"],
+            unknown=rows[i]["unknown"],
+            budget_in_rkpd=rows[i]["budget"] or 0,
+        )
+        if i in rows
+        else RkpdCounts()
+        for i in ids
+    }

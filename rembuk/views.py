@@ -404,8 +404,12 @@ def rembuk_file(request, rembuk_file_id):
 @district_view("rembuk.manage", methods=("POST",))
 def rembuk_file_remove(request, rembuk_file_id):
     stored = _child(request, SessionFile, rembuk_file_id, manage=True)
-    services.remove_file(stored, by=request.user)
-    messages.success(request, _("Berkas %(name)s dihapus.") % {"name": stored.original_name})
+    try:
+        services.remove_file(stored, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Berkas %(name)s dihapus.") % {"name": stored.original_name})
     anchor = "foto" if stored.kind == SessionFile.Kind.PHOTO else "notulen"
     return redirect(_detail_url(stored.session, anchor))
 

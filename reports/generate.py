@@ -728,7 +728,7 @@ class Generator:
                 else:
                     rkpd = rng.choice((RkpdStatus.YES, RkpdStatus.UNKNOWN, RkpdStatus.UNKNOWN))
                 item = PlanItem(
-                    session=session, district=d, activity=activity,
+                    session=session, district=d, activity=activity, plan_year=year + 1,
                     lead_agency=self.agencies.get(lead),
                     budget=rng.randint(2, 250) * 10_000_000 if source != FundSource.APBDES
                     else rng.randint(5, 60) * 10_000_000,

@@ -165,6 +165,11 @@ def _records():
     def session(level, kecamatan=None, village=None):
         return R(district_id=1, level=level, kecamatan_id=kecamatan, village_id=village)
 
+    def deliverable(lead, supporting, year=open_year):
+        return R(
+            year_action=action(lead, responsible=[9], year=year), supporting_agency_id=supporting
+        )
+
     return {
         "village 100": R(id=100, kecamatan_id=10),
         "village 110": R(id=110, kecamatan_id=11),
@@ -176,6 +181,9 @@ def _records():
         "action naming user 2": action(6, responsible=[2]),
         "action of another agency": action(6, responsible=[9]),
         "action of a locked year": action(5, year=locked_year),
+        "deliverable supported by agency 5": deliverable(6, 5),
+        "deliverable of agency 6, supported by 7": deliverable(6, 7),
+        "deliverable supported by agency 5, locked year": deliverable(6, 5, year=locked_year),
         "district session": session("district"),
         "session of kecamatan 10": session("kecamatan", 10),
         "session of kecamatan 11": session("kecamatan", 11),
@@ -216,6 +224,27 @@ OBJECT_RULES = [
     ("may_verify_action", "action of a locked year", set()),
     ("may_comment_on_action", "action led by agency 5", {"admin", "admin elsewhere", "opd"}),
     ("may_comment_on_action", "action of a locked year", {"admin", "admin elsewhere"}),
+    (
+        "may_work_on_deliverable",
+        "deliverable supported by agency 5",
+        {"admin", "admin elsewhere", "opd"},
+    ),
+    (
+        "may_work_on_deliverable",
+        "deliverable of agency 6, supported by 7",
+        {"admin", "admin elsewhere"},
+    ),
+    ("may_work_on_deliverable", "deliverable supported by agency 5, locked year", set()),
+    (
+        "may_comment_on_deliverable",
+        "deliverable supported by agency 5",
+        {"admin", "admin elsewhere", "opd"},
+    ),
+    (
+        "may_comment_on_deliverable",
+        "deliverable supported by agency 5, locked year",
+        {"admin", "admin elsewhere"},
+    ),
     ("may_manage_session", "district session", {"admin"}),
     ("may_manage_session", "session of kecamatan 10", {"admin", "camat"}),
     ("may_manage_session", "session of kecamatan 11", {"admin"}),

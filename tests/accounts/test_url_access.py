@@ -256,6 +256,7 @@ def test_district_views_answer_each_role_as_declared(client, world, values):
                 checked += 1
     assert checked > 100
     assert "village_profile_edit" in walked  # the village profile (village head, admin)
+    assert {"deliverable_link", "deliverable_unlink"} <= walked  # rembuk records (issue 15)
 
 
 def _holder_of(permission, world):

@@ -132,7 +132,7 @@ def test_csv_export_keeps_a_note_with_a_separator_in_one_cell(client, world, del
     response = client.get(url(world, "board_export", year=2026, fmt="csv"))
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    assert {len(r) for r in rows} == {13}  # every row has the 13 columns of the header
+    assert {len(r) for r in rows} == {14}  # every row has the 14 columns of the header
     assert [r[-1] for r in rows[1:] if r[-1]] == [";=1+1"]
     assert not [c for r in rows for c in r if c.startswith(("=", "+", "-", "@"))]
     # every field is quoted, so a spreadsheet splitting on "," does not cut a cell either
@@ -249,7 +249,7 @@ def test_import_takes_the_boards_own_xlsx_export(client, world, year_a):
     exported = client.get(url(world, "board_export", year=2026, fmt="xlsx")).content
     workbook = load_workbook(io.BytesIO(exported))
     sheet = workbook.active
-    sheet.cell(row=2, column=8).value = date(2026, 4, 30)  # tenggat, typed as a real date
+    sheet.cell(row=2, column=9).value = date(2026, 4, 30)  # tenggat, typed as a real date
     buffer = io.BytesIO()
     workbook.save(buffer)
     preview = upload_import(client, world, buffer.getvalue(), "papan.xlsx")
