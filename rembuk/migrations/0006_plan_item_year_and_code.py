@@ -1,18 +1,12 @@
 import django.core.validators
 from django.db import migrations, models
-from django.db.models import F, OuterRef, Subquery
-
-
-def plan_year_after_rembuk(apps, schema_editor):
-    """Lines entered before plan years existed were meant for the year after their rembuk."""
-    PlanItem = apps.get_model("rembuk", "PlanItem")
-    RembukSession = apps.get_model("rembuk", "RembukSession")
-    year = RembukSession._base_manager.filter(pk=OuterRef("session_id")).values("year")
-    PlanItem._base_manager.update(plan_year=Subquery(year[:1]))
-    PlanItem._base_manager.update(plan_year=F("plan_year") + 1)
 
 
 class Migration(migrations.Migration):
+    """The plan year is added empty here, filled in 0007 and made required in 0008: on
+    PostgreSQL a table whose rows were updated cannot be altered in the same transaction
+    ("pending trigger events"), and each migration is one transaction."""
+
     dependencies = [
         ("rembuk", "0005_stored_file_base"),
     ]
@@ -22,12 +16,6 @@ class Migration(migrations.Migration):
             model_name="planitem",
             name="plan_year",
             field=models.PositiveSmallIntegerField(null=True, verbose_name="tahun rencana"),
-        ),
-        migrations.RunPython(plan_year_after_rembuk, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="planitem",
-            name="plan_year",
-            field=models.PositiveSmallIntegerField(verbose_name="tahun rencana"),
         ),
         migrations.AddField(
             model_name="planitem",
