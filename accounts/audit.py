@@ -97,6 +97,13 @@ ACTION_LABELS = {
     "commitment_follow_up_reported": _("kemajuan tindak lanjut dilaporkan"),
     "commitment_follow_up_verified": _("tindak lanjut diterima"),
     "commitment_follow_up_returned": _("tindak lanjut dikembalikan"),
+    "commitment_signatories_added": _("penanda tangan ditambahkan sekaligus"),
+    "commitment_paper_batch_read": _("pindaian lembar tanda tangan dibaca"),
+    "commitment_paper_batch_confirmed": _("tanda tangan kertas dari pindaian dicatat"),
+    "commitment_template_saved": _("templat komitmen disimpan"),
+    "commitment_template_updated": _("templat komitmen diubah"),
+    "commitment_template_deleted": _("templat komitmen dihapus"),
+    "commitment_issued_to_villages": _("komitmen diterbitkan untuk desa/kelurahan"),
     # the public page
     "publication_changed": _("pilihan publikasi diubah"),
     # the annual evaluation
