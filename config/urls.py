@@ -134,6 +134,11 @@ district_patterns = [
         name="deliverable_unlink",
     ),
     path(
+        "konvergensi/kecamatan/",
+        convergence_views.kecamatan_stage_current,
+        name="kecamatan_stage_current",
+    ),
+    path(
         "konvergensi/<int:year>/kecamatan/",
         convergence_views.kecamatan_stage,
         name="kecamatan_stage",

@@ -539,10 +539,27 @@ def deliverable_return(request, deliverable_id):
 
 
 @district_view("convergence.kecamatan_view")
+def kecamatan_stage_current(request):
+    """The newest year's kecamatan stage (the camat's menu leads here)."""
+    district_year = (
+        DistrictYear.objects.select_related("framework")
+        .filter(district=request.district)
+        .order_by("-year")
+        .first()
+    )
+    if district_year is None:
+        return render(request, "convergence/kecamatan_stage.html", {"district_year": None})
+    return _stage_page(request, district_year)
+
+
+@district_view("convergence.kecamatan_view")
 def kecamatan_stage(request, year):
     """The year's deliverables with a kecamatan stage and each kecamatan's part: the district
     sees every kecamatan, a camat his own."""
-    district_year = _year(request, year)
+    return _stage_page(request, _year(request, year))
+
+
+def _stage_page(request, district_year):
     if not district_year.is_locked:
         services.ensure_kecamatan_entries(district_year)
     rows = services.kecamatan_stage(district_year)

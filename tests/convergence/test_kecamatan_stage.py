@@ -404,3 +404,19 @@ def test_the_stage_page_queries_do_not_grow_with_kecamatan(
         assert client.get(page).status_code == 200
     counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_camat_menu_leads_to_the_newest_year(client, world):
+    client.force_login(world.a.users["camat"])
+    # no year opened yet: the page says so
+    page = client.get(url(world, "kecamatan_stage_current"))
+    assert page.status_code == 200
+    assert "Belum ada tahun aksi konvergensi yang dibuka." in page.content.decode()
+    year_for(world.a, 2025)
+    year_for(world.a, 2026)
+    page = client.get(url(world, "kecamatan_stage_current"))
+    assert page.context["district_year"].year == 2026
+    assert (
+        url(world, "kecamatan_stage_current")
+        in client.get(url(world, "district_home")).content.decode()
+    )
