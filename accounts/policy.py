@@ -65,7 +65,7 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     # and only the camat of that kecamatan verifies or returns it
     "convergence.kecamatan_view": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
     "convergence.kecamatan_fill": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT}),
-    "convergence.kecamatan_verify": frozenset({Role.CAMAT}),
+    "convergence.kecamatan_verify": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT}),
     "assessment.self": frozenset({Role.DISTRICT_ADMIN}),
     "assessment.province": frozenset({Role.PROVINCE_VIEWER}),
     # focus villages: the district and the camat read the lists; the admin keeps them
@@ -547,7 +547,14 @@ def may_fill_kecamatan_entry(access: Access, entry) -> bool:
 
 
 def may_verify_kecamatan_entry(access: Access, entry) -> bool:
-    """Only the camat of that very kecamatan verifies or returns its part."""
+    """The camat of that very kecamatan verifies or returns its part; the district admin only
+    on behalf of a kecamatan without an active camat account, which is the service's to check
+    (convergence.services.verify_kecamatan_entry)."""
+    return is_camat_of(access, entry) or access.has_role(Role.DISTRICT_ADMIN)
+
+
+def is_camat_of(access: Access, entry) -> bool:
+    """The user is the camat of the kecamatan of `entry` (else he acts on its behalf)."""
     return access.has_role(Role.CAMAT) and entry.kecamatan_id in access.kecamatan_ids
 
 

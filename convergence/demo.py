@@ -269,7 +269,9 @@ def _kecamatan_stage(deliverable, admin):
         entry = services.fill_kecamatan_entry(
             entry=entry, note="Data sasaran dan cakupan layanan kecamatan (e-PPGBM).", by=by
         )
-        services.verify_kecamatan_entry(entry=entry, by=by)
+        services.verify_kecamatan_entry(
+            entry=entry, by=by, on_behalf=entry.kecamatan_id not in camat
+        )
 
 
 # --- the previous year: closed and scored ---------------------------------------------------

@@ -391,6 +391,8 @@ class KecamatanEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # verified or returned by the district admin for a kecamatan without an active camat account
+    on_behalf = models.BooleanField(_("atas nama kecamatan"), default=False)
     return_reason = models.TextField(_("alasan pengembalian"), max_length=2000, blank=True)
 
     objects = ScopedManager(district="district", kecamatan="kecamatan")

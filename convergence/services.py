@@ -825,30 +825,63 @@ def _entry_filled(locked: KecamatanEntry) -> None:
         raise ValidationError(_("Data kecamatan ini belum diisi."))
 
 
+def kecamatan_with_camat(district_id: int) -> set[int]:
+    """The district's kecamatan with an active camat account (one query): only their camat
+    verifies their part; the others the district admin verifies on their behalf."""
+    return set(
+        Membership.objects.active()
+        .filter(role=Role.CAMAT, district_id=district_id, kecamatan_id__isnull=False)
+        .values_list("kecamatan_id", flat=True)
+    )
+
+
+def _check_on_behalf(entry: KecamatanEntry, on_behalf: bool) -> None:
+    if on_behalf and entry.kecamatan_id in kecamatan_with_camat(entry.district_id):
+        raise ValidationError(
+            _(
+                "Kec. %(kecamatan)s memiliki akun camat yang aktif: datanya diverifikasi oleh "
+                "camat, bukan atas nama kecamatan."
+            )
+            % {"kecamatan": entry.kecamatan.name}
+        )
+
+
 @transaction.atomic
-def verify_kecamatan_entry(*, entry: KecamatanEntry, by) -> KecamatanEntry:
-    """The camat verifies his kecamatan's part; two clicks verify it once."""
+def verify_kecamatan_entry(*, entry: KecamatanEntry, by, on_behalf: bool = False) -> KecamatanEntry:
+    """The camat verifies his kecamatan's part; two clicks verify it once. `on_behalf`: the
+    district admin, for a kecamatan without an active camat account (recorded as such)."""
     _check_open(entry.deliverable.year_action.district_year)
+    _check_on_behalf(entry, on_behalf)
     return transitions.move(
         entry,
         sources=(KecamatanEntry.Status.DRAFT,),
         target=KecamatanEntry.Status.VERIFIED,
         refused=_entry_refused,
         check=_entry_filled,
-        fields=lambda locked, now: {"verified_by": by, "verified_at": now, "return_reason": ""},
+        fields=lambda locked, now: {
+            "verified_by": by,
+            "verified_at": now,
+            "return_reason": "",
+            "on_behalf": on_behalf,
+        },
         audit=lambda locked: record(
             "kecamatan_entry_verify",
             actor=by,
             district=entry.district,
             target=_entry_label(entry),
+            **({"on_behalf": True} if on_behalf else {}),
         ),
     )
 
 
 @transaction.atomic
-def return_kecamatan_entry(*, entry: KecamatanEntry, reason: str, by) -> KecamatanEntry:
-    """The camat sends his kecamatan's part back with a reason, to be filled again."""
+def return_kecamatan_entry(
+    *, entry: KecamatanEntry, reason: str, by, on_behalf: bool = False
+) -> KecamatanEntry:
+    """The camat sends his kecamatan's part back with a reason, to be filled again (or the
+    district admin on behalf of a kecamatan without an active camat account)."""
     _check_open(entry.deliverable.year_action.district_year)
+    _check_on_behalf(entry, on_behalf)
     reason = clean_one(reason, RETURN_REASON_MAX, "reason").strip()
     if not reason:
         raise ValidationError(
@@ -859,13 +892,14 @@ def return_kecamatan_entry(*, entry: KecamatanEntry, reason: str, by) -> Kecamat
         sources=(KecamatanEntry.Status.DRAFT,),
         target=KecamatanEntry.Status.RETURNED,
         refused=_entry_refused,
-        fields=lambda locked, now: {"return_reason": reason},
+        fields=lambda locked, now: {"return_reason": reason, "on_behalf": on_behalf},
         audit=lambda locked: record(
             "kecamatan_entry_return",
             actor=by,
             district=entry.district,
             target=_entry_label(entry),
             reason=reason,
+            **({"on_behalf": True} if on_behalf else {}),
         ),
     )
 

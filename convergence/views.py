@@ -564,14 +564,17 @@ def _stage_page(request, district_year):
         services.ensure_kecamatan_entries(district_year)
     rows = services.kecamatan_stage(district_year)
     access = request.access
+    with_camat = services.kecamatan_with_camat(district_year.district_id)
     for row in rows:
         for entry in row.entries:
             open_ = not district_year.is_locked and entry.is_editable
             entry.can_fill = open_ and policy.may_fill_kecamatan_entry(access, entry)
+            # the camat his own; the district admin those without a camat, on their behalf
             entry.can_verify = (
                 open_
                 and entry.status == KecamatanEntry.Status.DRAFT
                 and policy.may_verify_kecamatan_entry(access, entry)
+                and (policy.is_camat_of(access, entry) or entry.kecamatan_id not in with_camat)
             )
     return render(
         request,
@@ -629,7 +632,11 @@ def kecamatan_entry_verify(request, kecamatan_entry_id):
     entry = _kecamatan_entry(request, kecamatan_entry_id)
     require(policy.may_verify_kecamatan_entry(request.access, entry))
     try:
-        services.verify_kecamatan_entry(entry=entry, by=request.user)
+        services.verify_kecamatan_entry(
+            entry=entry,
+            by=request.user,
+            on_behalf=not policy.is_camat_of(request.access, entry),
+        )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -646,7 +653,10 @@ def kecamatan_entry_return(request, kecamatan_entry_id):
     require(policy.may_verify_kecamatan_entry(request.access, entry))
     try:
         services.return_kecamatan_entry(
-            entry=entry, reason=request.POST.get("reason", ""), by=request.user
+            entry=entry,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            on_behalf=not policy.is_camat_of(request.access, entry),
         )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])

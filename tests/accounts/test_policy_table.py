@@ -41,7 +41,7 @@ convergence.work        .   .   .   X   X   .   .   .   .
 convergence.manage      .   .   .   X   .   .   .   .   .
 convergence.kecamatan_view X X  X   X   X   X   X   .   .
 convergence.kecamatan_fill .  .  .   X   .   .   X   .   .
-convergence.kecamatan_verify . . .   .   .   .   X   .   .
+convergence.kecamatan_verify . . .   X   .   .   X   .   .
 assessment.self         .   .   .   X   .   .   .   .   .
 assessment.province     .   .   X   .   .   .   .   .   .
 focus.view              X   X   X   X   X   X   X   .   .
@@ -259,8 +259,9 @@ OBJECT_RULES = [
     ("may_see_kecamatan_entry", "part of kecamatan 11", DISTRICT_WIDE_PEOPLE | {"admin elsewhere"}),
     ("may_fill_kecamatan_entry", "part of kecamatan 10", {"admin", "admin elsewhere", "camat"}),
     ("may_fill_kecamatan_entry", "part of kecamatan 11", {"admin", "admin elsewhere"}),
-    ("may_verify_kecamatan_entry", "part of kecamatan 10", {"camat"}),
-    ("may_verify_kecamatan_entry", "part of kecamatan 11", set()),
+    # the admin on behalf of a kecamatan without a camat account (the service checks which)
+    ("may_verify_kecamatan_entry", "part of kecamatan 10", {"camat", "admin", "admin elsewhere"}),
+    ("may_verify_kecamatan_entry", "part of kecamatan 11", {"admin", "admin elsewhere"}),
     ("may_manage_session", "district session", {"admin"}),
     ("may_manage_session", "session of kecamatan 10", {"admin", "camat"}),
     ("may_manage_session", "session of kecamatan 11", {"admin"}),

@@ -322,9 +322,11 @@ def test_the_camat_sees_and_verifies_only_his_kecamatan(client, world):
     assert (after.status, after.note) == ("draft", "")
 
 
-def test_the_admin_fills_any_kecamatan_but_verifies_none(client, world):
+def test_the_admin_fills_any_kecamatan_and_verifies_only_those_without_a_camat(client, world):
+    """Wado (32.11.01) has an active camat account: only he verifies it. Jatinunggal
+    (32.11.02) has none: the district admin verifies it on its behalf, recorded as such."""
     recap = analysis_recap(year_for(world.a, 2026))
-    jatinunggal = entry(recap, "32.11.02")
+    wado, jatinunggal = entry(recap, "32.11.01"), entry(recap, "32.11.02")
     client.force_login(world.a.users["district_admin"])
     page = client.get(url(world, "kecamatan_stage", year=2026))
     shown = [
@@ -333,18 +335,51 @@ def test_the_admin_fills_any_kecamatan_but_verifies_none(client, world):
         for e in r.entries
     ]
     assert shown == [(1, "32.11.01"), (1, "32.11.02"), (3, "32.11.01"), (3, "32.11.02")]
+    for kecamatan, note in ((jatinunggal, "Data dari kecamatan tanpa akun"), (wado, "Data Wado")):
+        response = client.post(
+            url(world, "kecamatan_entry_fill", kecamatan_entry_id=kecamatan.pk),
+            {"note": note},
+            follow=True,
+        )
+        assert messages_of(response) == [
+            f"Data kecamatan {kecamatan.kecamatan.name} disimpan dan menunggu verifikasi camat."
+        ]
+    page = client.get(url(world, "kecamatan_stage", year=2026))
+    buttons = {
+        e.kecamatan.code: e.can_verify
+        for r in page.context["rows"]
+        for e in r.entries
+        if e.deliverable.template.number == 1
+    }
+    assert buttons == {"32.11.01": False, "32.11.02": True}
+
+    # Wado: refused with the reason, nothing changes
     response = client.post(
-        url(world, "kecamatan_entry_fill", kecamatan_entry_id=jatinunggal.pk),
-        {"note": "Data dari kecamatan tanpa akun"},
-        follow=True,
+        url(world, "kecamatan_entry_verify", kecamatan_entry_id=wado.pk), follow=True
     )
     assert messages_of(response) == [
-        "Data kecamatan Jatinunggal disimpan dan menunggu verifikasi camat."
+        "Kec. Wado memiliki akun camat yang aktif: datanya diverifikasi oleh camat, bukan atas "
+        "nama kecamatan."
     ]
-    response = client.post(url(world, "kecamatan_entry_verify", kecamatan_entry_id=jatinunggal.pk))
-    assert response.status_code == 403
+    after = entry(recap, "32.11.01")
+    assert (after.status, after.on_behalf) == ("draft", False)
+
+    # Jatinunggal: verified on its behalf; a second click changes nothing
+    for _ in range(2):
+        client.post(url(world, "kecamatan_entry_verify", kecamatan_entry_id=jatinunggal.pk))
     after = entry(recap, "32.11.02")
-    assert (after.status, after.note) == ("draft", "Data dari kecamatan tanpa akun")
+    assert (after.status, after.on_behalf, after.verified_by) == (
+        "verified",
+        True,
+        world.a.users["district_admin"],
+    )
+    page = client.get(url(world, "kecamatan_stage", year=2026)).content.decode()
+    assert page.count("atas nama kecamatan (tanpa akun camat)") == 1
+    with scopes_disabled():
+        from accounts.models import AuditEvent
+
+        verified = AuditEvent.objects.filter(action="kecamatan_entry_verify")
+        assert [e.data.get("on_behalf") for e in verified] == [True]
 
 
 def test_the_district_verify_button_says_which_kecamatan_are_waiting(client, world):
