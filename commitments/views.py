@@ -1342,11 +1342,12 @@ def follow_up_list(request):
         follow_ups = follow_ups.filter(due_on__lt=today).exclude(status__in=FOLLOW_UP_FINISHED)
     elif state == "finished":
         follow_ups = follow_ups.filter(status__in=FOLLOW_UP_FINISHED)
-    # one owner (the dashboard's rows): "a<agency id>" or "v<village id>"
+    # one owner (the dashboard's rows): "a<agency id>" or "v<village id>", or the villages
+    # of a kecamatan "k<kecamatan id>" (the dashboard's line when villages are many)
     owner = request.GET.get("pemilik", "")
-    if owner[1:].isascii() and owner[1:].isdigit() and owner[:1] in ("a", "v"):
-        field = "owner_agency_id" if owner[0] == "a" else "owner_village_id"
-        follow_ups = follow_ups.filter(**{field: int(owner[1:])})
+    fields = {"a": "owner_agency_id", "v": "owner_village_id", "k": "owner_village__kecamatan_id"}
+    if owner[1:].isascii() and owner[1:].isdigit() and owner[:1] in fields:
+        follow_ups = follow_ups.filter(**{fields[owner[0]]: int(owner[1:])})
     else:
         owner = ""
     # one point of one document, every owner's row: "<document id>:<point>"
