@@ -46,6 +46,9 @@ ACTION_LABELS = {
     "deliverable_submit": _("keluaran dikirim"),
     "deliverable_verify": _("keluaran diverifikasi"),
     "deliverable_return": _("keluaran dikembalikan"),
+    "kecamatan_entry_filled": _("data kecamatan diisi"),
+    "kecamatan_entry_verify": _("data kecamatan diverifikasi camat"),
+    "kecamatan_entry_return": _("data kecamatan dikembalikan camat"),
     "board_imported": _("data keluaran diimpor"),
     "grade_self": _("nilai mandiri diisi"),
     "grade_province": _("nilai provinsi diisi"),
@@ -97,6 +100,13 @@ ACTION_LABELS = {
     "commitment_follow_up_reported": _("kemajuan tindak lanjut dilaporkan"),
     "commitment_follow_up_verified": _("tindak lanjut diterima"),
     "commitment_follow_up_returned": _("tindak lanjut dikembalikan"),
+    "commitment_signatories_added": _("penanda tangan ditambahkan sekaligus"),
+    "commitment_paper_batch_read": _("pindaian lembar tanda tangan dibaca"),
+    "commitment_paper_batch_confirmed": _("tanda tangan kertas dari pindaian dicatat"),
+    "commitment_template_saved": _("templat komitmen disimpan"),
+    "commitment_template_updated": _("templat komitmen diubah"),
+    "commitment_template_deleted": _("templat komitmen dihapus"),
+    "commitment_issued_to_villages": _("komitmen diterbitkan untuk desa/kelurahan"),
     # the public page
     "publication_changed": _("pilihan publikasi diubah"),
     # the annual evaluation

@@ -60,6 +60,12 @@ DISTRICT_PERMISSIONS: dict[str, frozenset[Role]] = {
     "convergence.work": frozenset({Role.DISTRICT_ADMIN, Role.OPD_STAFF}),
     # open/set up/lock years, verify or return, bulk import
     "convergence.manage": frozenset({Role.DISTRICT_ADMIN}),
+    # the 2025 model's kecamatan stage: the district and the camat read it (a camat his own
+    # kecamatan's rows); the kecamatan (its camat's account) or the district admin fills a row,
+    # and only the camat of that kecamatan verifies or returns it
+    "convergence.kecamatan_view": frozenset(DISTRICT_WIDE | {Role.CAMAT}),
+    "convergence.kecamatan_fill": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT}),
+    "convergence.kecamatan_verify": frozenset({Role.DISTRICT_ADMIN, Role.CAMAT}),
     "assessment.self": frozenset({Role.DISTRICT_ADMIN}),
     "assessment.province": frozenset({Role.PROVINCE_VIEWER}),
     # focus villages: the district and the camat read the lists; the admin keeps them
@@ -525,6 +531,31 @@ def may_verify_action(access: Access | None, year_action) -> bool:
         and access.has_role(Role.DISTRICT_ADMIN)
         and not year_action.district_year.is_locked
     )
+
+
+def may_see_kecamatan_entry(access: Access, entry) -> bool:
+    """A kecamatan's part of a deliverable: district-wide roles, and the camat of that
+    kecamatan."""
+    return access.district_wide or entry.kecamatan_id in access.kecamatan_ids
+
+
+def may_fill_kecamatan_entry(access: Access, entry) -> bool:
+    """The district admin, or the camat of that kecamatan (the kecamatan's account)."""
+    if access.has_role(Role.DISTRICT_ADMIN):
+        return True
+    return access.has_role(Role.CAMAT) and entry.kecamatan_id in access.kecamatan_ids
+
+
+def may_verify_kecamatan_entry(access: Access, entry) -> bool:
+    """The camat of that very kecamatan verifies or returns its part; the district admin only
+    on behalf of a kecamatan without an active camat account, which is the service's to check
+    (convergence.services.verify_kecamatan_entry)."""
+    return is_camat_of(access, entry) or access.has_role(Role.DISTRICT_ADMIN)
+
+
+def is_camat_of(access: Access, entry) -> bool:
+    """The user is the camat of the kecamatan of `entry` (else he acts on its behalf)."""
+    return access.has_role(Role.CAMAT) and entry.kecamatan_id in access.kecamatan_ids
 
 
 def may_comment_on_action(access: Access, year_action) -> bool:

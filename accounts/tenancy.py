@@ -81,11 +81,19 @@ def each_district(model, **filters):
     districts have work is the one query that looks across districts."""
     from villages.models import District
 
-    with scopes_disabled():
-        ids = set(model.objects.filter(**filters).values_list("district_id", flat=True))
+    ids = {row[0] for row in across_districts(model, **filters)}
     for district in District.objects.filter(pk__in=ids).order_by("code"):
         with district_scope(district), timezone.override(district.tz):
             yield district
+
+
+def across_districts(model, *fields, **filters) -> list[tuple]:
+    """The distinct (district id, *fields) of the rows of `model` matching `filters`, in every
+    district: how a national job finds which districts have work (ids, years, switches; never
+    a row's content). It then enters each of them through `district_scope`."""
+    with scopes_disabled():
+        rows = model.objects.filter(**filters).values_list("district_id", *fields).distinct()
+        return list(rows)
 
 
 def found_by_token(model, *, related=(), **lookup):

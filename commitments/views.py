@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -444,6 +445,9 @@ def _user_choices(request, document):
     return choices
 
 
+SIGNATORIES_PER_PAGE = 100
+
+
 def _detail_context(request, document, *, signatory_form=None, follow_form=None):
     access = request.access
     version = document.current_version
@@ -453,6 +457,10 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         s.nip_display = format_nip(s.nip)
     manage = policy.may_manage_document(access, document)
     mine = [s for s in signatories if s.user_id == request.user.pk and not s.signed]
+    # hundreds of signatories: a page of them at a time, or only those still to sign
+    waiting_only = request.GET.get("tampil") == "menunggu"
+    listed = [s for s in signatories if not s.signed] if waiting_only else signatories
+    signatory_page = Paginator(listed, SIGNATORIES_PER_PAGE).get_page(request.GET.get("halaman"))
     if manage and signatory_form is None:
         signatory_form = SignatoryForm()
     if signatory_form is not None:
@@ -477,6 +485,8 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
         "document": document,
         "version": version,
         "signatories": signatories,
+        "signatory_page": signatory_page,
+        "waiting_only": waiting_only,
         "n_signed": sum(1 for s in signatories if s.signed),
         "manage": manage,
         "mine": mine,
@@ -1332,11 +1342,12 @@ def follow_up_list(request):
         follow_ups = follow_ups.filter(due_on__lt=today).exclude(status__in=FOLLOW_UP_FINISHED)
     elif state == "finished":
         follow_ups = follow_ups.filter(status__in=FOLLOW_UP_FINISHED)
-    # one owner (the dashboard's rows): "a<agency id>" or "v<village id>"
+    # one owner (the dashboard's rows): "a<agency id>" or "v<village id>", or the villages
+    # of a kecamatan "k<kecamatan id>" (the dashboard's line when villages are many)
     owner = request.GET.get("pemilik", "")
-    if owner[1:].isascii() and owner[1:].isdigit() and owner[:1] in ("a", "v"):
-        field = "owner_agency_id" if owner[0] == "a" else "owner_village_id"
-        follow_ups = follow_ups.filter(**{field: int(owner[1:])})
+    fields = {"a": "owner_agency_id", "v": "owner_village_id", "k": "owner_village__kecamatan_id"}
+    if owner[1:].isascii() and owner[1:].isdigit() and owner[:1] in fields:
+        follow_ups = follow_ups.filter(**{fields[owner[0]]: int(owner[1:])})
     else:
         owner = ""
     # one point of one document, every owner's row: "<document id>:<point>"

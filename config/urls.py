@@ -133,6 +133,31 @@ district_patterns = [
         convergence_views.deliverable_unlink,
         name="deliverable_unlink",
     ),
+    path(
+        "konvergensi/kecamatan/",
+        convergence_views.kecamatan_stage_current,
+        name="kecamatan_stage_current",
+    ),
+    path(
+        "konvergensi/<int:year>/kecamatan/",
+        convergence_views.kecamatan_stage,
+        name="kecamatan_stage",
+    ),
+    path(
+        "konvergensi/kecamatan/<uuid:kecamatan_entry_id>/isi/",
+        convergence_views.kecamatan_entry_fill,
+        name="kecamatan_entry_fill",
+    ),
+    path(
+        "konvergensi/kecamatan/<uuid:kecamatan_entry_id>/verifikasi/",
+        convergence_views.kecamatan_entry_verify,
+        name="kecamatan_entry_verify",
+    ),
+    path(
+        "konvergensi/kecamatan/<uuid:kecamatan_entry_id>/kembalikan/",
+        convergence_views.kecamatan_entry_return,
+        name="kecamatan_entry_return",
+    ),
     path("bukti/<uuid:evidence_id>/", convergence_views.evidence_file, name="evidence_file"),
     path(
         "bukti/<uuid:evidence_id>/hapus/",

@@ -128,6 +128,8 @@ def validate_definition(data) -> list[str]:  # noqa: C901 - one flat list of che
                     f"{dwhere}.portal_records: kosong atau salah satu dari "
                     f"{', '.join(sorted(PORTAL_RECORDS))}."
                 )
+            if not isinstance(item.get("kecamatan_stage", False), bool):
+                errors.append(f"{dwhere}.kecamatan_stage: true atau false.")
             fields = item.get("fields", [])
             if kind == "data" and (not isinstance(fields, list) or not fields):
                 errors.append(f"{dwhere}.fields: keluaran data perlu paling sedikit satu isian.")
@@ -216,6 +218,7 @@ def create_framework(
     # the historical model of the data migration that first loaded the shipped frameworks
     # predates portal_records (0009 marks them)
     has_records = any(f.name == "portal_records" for f in Template._meta.get_fields())
+    has_stage = any(f.name == "kecamatan_stage" for f in Template._meta.get_fields())
     for a in data["actions"]:
         action = models["Action"].objects.create(
             framework=framework,
@@ -232,6 +235,8 @@ def create_framework(
             extra = {}
             if has_records:
                 extra["portal_records"] = d.get("portal_records", "")
+            if has_stage:
+                extra["kecamatan_stage"] = d.get("kecamatan_stage", False)
             Template.objects.create(
                 action=action,
                 number=n,
@@ -312,6 +317,7 @@ def framework_as_definition(framework) -> dict:
                         "due_month": d.due_month,
                         **({"fields": d.fields} if d.fields else {}),
                         **({"portal_records": d.portal_records} if d.portal_records else {}),
+                        **({"kecamatan_stage": True} if d.kecamatan_stage else {}),
                     }
                     for d in a.deliverables.all()
                 ],

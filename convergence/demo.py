@@ -25,11 +25,20 @@ from django.db.models import Count
 from django.utils.html import escape
 from django.utils.text import slugify
 
+from accounts.models import Membership, Role
 from lib.clock import in_the_past, local, real_now, replaying
 from village_reports.models import FocusDecree
 
 from . import services
-from .models import Deliverable, DeliverableTemplate, DistrictYear, Grade, Indicator, Status
+from .models import (
+    Deliverable,
+    DeliverableTemplate,
+    DistrictYear,
+    Grade,
+    Indicator,
+    KecamatanEntry,
+    Status,
+)
 
 # The current year, deliverable by deliverable in board order (action, then deliverable
 # number): the state it is left in and its due date in days from today. Frameworks with more
@@ -236,6 +245,35 @@ def _prepare(deliverable, district, today, by, *, partial=False):
         services.upload_evidence(deliverable=deliverable, upload=_pdf(deliverable, district), by=by)
 
 
+def _kecamatan_stage(deliverable, admin):
+    """Every kecamatan's part of a deliverable with a kecamatan stage entered and verified by
+    its camat (the admin where the demo gave the kecamatan no camat account), so that the
+    district can verify the deliverable."""
+    if not deliverable.template.kecamatan_stage:
+        return
+    services.ensure_kecamatan_entries(deliverable.year_action.district_year)
+    camat = {
+        m.kecamatan_id: m.user
+        for m in Membership.objects.active()
+        .filter(district=deliverable.district, role=Role.CAMAT)
+        .select_related("user")
+    }
+    entries = KecamatanEntry.objects.filter(
+        deliverable=deliverable,
+        status__in=(KecamatanEntry.Status.DRAFT, KecamatanEntry.Status.RETURNED),
+    ).select_related(
+        "kecamatan", "deliverable__template", "deliverable__year_action__district_year"
+    )
+    for entry in entries:
+        by = camat.get(entry.kecamatan_id, admin)
+        entry = services.fill_kecamatan_entry(
+            entry=entry, note="Data sasaran dan cakupan layanan kecamatan (e-PPGBM).", by=by
+        )
+        services.verify_kecamatan_entry(
+            entry=entry, by=by, on_behalf=entry.kecamatan_id not in camat
+        )
+
+
 # --- the previous year: closed and scored ---------------------------------------------------
 
 
@@ -283,6 +321,7 @@ def _previous_year(district, users, year, today):
                         )
             if deliverable.status == Status.SUBMITTED:
                 with replaying(_at(due - timedelta(days=2), 14, 0, district)):
+                    _kecamatan_stage(deliverable, admin)
                     services.verify_deliverable(deliverable=deliverable, by=admin)
         with replaying(_at(date(year + 1, 1, 14), 10, 0, district, margin=timedelta(hours=3))):
             _grade(district_year, district, Grade.Source.SELF, admin)
@@ -398,6 +437,7 @@ def _current_year(district, users, today):
         decided_at[deliverable.pk] = day - timedelta(days=decided)
         with replaying(_at(decided_at[deliverable.pk], 14, 0, district)):
             if state == VERIFIED:
+                _kecamatan_stage(deliverable, admin)
                 services.verify_deliverable(deliverable=deliverable, by=admin)
             else:
                 services.return_deliverable(

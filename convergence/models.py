@@ -18,7 +18,7 @@ from django_scopes import ScopedManager
 
 from documents.models import StoredFile
 from lib import text as limits
-from villages.models import Agency, District
+from villages.models import Agency, District, Kecamatan
 
 
 class FrameworkFrozen(ValidationError):
@@ -171,6 +171,9 @@ class DeliverableTemplate(FrameworkPart):
     portal_records = models.CharField(
         _("rekaman portal"), max_length=16, choices=PortalRecords.choices, blank=True, default=""
     )
+    # the 2025 model's tiered entry: every kecamatan enters its part first and its camat
+    # verifies it (KecamatanEntry) before the district may verify this deliverable
+    kecamatan_stage = models.BooleanField(_("tahap kecamatan"), default=False)
 
     class Meta:
         ordering = ["action", "number"]
@@ -359,6 +362,55 @@ class Deliverable(models.Model):
         """Why it was last sent back (from the prefetched history)."""
         returned = [t for t in self.transitions.all() if t.to_status == Status.RETURNED]
         return returned[-1].reason if returned else ""
+
+
+class KecamatanEntry(models.Model):
+    """The kecamatan stage of a deliverable (2025 model): one row per kecamatan of the
+    district, filled by the kecamatan (its camat's account) or the district admin and verified
+    by the camat of that kecamatan; the district verifies the deliverable only when every
+    kecamatan's row is verified (convergence.services.verify_deliverable)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("belum diverifikasi")
+        RETURNED = "returned", _("dikembalikan")
+        VERIFIED = "verified", _("terverifikasi")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="kecamatan_entries"
+    )
+    kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    note = models.TextField(_("data dan bukti kecamatan"), max_length=limits.NOTE, blank=True)
+    filled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filled_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # verified or returned by the district admin for a kecamatan without an active camat account
+    on_behalf = models.BooleanField(_("atas nama kecamatan"), default=False)
+    return_reason = models.TextField(_("alasan pengembalian"), max_length=2000, blank=True)
+
+    objects = ScopedManager(district="district", kecamatan="kecamatan")
+
+    class Meta:
+        ordering = ["deliverable", "kecamatan__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliverable", "kecamatan"], name="kecamatan_entry_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.deliverable_id} {self.kecamatan_id}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
 
 def evidence_path(instance, filename):

@@ -31,7 +31,7 @@ from lib.text import NOTE, clean_one, strip_bidi, too_long
 from rembuk import services as rembuk_services
 from rembuk import summaries as rembuk_summaries
 from rembuk.models import RembukSession, SessionFile
-from villages.models import Agency, District
+from villages.models import Agency, District, Kecamatan
 
 from . import summaries
 from .models import (
@@ -45,6 +45,7 @@ from .models import (
     Grade,
     GradeOption,
     Indicator,
+    KecamatanEntry,
     PortalRecords,
     RecordLink,
     ReminderSent,
@@ -105,6 +106,7 @@ def open_year(*, district: District, year: int, by, framework: Framework | None 
                 )
             )
     Deliverable.objects.bulk_create(deliverables)
+    ensure_kecamatan_entries(district_year)
     record("year_opened", actor=by, district=district, target=str(year), framework=framework.code)
     return district_year
 
@@ -719,6 +721,16 @@ def verify_deliverable(
                     "admin lain (pengaturan daerah)."
                 )
             )
+    if deliverable.template.kecamatan_stage:
+        waiting = kecamatan_waiting(deliverable)
+        if waiting:
+            raise ValidationError(
+                _(
+                    "Tahap kecamatan belum selesai: %(count)s kecamatan belum diverifikasi "
+                    "camat (%(names)s)."
+                )
+                % {"count": len(waiting), "names": ", ".join(waiting)}
+            )
     return _move(deliverable, "verify", by=by, happened_on=happened_on)
 
 
@@ -730,6 +742,205 @@ def return_deliverable(
     if not reason:
         raise ValidationError(_("Tuliskan alasan pengembalian agar OPD tahu apa yang diperbaiki."))
     return _move(deliverable, "return", by=by, reason=reason, happened_on=happened_on)
+
+
+# --- The kecamatan stage (2025 model) -------------------------------------------------------
+
+
+def ensure_kecamatan_entries(district_year: DistrictYear) -> None:
+    """A row for every active kecamatan of the district on every deliverable of the year that
+    has a kecamatan stage, the missing ones only: two reads and one insert whatever the number
+    of kecamatan (a kecamatan added to the region list later gets its rows on the next call)."""
+    deliverables = list(
+        Deliverable.objects.filter(
+            year_action__district_year=district_year, template__kecamatan_stage=True
+        ).values_list("pk", flat=True)
+    )
+    if not deliverables:
+        return
+    kecamatan = list(
+        Kecamatan.objects.active()
+        .filter(district=district_year.district_id)
+        .values_list("pk", flat=True)
+    )
+    KecamatanEntry.objects.bulk_create(
+        [
+            KecamatanEntry(district_id=district_year.district_id, deliverable_id=d, kecamatan_id=k)
+            for d in deliverables
+            for k in kecamatan
+        ],
+        ignore_conflicts=True,  # (deliverable, kecamatan) is unique: existing rows stay as they are
+    )
+
+
+def kecamatan_waiting(deliverable: Deliverable) -> list[str]:
+    """The names of the district's active kecamatan whose part of `deliverable` their camat
+    has not verified yet (a kecamatan without a row has not), by code."""
+    verified = KecamatanEntry.objects.filter(
+        deliverable=deliverable, status=KecamatanEntry.Status.VERIFIED
+    ).values("kecamatan_id")
+    return list(
+        Kecamatan.objects.active()
+        .filter(district=deliverable.district_id)
+        .exclude(pk__in=Subquery(verified))
+        .order_by("code")
+        .values_list("name", flat=True)
+    )
+
+
+def _entry_label(entry: KecamatanEntry) -> str:
+    return f"{entry.deliverable.template.title} — {entry.kecamatan.name}"
+
+
+@transaction.atomic
+def fill_kecamatan_entry(*, entry: KecamatanEntry, note: str, by) -> KecamatanEntry:
+    """The kecamatan's data and evidence note for its part of a deliverable. A returned part
+    filled again waits for its camat again; a verified one no longer changes."""
+    _check_open(entry.deliverable.year_action.district_year)
+    note = clean_one(note, NOTE, "note").strip()
+    if not note:
+        raise ValidationError(_("Tuliskan data dan bukti kecamatan sebelum menyimpan."))
+    locked = KecamatanEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+    if not locked.is_editable:
+        raise ValidationError(
+            _("Data kecamatan ini sudah diverifikasi camat dan tidak dapat diubah.")
+        )
+    KecamatanEntry.objects.filter(pk=entry.pk).update(
+        note=note, status=KecamatanEntry.Status.DRAFT, filled_by=by, filled_at=timezone.now()
+    )
+    record("kecamatan_entry_filled", actor=by, district=entry.district, target=_entry_label(entry))
+    entry.refresh_from_db()
+    return entry
+
+
+def _entry_refused(locked: KecamatanEntry) -> ValidationError:
+    return ValidationError(
+        _("Data kecamatan ini sudah berstatus %(status)s.")
+        % {"status": locked.get_status_display()}
+    )
+
+
+def _entry_filled(locked: KecamatanEntry) -> None:
+    if not locked.note.strip():
+        raise ValidationError(_("Data kecamatan ini belum diisi."))
+
+
+def kecamatan_with_camat(district_id: int) -> set[int]:
+    """The district's kecamatan with an active camat account (one query): only their camat
+    verifies their part; the others the district admin verifies on their behalf."""
+    return set(
+        Membership.objects.active()
+        .filter(role=Role.CAMAT, district_id=district_id, kecamatan_id__isnull=False)
+        .values_list("kecamatan_id", flat=True)
+    )
+
+
+def _check_on_behalf(entry: KecamatanEntry, on_behalf: bool) -> None:
+    if on_behalf and entry.kecamatan_id in kecamatan_with_camat(entry.district_id):
+        raise ValidationError(
+            _(
+                "Kec. %(kecamatan)s memiliki akun camat yang aktif: datanya diverifikasi oleh "
+                "camat, bukan atas nama kecamatan."
+            )
+            % {"kecamatan": entry.kecamatan.name}
+        )
+
+
+@transaction.atomic
+def verify_kecamatan_entry(*, entry: KecamatanEntry, by, on_behalf: bool = False) -> KecamatanEntry:
+    """The camat verifies his kecamatan's part; two clicks verify it once. `on_behalf`: the
+    district admin, for a kecamatan without an active camat account (recorded as such)."""
+    _check_open(entry.deliverable.year_action.district_year)
+    _check_on_behalf(entry, on_behalf)
+    return transitions.move(
+        entry,
+        sources=(KecamatanEntry.Status.DRAFT,),
+        target=KecamatanEntry.Status.VERIFIED,
+        refused=_entry_refused,
+        check=_entry_filled,
+        fields=lambda locked, now: {
+            "verified_by": by,
+            "verified_at": now,
+            "return_reason": "",
+            "on_behalf": on_behalf,
+        },
+        audit=lambda locked: record(
+            "kecamatan_entry_verify",
+            actor=by,
+            district=entry.district,
+            target=_entry_label(entry),
+            **({"on_behalf": True} if on_behalf else {}),
+        ),
+    )
+
+
+@transaction.atomic
+def return_kecamatan_entry(
+    *, entry: KecamatanEntry, reason: str, by, on_behalf: bool = False
+) -> KecamatanEntry:
+    """The camat sends his kecamatan's part back with a reason, to be filled again (or the
+    district admin on behalf of a kecamatan without an active camat account)."""
+    _check_open(entry.deliverable.year_action.district_year)
+    _check_on_behalf(entry, on_behalf)
+    reason = clean_one(reason, RETURN_REASON_MAX, "reason").strip()
+    if not reason:
+        raise ValidationError(
+            _("Tuliskan alasan pengembalian agar kecamatan tahu apa yang diperbaiki.")
+        )
+    return transitions.move(
+        entry,
+        sources=(KecamatanEntry.Status.DRAFT,),
+        target=KecamatanEntry.Status.RETURNED,
+        refused=_entry_refused,
+        fields=lambda locked, now: {"return_reason": reason, "on_behalf": on_behalf},
+        audit=lambda locked: record(
+            "kecamatan_entry_return",
+            actor=by,
+            district=entry.district,
+            target=_entry_label(entry),
+            reason=reason,
+            **({"on_behalf": True} if on_behalf else {}),
+        ),
+    )
+
+
+@dataclass
+class StageRow:
+    deliverable: Deliverable
+    entries: list
+    verified: int
+    total: int
+
+
+def kecamatan_stage(district_year: DistrictYear) -> list[StageRow]:
+    """The year's deliverables with a kecamatan stage and their kecamatan rows, as the active
+    scope shows them (a camat: his kecamatan only). Three queries whatever the number of
+    kecamatan; the counts are of the rows shown."""
+    deliverables = list(
+        Deliverable.objects.filter(
+            year_action__district_year=district_year, template__kecamatan_stage=True
+        )
+        .select_related("template", "year_action__action")
+        .order_by("year_action__action__number", "template__number")
+    )
+    entries = (
+        KecamatanEntry.objects.filter(
+            deliverable__in=[d.pk for d in deliverables], kecamatan__retired_at__isnull=True
+        )
+        .select_related("kecamatan", "filled_by", "verified_by")
+        .order_by("kecamatan__code")
+    )
+    by_deliverable: dict = {}
+    for entry in entries:
+        by_deliverable.setdefault(entry.deliverable_id, []).append(entry)
+    rows = []
+    for d in deliverables:
+        items = by_deliverable.get(d.pk, [])
+        for entry in items:
+            entry.deliverable = d
+        verified = sum(1 for e in items if e.status == KecamatanEntry.Status.VERIFIED)
+        rows.append(StageRow(deliverable=d, entries=items, verified=verified, total=len(items)))
+    return rows
 
 
 # --- The board ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from .models import (
     Framework,
     Grade,
     Indicator,
+    KecamatanEntry,
     PortalRecords,
     RecordLink,
     Transition,
@@ -314,6 +315,11 @@ def _deliverable_page(request, deliverable_id, *, posted=None, status=200):
                 else None
             ),
             "plan": plan,
+            "kecamatan_waiting": (
+                services.kecamatan_waiting(deliverable)
+                if deliverable.template.kecamatan_stage
+                else None
+            ),
             "can_verify": policy.may_verify_action(request.access, year_action),
             "evidence_form": EvidenceForm(),
             "return_form": ReturnForm(),
@@ -527,6 +533,140 @@ def deliverable_return(request, deliverable_id):
     else:
         messages.success(request, _("Keluaran dikembalikan ke OPD dengan alasan."))
     return _back(request, deliverable)
+
+
+# --- The kecamatan stage (2025 model) -----------------------------------------------------
+
+
+@district_view("convergence.kecamatan_view")
+def kecamatan_stage_current(request):
+    """The newest year's kecamatan stage (the camat's menu leads here)."""
+    district_year = (
+        DistrictYear.objects.select_related("framework")
+        .filter(district=request.district)
+        .order_by("-year")
+        .first()
+    )
+    if district_year is None:
+        return render(request, "convergence/kecamatan_stage.html", {"district_year": None})
+    return _stage_page(request, district_year)
+
+
+@district_view("convergence.kecamatan_view")
+def kecamatan_stage(request, year):
+    """The year's deliverables with a kecamatan stage and each kecamatan's part: the district
+    sees every kecamatan, a camat his own."""
+    return _stage_page(request, _year(request, year))
+
+
+def _stage_page(request, district_year):
+    if not district_year.is_locked:
+        services.ensure_kecamatan_entries(district_year)
+    rows = services.kecamatan_stage(district_year)
+    access = request.access
+    with_camat = services.kecamatan_with_camat(district_year.district_id)
+    for row in rows:
+        for entry in row.entries:
+            open_ = not district_year.is_locked and entry.is_editable
+            entry.can_fill = open_ and policy.may_fill_kecamatan_entry(access, entry)
+            # the camat his own; the district admin those without a camat, on their behalf
+            entry.can_verify = (
+                open_
+                and entry.status == KecamatanEntry.Status.DRAFT
+                and policy.may_verify_kecamatan_entry(access, entry)
+                and (policy.is_camat_of(access, entry) or entry.kecamatan_id not in with_camat)
+            )
+    return render(
+        request,
+        "convergence/kecamatan_stage.html",
+        {
+            "district_year": district_year,
+            "rows": rows,
+            "may_open_deliverable": access.can("convergence.view"),
+        },
+    )
+
+
+def _kecamatan_entry(request, entry_id) -> KecamatanEntry:
+    """A kecamatan's part, of this district and seen by this user (else 404)."""
+    entry = get_object_or_404(
+        KecamatanEntry.objects.select_related(
+            "kecamatan", "deliverable__template", "deliverable__year_action__district_year"
+        ),
+        district=request.district,
+        pk=entry_id,
+    )
+    require(policy.may_see_kecamatan_entry(request.access, entry), not_found=True)
+    return entry
+
+
+def _back_to_stage(request, entry: KecamatanEntry):
+    return redirect(
+        "kecamatan_stage",
+        district_slug=request.district.slug,
+        year=entry.deliverable.year_action.district_year.year,
+    )
+
+
+@district_view("convergence.kecamatan_fill", methods=("POST",))
+def kecamatan_entry_fill(request, kecamatan_entry_id):
+    entry = _kecamatan_entry(request, kecamatan_entry_id)
+    require(policy.may_fill_kecamatan_entry(request.access, entry))
+    try:
+        services.fill_kecamatan_entry(
+            entry=entry, note=request.POST.get("note", ""), by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Data kecamatan %(name)s disimpan dan menunggu verifikasi camat.")
+            % {"name": entry.kecamatan.name},
+        )
+    return _back_to_stage(request, entry)
+
+
+@district_view("convergence.kecamatan_verify", methods=("POST",))
+def kecamatan_entry_verify(request, kecamatan_entry_id):
+    entry = _kecamatan_entry(request, kecamatan_entry_id)
+    require(policy.may_verify_kecamatan_entry(request.access, entry))
+    try:
+        services.verify_kecamatan_entry(
+            entry=entry,
+            by=request.user,
+            on_behalf=not policy.is_camat_of(request.access, entry),
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Data kecamatan %(name)s diverifikasi.") % {"name": entry.kecamatan.name},
+        )
+    return _back_to_stage(request, entry)
+
+
+@district_view("convergence.kecamatan_verify", methods=("POST",))
+def kecamatan_entry_return(request, kecamatan_entry_id):
+    entry = _kecamatan_entry(request, kecamatan_entry_id)
+    require(policy.may_verify_kecamatan_entry(request.access, entry))
+    try:
+        services.return_kecamatan_entry(
+            entry=entry,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            on_behalf=not policy.is_camat_of(request.access, entry),
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            _("Data kecamatan %(name)s dikembalikan dengan alasan.")
+            % {"name": entry.kecamatan.name},
+        )
+    return _back_to_stage(request, entry)
 
 
 @district_view("convergence.work", methods=("POST",))

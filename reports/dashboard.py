@@ -522,6 +522,9 @@ def _plan(district, year) -> dict:
 # --- commitment follow-up ---------------------------------------------------------------------
 
 
+VILLAGE_OWNER_LINES = 12
+
+
 def _follow_ups(district, year, access, camat, kecamatan_ids) -> dict:
     found = commitments.follow_ups([district], year)[district.pk]
     documents = commitments.documents([district], year)[district.pk]
@@ -537,6 +540,7 @@ def _follow_ups(district, year, access, camat, kecamatan_ids) -> dict:
         if not camat or (o.kind == "village" and o.id in own_villages)
     ]
     total = sum((c for _o, c in owners), commitments.FollowUpCounts()) if camat else found.all
+    owners = _villages_by_kecamatan(owners)
     link = _url("follow_up_list", district)
 
     def linked(state):
@@ -556,7 +560,7 @@ def _follow_ups(district, year, access, camat, kecamatan_ids) -> dict:
     )
 
     def of_owner(owner, state):
-        key = ("a" if owner.kind == "agency" else "v") + str(owner.id)
+        key = {"agency": "a", "village": "v", "kecamatan": "k"}[owner.kind] + str(owner.id)
         return f"{link}?{urlencode({'status': state, 'pemilik': key})}"
 
     states = ("finished", "in_progress", "not_started", "missed", "late")
@@ -574,6 +578,40 @@ def _follow_ups(district, year, access, camat, kecamatan_ids) -> dict:
         "link": link,
         "documents_link": _url("commitment_list", district),
     }
+
+
+def _villages_by_kecamatan(owners: list) -> list:
+    """Follow-ups owned by many villages (a point issued to every village): one line per
+    kecamatan for its villages instead of a bar per village, once the villages are more than
+    VILLAGE_OWNER_LINES; agencies keep their own lines. One query."""
+    villages = [(o, c) for o, c in owners if o.kind == "village"]
+    if len(villages) <= VILLAGE_OWNER_LINES:
+        return owners
+    kecamatan_of = dict(
+        Village.objects.filter(pk__in=[o.id for o, _c in villages]).values_list(
+            "pk", "kecamatan_id"
+        )
+    )
+    names = dict(
+        Kecamatan.objects.filter(pk__in=set(kecamatan_of.values())).values_list("pk", "name")
+    )
+    lines: dict = {}
+    for owner, counts in villages:
+        kecamatan_id = kecamatan_of.get(owner.id)
+        n, summed = lines.get(kecamatan_id, (0, commitments.FollowUpCounts()))
+        lines[kecamatan_id] = (n + 1, summed + counts)
+    grouped = [
+        (
+            commitments.Owner(
+                "kecamatan",
+                kecamatan_id,
+                _("Desa/kelurahan Kec. %(name)s (%(n)s)") % {"name": names[kecamatan_id], "n": n},
+            ),
+            counts,
+        )
+        for kecamatan_id, (n, counts) in sorted(lines.items(), key=lambda kv: names[kv[0]])
+    ]
+    return [(o, c) for o, c in owners if o.kind != "village"] + grouped
 
 
 # --- next deadlines ---------------------------------------------------------------------------

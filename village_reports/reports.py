@@ -19,12 +19,11 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django_scopes import scopes_disabled
 
 from accounts.audit import record
 from accounts.models import Membership, Role
 from accounts.policy import VILLAGE_ROLES, may_see_village, require
-from accounts.tenancy import district_scope, each_district
+from accounts.tenancy import across_districts, district_scope, each_district
 from documents import transitions
 from documents.files import store_upload
 from lib.stale import check_fresh
@@ -168,16 +167,11 @@ def create_periods_automatically(*, now=None) -> int:
     made. Which districts have work is the one query across districts (two: periods and
     settings), as for the reminders."""
     now = now or timezone.now()
-    with scopes_disabled():
-        using = set(ReportPeriod.objects.values_list("district_id", flat=True).distinct())
-        chosen = dict(ReportSettings.objects.values_list("district_id", "auto_create"))
-        years = {}
-        for district_id, year in (
-            ReportPeriod.objects.filter(year__gte=now.year - 1)
-            .values_list("district_id", "year")
-            .distinct()
-        ):
-            years.setdefault(district_id, set()).add(year)
+    using = {district_id for (district_id,) in across_districts(ReportPeriod)}
+    chosen = dict(across_districts(ReportSettings, "auto_create"))
+    years = {}
+    for district_id, year in across_districts(ReportPeriod, "year", year__gte=now.year - 1):
+        years.setdefault(district_id, set()).add(year)
     wanted = {d for d in using | set(chosen) if chosen.get(d, True)}
     made = 0
     for district in District.objects.filter(pk__in=wanted).order_by("code"):

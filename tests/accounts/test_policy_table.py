@@ -39,6 +39,9 @@ agencies.manage         .   .   .   X   .   .   .   .   .
 convergence.view        X   X   X   X   X   X   .   .   .
 convergence.work        .   .   .   X   X   .   .   .   .
 convergence.manage      .   .   .   X   .   .   .   .   .
+convergence.kecamatan_view X X  X   X   X   X   X   .   .
+convergence.kecamatan_fill .  .  .   X   .   .   X   .   .
+convergence.kecamatan_verify . . .   X   .   .   X   .   .
 assessment.self         .   .   .   X   .   .   .   .   .
 assessment.province     .   .   X   .   .   .   .   .   .
 focus.view              X   X   X   X   X   X   X   .   .
@@ -175,6 +178,8 @@ def _records():
         "village 110": R(id=110, kecamatan_id=11),
         "kecamatan 10": R(id=10),
         "kecamatan 11": R(id=11),
+        "part of kecamatan 10": R(kecamatan_id=10),
+        "part of kecamatan 11": R(kecamatan_id=11),
         "draft of village 100": R(status="draft", village_id=100),
         "sent report of village 100": R(status="submitted", village_id=100),
         "action led by agency 5": action(5),
@@ -245,6 +250,18 @@ OBJECT_RULES = [
         "deliverable supported by agency 5, locked year",
         {"admin", "admin elsewhere"},
     ),
+    # the 2025 model's kecamatan stage: a kecamatan's part of a deliverable
+    (
+        "may_see_kecamatan_entry",
+        "part of kecamatan 10",
+        DISTRICT_WIDE_PEOPLE | {"admin elsewhere", "camat"},
+    ),
+    ("may_see_kecamatan_entry", "part of kecamatan 11", DISTRICT_WIDE_PEOPLE | {"admin elsewhere"}),
+    ("may_fill_kecamatan_entry", "part of kecamatan 10", {"admin", "admin elsewhere", "camat"}),
+    ("may_fill_kecamatan_entry", "part of kecamatan 11", {"admin", "admin elsewhere"}),
+    # the admin on behalf of a kecamatan without a camat account (the service checks which)
+    ("may_verify_kecamatan_entry", "part of kecamatan 10", {"camat", "admin", "admin elsewhere"}),
+    ("may_verify_kecamatan_entry", "part of kecamatan 11", {"admin", "admin elsewhere"}),
     ("may_manage_session", "district session", {"admin"}),
     ("may_manage_session", "session of kecamatan 10", {"admin", "camat"}),
     ("may_manage_session", "session of kecamatan 11", {"admin"}),

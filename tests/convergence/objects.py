@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scopes_disabled
 
 from convergence import services
-from convergence.models import BoardImport, Deliverable, DistrictYear, Evidence
+from convergence.models import BoardImport, Deliverable, DistrictYear, Evidence, KecamatanEntry
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -71,6 +71,16 @@ def convergence_objects(side, year):
                 "impor", ContentFile(b"aksi,keluaran,catatan\n1,1,diperbarui\n"), save=False
             )
             job.save()
+        # the camat's kecamatan's part of the year's first deliverable with a kecamatan stage
+        services.ensure_kecamatan_entries(district_year)
+        entry = (
+            KecamatanEntry.objects.filter(
+                deliverable__year_action__district_year=district_year,
+                kecamatan=side.kecamatan,
+            )
+            .order_by("deliverable__year_action__action__number", "deliverable__template__number")
+            .first()
+        )
     return {
         "year": year,
         "action_number": deliverable.year_action.action.number,
@@ -78,4 +88,5 @@ def convergence_objects(side, year):
         "evidence_id": evidence.pk,
         "board_import_id": job.pk,
         "agency_id": side.agency.pk,
+        "kecamatan_entry_id": entry.pk,
     }
