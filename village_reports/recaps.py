@@ -76,13 +76,15 @@ def forward_recap(*, kecamatan: Kecamatan, period: ReportPeriod, by) -> Kecamata
     )
     if not villages:
         raise ValidationError(_("Kec. %(kecamatan)s tidak memiliki desa aktif.") % names)
-    newest = {
-        row["village_id"]: row
-        for row in VillageReport.objects.filter(period=period, village__kecamatan=kecamatan)
+    # each village's newest version (in Python: DISTINCT ON is PostgreSQL's, and `make run`
+    # serves from SQLite; a period has a version or two per village)
+    newest = {}
+    for row in (
+        VillageReport.objects.filter(period=period, village__kecamatan=kecamatan)
         .order_by("village_id", "-version")
-        .distinct("village_id")
         .values("id", "village_id", "version", "status")
-    }
+    ):
+        newest.setdefault(row["village_id"], row)
     words = _state_words()
     waiting = []
     for village in villages:
