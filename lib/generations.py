@@ -48,4 +48,5 @@ def move(name: str, id) -> None:
         cache.set(key(name, id), time.time_ns(), None)
 
     set_new()
-    transaction.on_commit(set_new)
+    # robust: the data are committed already; a cache that fails then must not fail the request
+    transaction.on_commit(set_new, robust=True)

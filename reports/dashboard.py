@@ -587,14 +587,12 @@ def _villages_by_kecamatan(owners: list) -> list:
     villages = [(o, c) for o, c in owners if o.kind == "village"]
     if len(villages) <= VILLAGE_OWNER_LINES:
         return owners
-    kecamatan_of = dict(
-        Village.objects.filter(pk__in=[o.id for o, _c in villages]).values_list(
-            "pk", "kecamatan_id"
-        )
-    )
-    names = dict(
-        Kecamatan.objects.filter(pk__in=set(kecamatan_of.values())).values_list("pk", "name")
-    )
+    kecamatan_of, names = {}, {}
+    for village_id, kecamatan_id, name in Village.objects.filter(
+        pk__in=[o.id for o, _c in villages]
+    ).values_list("pk", "kecamatan_id", "kecamatan__name"):
+        kecamatan_of[village_id] = kecamatan_id
+        names[kecamatan_id] = name
     lines: dict = {}
     for owner, counts in villages:
         kecamatan_id = kecamatan_of.get(owner.id)
