@@ -676,6 +676,8 @@ class Completeness:
     period: ReportPeriod
     today: date
     kecamatan: list[KecamatanRow]
+    # the states of the villages shown (those matching the filter): the totals
+    states: tuple[summaries.VillageState, ...] = ()
 
     @property
     def villages(self) -> list[VillageRow]:
@@ -683,16 +685,26 @@ class Completeness:
 
     @property
     def totals(self) -> dict:
-        return summaries.ReportCounts.of(v.status for v in self.villages).as_dict()
+        return summaries.ReportCounts.of(self.states).as_dict()
 
 
 def completeness(
-    *, district: District, period: ReportPeriod, access, state=None, kecamatan_id=None
+    *,
+    district: District,
+    period: ReportPeriod,
+    access,
+    state=None,
+    kecamatan_id=None,
+    counts_over: int | None = None,
 ) -> Completeness:
     """Every village of the district (or of the camat's kecamatan; of `kecamatan_id` only,
     when the user may see it), focus villages first, with the state of its report (`state`:
     only the villages in that state, or "late"): six queries whatever the number of
-    villages."""
+    villages.
+
+    `counts_over`: when more villages than that match and no kecamatan is asked, the rows
+    carry only their states (`village` and `report` are None), which is all a page of one
+    line per kecamatan shows; the villages and their reports are not read."""
     today = district.local_now().date()
     kecamatan_ids = None if access.district_wide else access.kecamatan_ids
     if kecamatan_id is not None and (kecamatan_ids is None or kecamatan_id in kecamatan_ids):
@@ -700,6 +712,18 @@ def completeness(
     summary = summaries.completeness(
         [district], period.year, period.kind, period.number, kecamatan_ids=kecamatan_ids
     )[district.pk]
+    shown = [
+        status
+        for status in summary.villages
+        if not (
+            state == "late"
+            and not status.late
+            or state in summaries.STATES
+            and status.state != state
+        )
+    ]
+    if counts_over is not None and kecamatan_id is None and len(shown) > counts_over:
+        return _counts_only(district, period, today, shown)
     villages = Village.objects.active().filter(district=district).select_related("kecamatan")
     if kecamatan_ids is not None:
         villages = villages.filter(kecamatan_id__in=kecamatan_ids)
@@ -722,14 +746,7 @@ def completeness(
         )
     }
     rows: dict[int, KecamatanRow] = {}
-    for status in summary.villages:
-        if (
-            state == "late"
-            and not status.late
-            or state in summaries.STATES
-            and status.state != state
-        ):
-            continue
+    for status in shown:
         village = villages[status.village_id]
         report = sent.get(status.report_id)
         if report is not None:
@@ -740,7 +757,22 @@ def completeness(
         )
     for k in rows.values():
         k.villages.sort(key=lambda v: (not v.focus, v.village.code))
-    return Completeness(period, today, list(rows.values()))
+    return Completeness(period, today, list(rows.values()), tuple(shown))
+
+
+def _counts_only(district, period, today, shown) -> Completeness:
+    """One row per kecamatan with the states of its matching villages, in kecamatan-code
+    order (the summary's), without reading the villages or their reports."""
+    names = Kecamatan.objects.filter(
+        district=district, pk__in={s.kecamatan_id for s in shown}
+    ).in_bulk()
+    rows: dict[int, KecamatanRow] = {}
+    for status in shown:
+        row = rows.get(status.kecamatan_id)
+        if row is None:
+            row = rows[status.kecamatan_id] = KecamatanRow(names[status.kecamatan_id])
+        row.villages.append(VillageRow(None, None, status))
+    return Completeness(period, today, list(rows.values()), tuple(shown))
 
 
 # --- The village's own page -------------------------------------------------------------------
