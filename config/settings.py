@@ -425,7 +425,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # a 4xx is in the request line already (konvergensi.request), with the token-bearing
+        # URL arguments blanked; Django's own "Not Found: <path>" would log them
+        "django.request": {"level": "ERROR"},
+    },
 }
 # The Celery worker and beat log through the same handler, not Celery's own (plain) one.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
