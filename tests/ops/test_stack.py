@@ -78,6 +78,26 @@ def test_the_procfile_runs_what_docker_compose_runs():
     assert "--bind 127.0.0.1:" in commands["web"]
 
 
+def test_the_stack_refuses_to_start_when_redis_does_not_answer_and_says_so(tmp_path):
+    # nothing listens on port 1; the password in the address is not printed
+    env = {
+        **os.environ,
+        "REDIS_URL": "redis://:hunter2-secret@127.0.0.1:1/0",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1/x",
+        "SECRET_KEY": "the-stack-test-secret-key-not-for-production-use-0123456789",
+    }
+    if not env["DATABASE_URL"].startswith("postgres"):
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1/x"
+    result = subprocess.run(
+        [str(ROOT / "bin" / "stack")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    said = result.stderr
+    assert "does not answer" in said and ("REDIS_URL" in said or "DATABASE_URL" in said), said
+    assert "hunter2-secret" not in said
+    assert "started (pid=" not in result.stdout + said  # nothing was started
+
+
 class Stack:
     """`bin/stack` in a process group of its own, its output (honcho's, every process
     prefixed with its name) in a file."""
