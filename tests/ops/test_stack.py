@@ -302,6 +302,9 @@ def test_the_stack_serves_a_journey_and_renders_in_its_pdf_worker(world, postgre
     assert (board_line["method"], board_line["status"]) == ("GET", 200)
     assert (board_line["user_id"], board_line["district"]) == (admin.pk, slug)
     assert board_line["duration_ms"] > 0
+    # gunicorn's own lines too (gunicorn.conf.py), and the workers' and beat's
+    assert any(line["logger"] == "gunicorn.error" for line in stack.lines_of("web"))
+    assert any(line["logger"] == "celery.beat" for line in stack.lines_of("beat"))
     # the verification link's token is not in the log
     assert version.verify_token not in stack.output()
     print(f"stack healthy after {ready:.1f} s, journey and stop {took:.1f} s")
