@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run demo reset-demo test lint e2e bench bench-load clean
+.PHONY: install run demo reset-demo stack test lint e2e bench bench-load clean
 
 install: $(STAMP)
 
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@PYTHON=$$(bin/find-python) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$PYTHON"; $$PYTHON -m venv $(VENV) || exit 1; fi
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,stack]"
 	@touch $(STAMP)
 
 # Embedded default: SQLite in var/, Celery tasks in-process, console email, no MFA enforcement.
@@ -35,6 +35,12 @@ reset-demo:
 	@if [ -n "$$DATABASE_URL" ]; then echo "reset-demo resets the SQLite demo in var/; unset DATABASE_URL" >&2; exit 1; fi
 	rm -rf var
 	@$(MAKE) --no-print-directory demo PORT=$(PORT)
+
+# The production-like stack without Docker (bin/stack, Procfile): gunicorn on 127.0.0.1:$(PORT),
+# a worker for `celery`, one for `pdf`, one beat, on DATABASE_URL and REDIS_URL (loopback
+# defaults), DEBUG=false; migrates and collects static files first. Ctrl-C stops it.
+stack: install
+	@PORT=$(PORT) bin/stack
 
 # SQLite by default; PostgreSQL when DATABASE_URL is set. Tests that need PostgreSQL, Redis
 # or Chromium skip with their reason when those are absent (.ci/run provides all three).

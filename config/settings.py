@@ -87,6 +87,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz for load balancers, before host validation and the HTTPS redirect (a probe
+    # calls the node's own address over plain HTTP), and unlogged (one every few seconds)
+    "config.health.HealthMiddleware",
+    # the request id, and one structured line per request (lib/logs.py)
+    "lib.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -164,12 +169,13 @@ INVITATION_TTL_HOURS = 24
 # not answer (lib/cache.py); the database cache alone without Redis. The table is made by a
 # migration (accounts 00xx_cache_table), so `migrate` is all a fresh machine needs.
 REDIS_URL = env("REDIS_URL")
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "konvergensi")
 CACHE_TABLE = "konvergensi_cache"
 CACHES = {
     "database": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": CACHE_TABLE,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "konvergensi"),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         # rate-limit windows are minutes long; cull expired rows now and then
         "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
     }
@@ -178,7 +184,7 @@ if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "lib.cache.FailoverCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "konvergensi"),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "OPTIONS": {
             "FALLBACK": "database",
             "RETRY_AFTER": 30,
@@ -350,6 +356,10 @@ JOB_ATTEMPTS = int(env("JOB_ATTEMPTS", "3"))
 # timeout, after which a request that died has left it to a worker
 INLINE_JOB_SECONDS = int(env("INLINE_JOB_SECONDS", "120"))
 CELERY_TIMEZONE = "UTC"
+# beat writes the time of each tick for /healthz (config/heartbeat.py) and ticks at least this
+# often (Celery's default is 300 s)
+CELERY_BEAT_SCHEDULER = "config.heartbeat:BeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 # 23:00 UTC is 06:00 WIB, 07:00 WITA and 08:00 WIT: reminders arrive at the start of the day.
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
@@ -388,13 +398,42 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# /healthz (config/health.py): the queues that must each have a worker, the free space
+# wanted where MEDIA_ROOT lives, and how long one answer is reused within a process.
+HEALTH_QUEUES = env_list("HEALTH_QUEUES", "celery,pdf")
+HEALTH_MIN_FREE_MB = int(env("HEALTH_MIN_FREE_MB", "1024"))
+HEALTH_CACHE_SECONDS = float(env("HEALTH_CACHE_SECONDS", "2"))
+
+# Logs on stderr: one JSON object per line in production (request id, user, district, task
+# and job ids: lib/logs.py), plain lines with the request id under `make run`.
+LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "lib.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "lib.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # a 4xx is in the request line already (konvergensi.request), with the token-bearing
+        # URL arguments blanked; Django's own "Not Found: <path>" would log them
+        "django.request": {"level": "ERROR"},
+    },
 }
+# The Celery worker and beat log through the same handler, not Celery's own (plain) one.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The national region list shipped with the project (Kepmendagri 300.2.2-2138/2025).
 REGIONS_DEFAULT_FILE = BASE_DIR / "villages" / "data" / "wilayah-kemendagri-2025.csv"

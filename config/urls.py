@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from accounts import views as accounts_views
+from config import health
 from convergence import views as convergence_views
 from documents import views as documents_views
 from reports import views as reports_views
@@ -177,6 +178,8 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("ping/", accounts_views.ping, name="ping"),
+    # for load balancers and monitors; answered by config.health.HealthMiddleware first
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("undangan/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
     path("nasional/provinsi/", reports_views.national_rollup, name="national_rollup"),
