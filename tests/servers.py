@@ -243,7 +243,11 @@ class Gunicorn:
             except requests.RequestException:  # not listening yet, or still loading Django
                 return False
 
-        wait_for(answers, f"gunicorn did not answer\n{self.tail()}", timeout=40)
+        try:
+            wait_for(answers, "gunicorn did not answer", timeout=40)
+        except AssertionError as exc:
+            self.stop()  # a fixture that fails here never reaches its own stop()
+            raise AssertionError(f"{exc}\n{self.tail()}") from None
 
     def stop(self):
         if self.process.poll() is None:
