@@ -18,6 +18,14 @@ throughput divided by the page's, the page's p95 divided by the reference's), so
 different machines compare. The goals (issue 13): every district page at saturation at least
 1/10 of the reference's throughput; the district dashboard's p95 under 300 ms with 20 users.
 
+The mix (issue 16, `--mix`, instead of the two phases): 20 users for 60 s, each waiting 1–5 s
+(`--mix-wait`) between pages picked at random from every page above but /ping/ (the admin's,
+the executive's, the village head's, the province and national viewers', the public page, the
+440-signatory commitment); every answer but 2xx/3xx and every exception is an error; prints
+requests, errors, median and p95 (all pages and each), and exits non-zero on any error:
+
+    make bench-load BENCH_ARGS="--mix --workers 3"
+
 It only ever talks to this machine: a --host other than 127.0.0.1 or localhost is refused,
 and every phase is bounded in time and in requests (--max-requests per page and phase).
 
@@ -73,6 +81,21 @@ def parse_args():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--no-server", action="store_true", help="a gunicorn already listens on --host")
+    p.add_argument(
+        "--mix",
+        action="store_true",
+        help="instead of the two phases: --users users for --mix-seconds over a mix of every "
+        "page (not /ping/), counting errors (any answer but 2xx/3xx, any exception)",
+    )
+    p.add_argument("--mix-seconds", type=int, default=60)
+    p.add_argument(
+        "--mix-wait",
+        type=float,
+        nargs=2,
+        default=(1.0, 5.0),
+        metavar=("MIN", "MAX"),
+        help="seconds each user waits between pages in the mix (default 1 5)",
+    )
     return p.parse_args()
 
 
@@ -247,12 +270,16 @@ def log_in(host, email):
 # --- The two phases ------------------------------------------------------------------------
 
 
-def run_phase(host, users, pages, cookies, *, seconds, wait, max_requests):
+def run_phase(
+    host, users, pages, cookies, *, seconds, wait, max_requests, wait_range=(1, 5), accept=(200,)
+):
     """Run `users` locust users over `pages` for `seconds` (or until each page had
-    max_requests); returns the locust stats and the seconds it ran."""
+    max_requests), each waiting `wait_range` seconds between pages when `wait`; an answer
+    whose status is not in `accept` (or no answer: status 0) is a failure. Returns the locust
+    stats and the seconds it ran."""
 
     class Visitor(FastHttpUser):
-        wait_time = between(1, 5) if wait else constant(0)
+        wait_time = between(*wait_range) if wait else constant(0)
 
         @task
         def visit(self):
@@ -261,8 +288,8 @@ def run_phase(host, users, pages, cookies, *, seconds, wait, max_requests):
             with self.client.get(
                 path, name=label, headers=headers, catch_response=True, allow_redirects=False
             ) as response:
-                if response.status_code != 200:
-                    response.failure(f"{response.status_code}")
+                if response.status_code not in accept:
+                    response.failure(f"{response.status_code} {response.error or ''}".strip())
 
     Visitor.host = host
     env = Environment(user_classes=[Visitor])
@@ -296,6 +323,21 @@ def main():
             )
             if answer.status_code != 200:
                 sys.exit(f"{label} {path}: {answer.status_code}")
+        if args.mix:
+            mix = pages[1:]  # every page but the reference
+            stats, seconds = run_phase(
+                args.host,
+                args.users,
+                mix,
+                cookies,
+                seconds=args.mix_seconds,
+                wait=True,
+                wait_range=tuple(args.mix_wait),
+                max_requests=args.max_requests,
+                accept=range(200, 400),
+            )
+            print_mix(args, mix, stats, seconds, notes)
+            return
         latency, _seconds = run_phase(
             args.host,
             args.users,
@@ -323,6 +365,42 @@ def main():
     finally:
         stop_server(server)
     print_table(args, pages, latency, throughput, failures, notes)
+
+
+def print_mix(args, pages, stats, seconds, notes):
+    """The mix's totals (requests, errors, median, p95) and each page's share."""
+    total = stats.total
+    low, high = args.mix_wait
+    print()
+    print(
+        f"{args.users} users for {seconds:.0f} s, each waiting {low:g}–{high:g} s between pages "
+        f"picked at random from {len(pages)}; gunicorn {args.workers} worker(s) x "
+        f"{args.threads} thread(s) on {os.cpu_count()} cores"
+    )
+    print()
+    print("| page | requests | errors | median ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for label, _account, _path in pages:
+        entry = stats.get(label, "GET")
+        if entry.num_requests:
+            print(
+                f"| {label} | {entry.num_requests} | {entry.num_failures} | "
+                f"{entry.get_response_time_percentile(0.5):.0f} | "
+                f"{entry.get_response_time_percentile(0.95):.0f} |"
+            )
+    median = total.get_response_time_percentile(0.5) if total.num_requests else 0
+    p95 = total.get_response_time_percentile(0.95) if total.num_requests else 0
+    print(
+        f"| **all** | **{total.num_requests}** | **{total.num_failures}** | **{median:.0f}** "
+        f"| **{p95:.0f}** |"
+    )
+    print(f"\n{total.num_requests / seconds:.1f} requests/s")
+    for error in stats.errors.values():
+        print(f"- error: {error.name}: {error.error} ×{error.occurrences}")
+    for note in notes:
+        print(f"\n- {note}")
+    if total.num_failures:
+        sys.exit(1)
 
 
 def print_table(args, pages, latency, throughput, failures, notes):

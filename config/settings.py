@@ -188,8 +188,12 @@ if REDIS_URL:
         "OPTIONS": {
             "FALLBACK": "database",
             "RETRY_AFTER": 30,
-            "socket_connect_timeout": 1,
-            "socket_timeout": 2,
+            # Redis answers in a millisecond on loopback or a LAN: a Redis that is down (a
+            # refused connection costs nothing) or hangs (a frozen server, a broken network:
+            # these timeouts) costs each web process at most half a second, then the
+            # database cache serves for RETRY_AFTER seconds (tests/ops/test_faults_redis.py)
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
         },
     }
 else:
@@ -332,9 +336,10 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    # a request that hands a job over must not hang when Redis is down
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
+    # a request that hands a job over must not hang when Redis is down or hangs (the job
+    # then waits for the sweep); above kombu's BRPOP timeout (1 s), which a worker waits on
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

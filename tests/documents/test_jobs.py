@@ -8,14 +8,10 @@ left unacknowledged in Redis."""
 import hashlib
 import re
 import shutil
-import socket
-import subprocess
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redis
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -32,6 +28,8 @@ from tests.commitments.objects import render_job_of
 from tests.concurrency import race
 from tests.conftest import need, tasks_sent_to
 from tests.convergence.objects import PDF
+from tests.servers import PrivateRedis
+from tests.servers import redis_is_down as is_down
 from tests.workers import VISIBILITY, forget_unacknowledged, wait_for
 from villages.models import Province, RegionImport, Village
 
@@ -258,57 +256,6 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker_which_finishes_it_
 # --- the broker down at the moment of the request ---------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of the test's own on a free port, stopped and started again at will (the
-    machine's Redis on 6379 is left alone)."""
-
-    def __init__(self, folder: Path):
-        self.port = free_port()
-        self.folder = folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-
-        def answers():
-            try:
-                return client.ping()
-            except redis.ConnectionError:
-                return False
-
-        wait_for(answers, "the private redis-server did not answer", timeout=10)
-        client.close()
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
 @pytest.fixture
 def private_redis(tmp_path):
     need(shutil.which("redis-server") is not None, "needs redis-server (apt-get install redis)")
@@ -316,14 +263,6 @@ def private_redis(tmp_path):
     server.start()
     yield server
     server.stop()
-
-
-def is_down(url: str) -> bool:
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.ConnectionError:
-        return True
-    return False
 
 
 @pytest.mark.redis
