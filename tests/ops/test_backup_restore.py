@@ -20,48 +20,15 @@ import psycopg2
 import pytest
 import requests
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django_scopes import scopes_disabled
 from psycopg2 import sql
 
-from commitments import services
-from tests.commitments.factories import add_people, make_document
-from tests.conftest import PASSWORD, png_bytes
+from tests.commitments.factories import make_signed_document
 from tests.workers import ROOT, database_url_of_this_test
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def signed_document(side):
-    """Two users sign in the portal, a leader without an account on paper (a scan uploaded);
-    the last signature renders the final PDF (Celery eager in tests)."""
-    with scopes_disabled():
-        document = make_document(side)
-        staff, executive, leader = add_people(
-            document, side, users=["opd_staff", "executive"], paper=1
-        )
-        services.open_signing(document, by=side.users["district_admin"])
-        digest = document.current_version.content_sha256()
-        for signatory, role in ((staff, "opd_staff"), (executive, "executive")):
-            services.sign_in_portal(
-                document,
-                signatory=signatory,
-                user=side.users[role],
-                password=PASSWORD,
-                content_sha256=digest,
-            )
-        services.sign_on_paper(
-            document,
-            signatory=leader,
-            upload=SimpleUploadedFile("lembar.png", png_bytes()),
-            by=side.users["district_admin"],
-        )
-        document.refresh_from_db()
-        version = document.versions.select_related("final").get()
-        assert document.status == "signed" and version.final_id
-        return document, version
 
 
 def sha256(data: bytes) -> str:
@@ -141,9 +108,12 @@ def serve(env, port, log: Path) -> subprocess.Popen:
 
 def test_a_backup_restores_into_an_empty_database_with_its_files_and_verification(world, tmp_path):
     side = world.a
-    document, version = signed_document(side)
+    document, version = make_signed_document(side)
     media = Path(settings.MEDIA_ROOT)
     with scopes_disabled():
+        version.refresh_from_db()  # the final PDF rendered at the last signature's commit
+        document.refresh_from_db()
+        assert document.status == "signed" and version.final_id
         pdf = Path(version.final.file.path).read_bytes()
         scan = version.signatories.get(user=None).signature
         scan_bytes = Path(scan.paper.path).read_bytes()
