@@ -279,3 +279,17 @@ def test_restore_refuses_a_damaged_backup_before_writing_anything(tmp_path):
 
     assert result.returncode != 0
     assert "database.dump: its SHA-256 differs from the manifest's" in result.stderr
+
+
+@pytest.mark.django_db(transaction=False)
+def test_make_backup_and_restore_call_the_commands():
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "backup", "BACKUP_ARGS=--keep 3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "manage.py backup --keep 3" in dry.stdout and "pip" not in dry.stdout
+    refused = subprocess.run(["make", "restore"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode != 0 and "make restore FROM=<backup directory>" in refused.stderr
