@@ -69,5 +69,19 @@ bench-load: install
 	@if [ -z "$$DATABASE_URL" ]; then echo "set DATABASE_URL (see bench/load.py)" >&2; exit 1; fi
 	$(PY) bench/load.py $(BENCH_ARGS)
 
+# Backups (documents/backup.py; README "Backup and restore"): the database of DATABASE_URL
+# (pg_dump, custom format) and the stored files (MEDIA_ROOT, SEAL_DIR) into a new dated
+# directory under BACKUP_DIR (var/backups). `make backup BACKUP_ARGS="--keep 14"`. Neither
+# target installs anything (a cron job must not run pip): they need `make install` done.
+.PHONY: backup restore
+backup:
+	$(PY) manage.py backup $(BACKUP_ARGS)
+
+# `make restore FROM=var/backups/konvergensi-20261206T010000Z` into the EMPTY database of
+# DATABASE_URL and an empty MEDIA_ROOT (RESTORE_ARGS=--force replaces what is there).
+restore:
+	@if [ -z "$(FROM)" ]; then echo "make restore FROM=<backup directory> (see README, Backup and restore)" >&2; exit 1; fi
+	$(PY) manage.py restore "$(FROM)" $(RESTORE_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "membership_ended": _("peran dicabut"),
     "mfa_added": _("MFA diaktifkan"),
     "mfa_removed": _("MFA dinonaktifkan"),
+    "user_anonymised": _("akun pengguna dianonimkan"),
     # regions, district, agencies
     "district_updated": _("profil daerah diubah"),
     "village_profile_updated": _("profil desa diubah"),

@@ -1,6 +1,7 @@
 """Account workflows: invitations, memberships. Views and commands call these; they hold the
 rules and write the audit log."""
 
+import dataclasses
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -18,7 +19,7 @@ from django_scopes import scopes_disabled
 from lib.text import strip_bidi
 
 from .audit import record
-from .models import DISTRICT_ROLES, Invitation, Membership, Role, User
+from .models import DISTRICT_ROLES, AuditEvent, Invitation, Membership, Role, User
 
 
 def ensure_verified_email(user: User) -> None:
@@ -262,3 +263,111 @@ def grant_membership(
         ensure_verified_email(user)
         record("role_granted", district=district, target=user.email, role=role)
     return membership
+
+
+ANONYMOUS_DOMAIN = "dihapus.invalid"  # RFC 2606: never a deliverable address
+
+
+@dataclasses.dataclass
+class Anonymised:
+    """What `anonymise_user` changed, for the command's report and the audit entry."""
+
+    user_id: int
+    memberships_ended: int = 0
+    districts: list = dataclasses.field(default_factory=list)
+    mfa_removed: int = 0
+    sessions_ended: int = 0
+    invitations_scrubbed: int = 0
+    audit_entries_scrubbed: int = 0
+    lists_left: int = 0
+
+
+def is_anonymised(user: User) -> bool:
+    return user.email.endswith("@" + ANONYMOUS_DOMAIN)
+
+
+@transaction.atomic
+def anonymise_user(user: User, *, by: User | None, request=None) -> Anonymised:
+    """Remove a person's account data from the portal and keep the record of what was signed.
+
+    The account row stays (signatures, chain events and paper batches point at it with PROTECT,
+    and a signed version's content hash covers the signatory's account id), but nothing left
+    in it is personal: the e-mail becomes `anonim-<id>@dihapus.invalid` (the address is free
+    for a new account), the name a placeholder, the password unusable, the account inactive,
+    staff and superuser flags off. Every membership ends and loses its position; the allauth
+    e-mail addresses, MFA authenticators (TOTP, recovery codes) and sessions are deleted; the
+    account leaves every many-to-many list it is on (an action's responsible people, groups);
+    invitations to the address and the e-mail in audit entries (actor and target) are replaced
+    by the placeholder.
+
+    Not changed: signatories and signatures (the name, position, NIP and organisation as
+    signed are the signed document's own text, kept as a legal record; the public
+    verification page keeps showing them and keeps verifying), rembuk attendance lists (the
+    name as recorded in the minutes), and the audit entries themselves (who did what, by
+    account id, with their IP address). See docs/personal-data.md."""
+    from allauth.mfa.models import Authenticator
+    from allauth.usersessions.models import UserSession
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if is_anonymised(user):
+        raise ValidationError(_("Akun ini sudah dianonimkan."))
+    result = Anonymised(user_id=user.pk)
+    old_email = user.email
+    placeholder = f"anonim-{user.pk}@{ANONYMOUS_DOMAIN}"
+    with scopes_disabled():
+        memberships = list(
+            Membership.objects.filter(user=user, is_active=True).select_related("district")
+        )
+        result.memberships_ended = len(memberships)
+        districts = {m.district_id: m.district for m in memberships if m.district_id}
+        result.districts = list(districts.values())
+        Membership.objects.filter(user=user).update(is_active=False, position="")
+        for session in UserSession.objects.filter(user=user):
+            session.end()  # the session itself too, from the cache and the table
+            result.sessions_ended += 1
+        result.mfa_removed = Authenticator.objects.filter(user=user).delete()[0]
+        EmailAddress.objects.filter(user=user).delete()
+        result.invitations_scrubbed = Invitation.objects.filter(email__iexact=old_email).update(
+            email=placeholder, full_name="", revoked_at=timezone.now()
+        )
+        result.audit_entries_scrubbed = AuditEvent.everything.filter(
+            actor_email__iexact=old_email
+        ).update(actor_email=placeholder)
+        result.audit_entries_scrubbed += AuditEvent.everything.filter(
+            target__iexact=old_email
+        ).update(target=placeholder)
+        # hidden many-to-many lists of other apps (string references, no import upwards)
+        for relation in User._meta.get_fields(include_hidden=True):
+            if relation.many_to_many and relation.auto_created and relation.related_model:
+                through = relation.through
+                column = relation.field.m2m_reverse_field_name()
+                result.lists_left += through.objects.filter(**{column: user.pk}).delete()[0]
+        user.groups.clear()
+        user.user_permissions.clear()
+    user.email = placeholder
+    user.full_name = f"Pengguna dihapus #{user.pk}"
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    # also changes the session auth hash: any session not found above is void as well
+    user.set_unusable_password()
+    user.save()
+    summary = {
+        "user_id": user.pk,
+        "memberships_ended": result.memberships_ended,
+        "mfa_removed": result.mfa_removed,
+        "sessions_ended": result.sessions_ended,
+    }
+    for district in result.districts:
+        record(
+            "user_anonymised",
+            actor=by,
+            district=district,
+            target=placeholder,
+            request=request,
+            **summary,
+        )
+    record(
+        "user_anonymised", actor=by, district=None, target=placeholder, request=request, **summary
+    )
+    return result
