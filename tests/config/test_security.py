@@ -12,22 +12,12 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.test_url_access import own_patterns
+from tests.accounts.test_url_access import assert_secure_headers, own_patterns
 from tests.config.test_rate_limits import PROXY, settings_module
 from tests.config.test_settings import PRODUCTION_ENV
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_secure_headers(response, what):
-    csp = response.headers.get("Content-Security-Policy", "")
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, what
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
-    assert response.headers.get("X-Frame-Options") == "DENY", what
-    assert response.headers.get("X-Content-Type-Options") == "nosniff", what
-    assert response.headers.get("Referrer-Policy") == "same-origin", what
-    assert response.headers.get("Cross-Origin-Opener-Policy") == "same-origin", what
 
 
 def test_error_and_public_pages_carry_the_security_headers(world, settings):
