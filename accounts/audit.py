@@ -5,7 +5,7 @@ from django_scopes import scopes_disabled
 
 from lib.ratelimit import client_ip as lib_client_ip
 
-from .models import AuditEvent
+from .models import AuditEvent, Membership
 
 # What the audit log shows for each action code that `record()` writes, anywhere in the code
 # (tests/accounts/test_audit.py finds every code in the source and checks it has a label).
@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "mfa_added": _("MFA diaktifkan"),
     "mfa_removed": _("MFA dinonaktifkan"),
     "user_anonymised": _("akun pengguna dianonimkan"),
+    "mfa_enrol_link_sent": _("tautan pendaftaran MFA dikirim ke email"),
+    "mfa_enrol_proven": _("pendaftaran MFA dikonfirmasi lewat email"),
     # regions, district, agencies
     "district_updated": _("profil daerah diubah"),
     "village_profile_updated": _("profil desa diubah"),
@@ -134,3 +136,14 @@ def record(action: str, *, actor=None, district=None, target: str = "", request=
             data=data,
             ip_address=client_ip(request),
         )
+
+
+def record_for_user(action: str, user, request, **data):
+    """One event about `user` himself in each district he has a role in (the district's admins
+    read it there), or one national event when he has none."""
+    districts = {}
+    for m in Membership.objects.active().filter(user=user).select_related("district"):
+        if m.district_id:
+            districts.setdefault(m.district_id, m.district)
+    for district in list(districts.values()) or [None]:
+        record(action, actor=user, district=district, target=user.email, request=request, **data)

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 
 from villages.models import District
 
+from .enrolment import may_enrol
 from .policy import access_for, memberships_of, needs_mfa
 from .tenancy import access_scope
 
@@ -97,7 +98,9 @@ class UserSessionsMiddleware:
 
 class MfaRequiredMiddleware:
     """allauth offers TOTP but does not enforce it. Users holding a role that can change a
-    district's data or read several districts must enrol before anything else."""
+    district's data or read several districts must enrol before anything else. And nobody
+    enrols a first authenticator with the password alone: allauth's activation page needs a
+    session that proved it reads the account's mailbox (accounts.enrolment)."""
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/undangan/")
 
@@ -105,9 +108,16 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        if request.path_info == reverse("mfa_activate_totp") and not may_enrol(
+            request, request.user
+        ):
+            # the first authenticator needs proof of the mailbox, not only the password
+            # (accounts.enrolment); whether or not the role needs MFA
+            return HttpResponseRedirect(reverse("mfa_enrol_request"))
         if (
             settings.MFA_REQUIRED
-            and request.user.is_authenticated
             and not request.path_info.startswith(self.EXEMPT_PREFIXES)
             and needs_mfa(memberships_of(request))
             and not _has_totp(request.user)

@@ -7,10 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from lib.ratelimit import limited
 from villages.models import District
 
-from . import services
-from .audit import ACTION_LABELS
+from . import enrolment, services
+from .audit import ACTION_LABELS, record_for_user
 from .forms import AcceptInvitationForm, InviteForm, RoleScopeForm
 from .models import AuditEvent, Invitation, Membership, Role
 from .once import submitted_once
@@ -244,6 +245,7 @@ def ping(request):
 
 
 @public_view(methods=("GET", "HEAD", "POST"))
+@limited("invitation-accept", limit=20, seconds=600)
 def invitation_accept(request, token):
     """The link from the invitation email. Unknown, used, revoked and expired links all get
     the same page, which says only that the link is not valid."""
@@ -275,6 +277,7 @@ def invitation_accept(request, token):
                 )
             except ValueError:
                 return _accepted_meanwhile(request, invitation)
+            _prove_mailbox(request, request.user)
             messages.success(request, _("Peran baru Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
     else:
@@ -295,6 +298,7 @@ def invitation_accept(request, token):
             except ValueError:
                 return _accepted_meanwhile(request, invitation)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            _prove_mailbox(request, user)
             messages.success(request, _("Selamat datang. Akun Anda sudah aktif."))
             return redirect("district_home", district_slug=invitation.district.slug)
     return render(
@@ -315,3 +319,46 @@ def _accepted_meanwhile(request, invitation):
         messages.info(request, _("Undangan ini sudah diterima; peran Anda sudah aktif."))
         return redirect("district_home", district_slug=invitation.district.slug)
     return render(request, "accounts/invitation_accepted.html", status=409)
+
+
+def _prove_mailbox(request, user):
+    """The invitation link reached the mailbox: this session may enrol the user's first
+    authenticator (accounts.enrolment), and is sent there when his new role needs MFA."""
+    if enrolment.has_authenticator(user):
+        return
+    enrolment.mark_proven(request, user)
+    record_for_user("mfa_enrol_proven", user, request, via="invitation")
+
+
+@user_view(methods=("GET", "HEAD", "POST"))
+def mfa_enrol_request(request):
+    """Where allauth's TOTP activation sends a session that has not shown it reads the
+    account's mailbox: a button that mails a one-time link (accounts.enrolment)."""
+    if enrolment.may_enrol(request, request.user):
+        return redirect("mfa_activate_totp")
+    sent = False
+    if request.method == "POST":
+        if enrolment.send_enrolment_link(user=request.user, request=request):
+            sent = True
+        else:
+            messages.error(
+                request,
+                _("Tautan sudah dikirim beberapa kali dalam satu jam ini. Periksa email Anda."),
+            )
+    return render(request, "accounts/mfa_enrol_request.html", {"sent": sent})
+
+
+@user_view(methods=("GET", "HEAD", "POST"))
+def mfa_enrol_confirm(request, token):
+    """The one-time link from the e-mail, opened while logged in as its user. A GET only asks
+    to confirm (mail scanners open links), the POST spends it."""
+    user = request.user
+    if request.method == "POST":
+        if enrolment.confirm_enrolment_link(token=token, user=user, request=request):
+            return redirect("mfa_activate_totp")
+        valid = False
+    else:
+        valid = enrolment.read_link(token, user) is not None
+    if not valid:
+        return render(request, "accounts/mfa_enrol_invalid.html", status=404)
+    return render(request, "accounts/mfa_enrol_confirm.html", {"email": user.email})

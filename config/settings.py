@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # the request id, and one structured line per request (lib/logs.py)
     "lib.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # outside RequestGuardMiddleware, so that its 413 and 429 pages are not framed either
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +105,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # allauth.usersessions' middleware, writing the session row at most every five minutes
     "accounts.middleware.UserSessionsMiddleware",

@@ -176,6 +176,13 @@ district_patterns = [
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    # before allauth's: its TOTP activation needs these first (accounts.enrolment)
+    path("accounts/2fa/konfirmasi/", accounts_views.mfa_enrol_request, name="mfa_enrol_request"),
+    path(
+        "accounts/2fa/konfirmasi/<str:token>/",
+        accounts_views.mfa_enrol_confirm,
+        name="mfa_enrol_confirm",
+    ),
     path("accounts/", include("allauth.urls")),
     path("ping/", accounts_views.ping, name="ping"),
     # for load balancers and monitors; answered by config.health.HealthMiddleware first

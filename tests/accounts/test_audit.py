@@ -39,7 +39,7 @@ def _fstring_values():
 
 
 # functions that pass their own `action` argument on to record()
-FORWARDERS = {"_record_everywhere"}
+FORWARDERS = {"record_for_user"}
 
 
 def recorded_codes():

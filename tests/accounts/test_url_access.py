@@ -221,7 +221,23 @@ def _get(client, user, url, method):
     with transaction.atomic():
         response = client.get(url) if method == "GET" else client.post(url, {})
         transaction.set_rollback(True)
+    assert_secure_headers(response, f"{method} {url}")
     return response
+
+
+def assert_secure_headers(response, what):
+    """The headers every answer carries (pages, redirects, errors); a stored file is served
+    under its own sandboxing policy (lib.uploads)."""
+    csp = response.headers.get("Content-Security-Policy", "")
+    if csp.startswith("sandbox"):
+        assert "default-src 'none'" in csp, what
+    else:
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, what
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
+    assert response.headers.get("X-Frame-Options") == "DENY", what
+    assert response.headers.get("X-Content-Type-Options") == "nosniff", what
+    assert response.headers.get("Referrer-Policy") == "same-origin", what
+    assert response.headers.get("Cross-Origin-Opener-Policy") == "same-origin", what
 
 
 LANDING_PAGES = {"district_home", "village_home"}
