@@ -7,6 +7,7 @@ import zipfile
 from openpyxl import Workbook
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 500
 
 
