@@ -98,7 +98,7 @@ def _read_csv(data: bytes, max_rows: int | None) -> Iterator[tuple[int, list]]:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise TableError("Berkas CSV harus ber-encoding UTF-8.") from exc
+            raise TableError(_("Berkas CSV harus ber-encoding UTF-8.")) from exc
     # the header line decides: text in later cells may hold either character
     header = text[:4096].split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
@@ -119,7 +119,7 @@ def _read_xlsx(
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise TableError("Berkas XLSX tidak dapat dibaca.") from exc
+        raise TableError(_("Berkas XLSX tidak dapat dibaca.")) from exc
     try:
         sheet = workbook.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):

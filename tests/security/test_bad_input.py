@@ -415,22 +415,21 @@ def _stored_files() -> int:
     return sum(len(names) for _dir, _subdirs, names in os.walk(settings.MEDIA_ROOT))
 
 
-def _post(client, user, url, data, baselines: dict):
+def _post(client, user, url, data, before: dict):
     """POST `data` as `user` in a transaction rolled back afterwards: (response, the error
-    the view raised, what it wrote). Every request meets the same world, so the fingerprint
-    before is taken once per user (after his first sign-in, which notes his last login)."""
+    the view raised, what it wrote). Every request meets the same world, so `before` (the
+    fingerprint) is taken once, after every user has signed in (a first sign-in notes the
+    user's last login); stored files stay on disk after a rollback, so they are counted for
+    each request."""
     _signed_in(client, user)
-    if user.pk not in baselines:
-        tables = _tables()
-        baselines[user.pk] = (tables, fingerprint(tables), _stored_files())
-    tables, before, stored = baselines[user.pk]
+    stored = _stored_files()
     with transaction.atomic():
         try:
             response = client.post(url, data)
         except Exception as exc:  # noqa: BLE001 (the test client re-raises the view's error)
             transaction.set_rollback(True)
             return None, f"{type(exc).__name__}: {str(exc)[:200]}", []
-        after = fingerprint(tables)
+        after = fingerprint(list(before))
         transaction.set_rollback(True)
     written = changed(before, after)
     if _stored_files() != stored:
@@ -446,10 +445,13 @@ def test_every_form_refuses_malformed_and_oversized_values(client, world, target
     settings.MAX_UPLOAD_BYTES = SMALL_LIMIT
     cases = _cases(targets)
     assert len(cases) > 150
-    effective, baselines = {}, {}
+    for target in targets.values():
+        _signed_in(client, target.user)
+    baseline = fingerprint(_tables())
+    effective = {}
     for route, target in targets.items():
         response, error, written = _post(
-            client, target.user, target.form.action, target.form.base(), baselines
+            client, target.user, target.form.action, target.form.base(), baseline
         )
         assert error is None, f"{route}: the form as shown fails: {error}"
         effective[route] = bool(written)
@@ -458,7 +460,7 @@ def test_every_form_refuses_malformed_and_oversized_values(client, world, target
         target = targets[case.route]
         data = target.form.base()
         data[case.field] = case.posted()
-        response, error, written = _post(client, target.user, target.form.action, data, baselines)
+        response, error, written = _post(client, target.user, target.form.action, data, baseline)
         where = f"{case.route} [{case.field}={case.label}] ({target.form.page})"
         if error:
             failures.append(f"{where}: 500 {error}")
