@@ -253,7 +253,8 @@ def _tables() -> list[str]:
 
 
 def fingerprint(tables) -> dict[str, str]:
-    """Each table's row count and a hash of all its rows, in one query."""
+    """Each table's row count and a hash of all its rows, in one query (PostgreSQL's md5 and
+    string_agg: the test needs PostgreSQL, as CI runs it)."""
     # (the table names are the database's own, from introspection)
     row_hash = "coalesce(md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))), '')"
     parts = [f"SELECT '{t}', count(*)::text || ':' || {row_hash} FROM \"{t}\" x" for t in tables]  # noqa: S608
@@ -437,7 +438,9 @@ def _post(client, user, url, data, before: dict):
     return response, None, written
 
 
-def test_every_form_refuses_malformed_and_oversized_values(client, world, targets, settings):
+def test_every_form_refuses_malformed_and_oversized_values(
+    client, world, targets, settings, postgres
+):
     """Each bad value: no 500, nothing written. Where the form as shown does write something
     (it is effective), the bad value must also be refused with a message; where even the form
     as shown writes nothing (a choice left empty, an object in a state that refuses the action)
