@@ -39,6 +39,13 @@ def _valid(key: str) -> bool:
     return 16 <= len(key) <= 64 and key.replace("-", "").replace("_", "").isalnum()
 
 
+def _refused(request) -> bool:
+    """The view said, with an error message, that it applied nothing (some views answer a
+    refused form with a redirect to the page that shows the message)."""
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", ())
+    return any(m.level >= messages.ERROR for m in queued)
+
+
 def submitted_once(view):
     """Apply a POST once per form key. GETs and forms without a key pass through unchanged."""
 
@@ -59,12 +66,17 @@ def submitted_once(view):
                 return redirect((earlier and earlier.result_url) or request.get_full_path())
             FormSubmission.objects.filter(user=request.user, at__lt=timezone.now() - KEPT).delete()
             response = view(request, *args, **kwargs)
-            if 300 <= response.status_code < 400 and response.get("Location"):
+            if (
+                300 <= response.status_code < 400
+                and response.get("Location")
+                and not _refused(request)
+            ):
                 FormSubmission.objects.filter(pk=claim.pk).update(
                     result_url=response["Location"][:500]
                 )
             else:
-                # The form was refused and shown again: the corrected form may be sent.
+                # The form was refused (shown again, or a redirect saying why): the corrected
+                # form may be sent.
                 FormSubmission.objects.filter(pk=claim.pk).delete()
             return response
 

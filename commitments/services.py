@@ -31,7 +31,7 @@ from documents.seal import seal_pdf
 from lib import scans, text
 from lib.pasted import same
 from lib.stale import check_fresh
-from lib.uploads import JPEG, PDF, PNG, display_name, read_upload
+from lib.uploads import JPEG, PDF, PNG, clean_file_name, display_name, read_upload
 
 from . import chain, sheets, wording
 from .models import (
@@ -1200,7 +1200,7 @@ def read_paper_batch(document: CommitmentDocument, *, uploads: list, signed_on, 
         district_id=document.district_id,
         signed_on=signed_on,
         content_code=code,
-        original_name=(first.name or "pindaian")[:150]
+        original_name=clean_file_name(first.name, "pindaian")
         + (f" (+{len(uploads) - 1})" if len(uploads) > 1 else ""),
         size=sum(len(data) for data, _kind in files),
         pages=rows,

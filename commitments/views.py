@@ -640,8 +640,11 @@ def signatory_remove(request, document_id, signatory_id):
 def signatory_move(request, document_id, signatory_id):
     document = _managed(request, document_id)
     signatory = _signatory(document, signatory_id)
-    if signatory.version_id == document.current_version.pk:
-        services.move_signatory(signatory, up=request.POST.get("arah") != "turun", by=request.user)
+    direction = request.POST.get("arah")
+    if direction not in ("naik", "turun"):
+        messages.error(request, _("Arah pemindahan tidak dikenal."))
+    elif signatory.version_id == document.current_version.pk:
+        services.move_signatory(signatory, up=direction == "naik", by=request.user)
     return _to_document(document, "#penanda-tangan")
 
 

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "accounts.middleware.LanguageMiddleware",
     # before CSRF checking, which reads a POST's body: size caps and per-address limits
     "lib.ratelimit.RequestGuardMiddleware",
+    "lib.controlchars.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

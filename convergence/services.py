@@ -24,7 +24,7 @@ from accounts.tenancy import each_district
 from commitments.models import CommitmentDocument, DocumentVersion
 from documents import transitions
 from documents.files import store_upload
-from lib import generations
+from lib import formats, generations
 from lib.rupiah import parse_rupiah
 from lib.stale import check_fresh
 from lib.text import NOTE, clean_one, strip_bidi, too_long
@@ -512,6 +512,16 @@ def plan_for(deliverable: Deliverable):
     )
 
 
+# A count or a sum typed into a deliverable's field: a thousand trillion is past any count of
+# people or any district's budget in rupiah; a 30-digit number is a mistake, or an attack on the
+# pages and exports that add the values up.
+MAX_FIELD_NUMBER = 10**15
+
+
+def _too_big() -> str:
+    return _("terlalu besar (paling besar %(max)s)") % {"max": formats.number(MAX_FIELD_NUMBER)}
+
+
 def clean_field_value(field: dict, raw: str):
     """A structured field's value as stored (text), or a ValidationError in plain words."""
     raw = strip_bidi(raw or "").strip()
@@ -519,10 +529,13 @@ def clean_field_value(field: dict, raw: str):
         return ""
     kind = field["type"]
     if kind == "integer":
-        if not raw.lstrip("-").isdigit():
+        # (isdigit() alone takes "²", which int() refuses)
+        if not (raw.isascii() and raw.lstrip("-").isdigit()):
             raise ValidationError(_("harus bilangan bulat"))
         if int(raw) < 0:
             raise ValidationError(_("tidak boleh negatif"))
+        if int(raw) > MAX_FIELD_NUMBER:
+            raise ValidationError(_too_big())
         return str(int(raw))
     if kind == "decimal":
         try:
@@ -531,6 +544,8 @@ def clean_field_value(field: dict, raw: str):
             raise ValidationError(_("harus angka, misalnya 12,5")) from exc
         if not number.is_finite() or number < 0:
             raise ValidationError(_("harus angka tidak negatif"))
+        if number > MAX_FIELD_NUMBER:
+            raise ValidationError(_too_big())
         return str(number)
     if kind == "rupiah":
         try:

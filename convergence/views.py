@@ -19,7 +19,7 @@ from accounts.policy import district_view, national_view, require
 from documents.imports import confirm_import
 from documents.views import district_job_urls
 from lib import formats, spreadsheet, stale
-from lib.uploads import private_file_response
+from lib.uploads import clean_file_name, private_file_response
 from villages.models import Agency
 
 from . import exports, services
@@ -709,7 +709,7 @@ def board_import(request, year):
             job = BoardImport(
                 district=request.district,
                 district_year=district_year,
-                original_name=upload.name[:200],
+                original_name=clean_file_name(upload.name, "impor", 200),
                 preview=plan.as_preview(),
                 created_by=request.user,
             )

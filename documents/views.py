@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -58,6 +59,16 @@ def _retry(request, job: Job) -> None:
         messages.info(request, _("Tugas ini sudah ada di antrean atau sedang dikerjakan."))
 
 
+def _back(request) -> str:
+    """The page a retry returns to (the form's `next`): a path on this site, or "". Anything
+    else (another site, or a bare word that redirect() would try as a view name and fail on)
+    is ignored."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return ""
+    return back
+
+
 def _district_job(request, job_id) -> Job:
     return get_object_or_404(Job, pk=job_id, district=request.district)
 
@@ -72,12 +83,10 @@ def job_status(request, job_id):
 def job_retry(request, job_id):
     job = _district_job(request, job_id)
     _retry(request, job)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
-        back = ""
-    return redirect(
-        back or reverse("district_home", kwargs={"district_slug": request.district.slug})
+    back = _back(request) or reverse(
+        "district_home", kwargs={"district_slug": request.district.slug}
     )
+    return HttpResponseRedirect(back)
 
 
 def national_job_urls(job: Job, *, back: str = "") -> dict:
@@ -103,10 +112,7 @@ def national_job_status(request, national_job_id):
 def national_job_retry(request, national_job_id):
     job = get_object_or_404(Job.national, pk=national_job_id)
     _retry(request, job)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
-        back = reverse("region_import")
-    return redirect(back)
+    return HttpResponseRedirect(_back(request) or reverse("region_import"))
 
 
 def compare_upload(request, stored_sha256: str) -> tuple[VerifyUploadForm, dict | None]:

@@ -1,6 +1,7 @@
 """What an uploaded file really is, judged from its bytes, never from its name."""
 
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 
@@ -130,12 +131,24 @@ def read_upload(upload, kinds=EVIDENCE_KINDS, refused=EVIDENCE_REFUSED) -> tuple
     return data, kind
 
 
+def clean_file_name(name: str | None, default: str, limit: int = 150) -> str:
+    """An uploader's file name as it may be stored and shown: its last part only (no
+    `../../etc/passwd`), without control characters (a line break would break the
+    Content-Disposition header of its download) or the invisible ones that reverse text
+    (`gpj.exe` shown as `exe.jpg`), without leading dots, at most `limit` characters; `default`
+    when nothing is left."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    name = name.strip().lstrip(".").strip()[:limit]
+    return name or default
+
+
 def display_name(upload, default: str, kind: FileKind) -> str:
     """The name shown for a stored file: the uploader's stem with the extension of its real
     kind (the name on disk is random)."""
-    name = (upload.name or default).rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:150]
+    name = clean_file_name(upload.name, default)
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{stem or default}.{kind.extension}"
+    return f"{stem.strip() or default}.{kind.extension}"
 
 
 def private_file_response(handle, *, content_type: str, filename: str) -> FileResponse:

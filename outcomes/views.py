@@ -24,6 +24,7 @@ from accounts.policy import (
 from documents.imports import confirm_import
 from documents.views import district_job_urls, national_job_urls
 from lib import charts, formats, regioncodes, stale
+from lib.uploads import clean_file_name
 from villages.models import Kecamatan, Village
 
 from . import exports, imports, services, summaries
@@ -347,7 +348,7 @@ def outcome_import(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        name = upload.name.rsplit("/", 1)[-1][:200]
+        name = clean_file_name(upload.name, "capaian", 200)
         plan = imports.plan_outcome_import(request.district, upload.read(), name)
         if plan.refused:
             form.add_error("file", plan.refused)
@@ -417,7 +418,7 @@ def national_outcome_import(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        name = upload.name.rsplit("/", 1)[-1][:200]
+        name = clean_file_name(upload.name, "capaian", 200)
         plan = imports.plan_national_import(upload.read(), name)
         if plan.refused:
             form.add_error("file", plan.refused)

@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from accounts.policy import district_view
 from documents.imports import confirm_import
 from documents.views import district_job_urls
-from lib.uploads import private_file_response, sniff_kind
+from lib.uploads import clean_file_name, private_file_response, sniff_kind
 from villages.models import Village
 
 from . import focus
@@ -337,7 +337,7 @@ def focus_import(request, year):
     form = FocusUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        name = upload.name.rsplit("/", 1)[-1][:200]
+        name = clean_file_name(upload.name, "lokus", 200)
         plan = focus.plan_focus_import(request.district, year, upload.read(), name)
         if plan.refused:
             form.add_error("file", plan.refused)

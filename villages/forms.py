@@ -2,11 +2,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from lib.tabular import TableError, sniff_format
+from lib.tabular import TableError, check_table
 from lib.text import strip_form_text
 from lib.uploads import check_image
 
 from .models import District, VillageProfile
+from .services import MAX_REGION_ROWS
 
 EMBLEM_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
 # The emblem prints about 2.5 cm wide on every document: 2,000 pixels is 2,000 dpi there.
@@ -74,10 +75,11 @@ class RegionImportForm(forms.Form):
                 _("Berkas terlalu besar (paling besar %(mb)d MB).")
                 % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}
             )
-        head = upload.read(8192)
+        data = upload.read()
         upload.seek(0)
         try:
-            sniff_format(head)
+            check_table(data, max_rows=MAX_REGION_ROWS)
         except TableError as exc:
-            raise forms.ValidationError(_("Berkas harus CSV atau XLSX.")) from exc
+            # the list is read by a job: what can be judged without parsing is judged now
+            raise forms.ValidationError(str(exc)) from exc
         return upload

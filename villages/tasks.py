@@ -8,6 +8,7 @@ from accounts.audit import record
 from documents import jobs
 from documents.models import Job
 from lib.tabular import MAX_LISTED_ERRORS
+from lib.uploads import clean_file_name
 
 from .models import RegionImport
 from .services import RegionImportError, import_regions, parse_region_file
@@ -19,7 +20,9 @@ jobs.register(KIND, "villages.tasks.run_region_import")
 @transaction.atomic
 def start_region_import(*, upload, partial: bool, by) -> RegionImport:
     """Keep the uploaded list and queue its import."""
-    region_import = RegionImport(original_name=upload.name[:200], partial=partial, created_by=by)
+    region_import = RegionImport(
+        original_name=clean_file_name(upload.name, "wilayah", 200), partial=partial, created_by=by
+    )
     region_import.file.save(f"{region_import.id}.upload", upload, save=False)
     region_import.save()
     region_import.job = jobs.create(
