@@ -5,7 +5,9 @@ runs as a separate process on 127.0.0.1; the portal talks to it through django-s
 boto3 over HTTP exactly as it would to AWS or MinIO, with the STORAGES["default"] the settings
 build from the environment (config.settings.media_storage). The test itself reads the bucket
 with its own boto3 client: what is listed there, and the bytes there, are compared with what
-was uploaded and what the checked views serve. Nothing may land in MEDIA_ROOT.
+was uploaded and what the checked views serve. Nothing may land in MEDIA_ROOT. The last test
+runs the PDF job in a separate Celery worker process (tests/workers.py) that builds its own
+storage from the same environment, as a worker on another server would.
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from convergence.models import Evidence
+from documents.models import Job
 from tests.conftest import need, need_poppler, png_bytes
 from tests.convergence.objects import PDF, own_deliverable, year_for
 
@@ -278,4 +281,43 @@ def test_a_generated_pdf_lands_in_the_bucket_and_its_sealed_copy_replaces_it(
     assert sealed.startswith(stored) and len(sealed) > len(stored)
     client.force_login(side.users["district_admin"])
     assert download(client, side, 1) == sealed
+    assert media_root_files(settings) == []
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_separate_worker_process_renders_into_the_same_bucket(
+    client, bucket, world, postgres, celery_broker, redis_url, workers, settings
+):
+    """Two processes, as on two servers: the PDF worker is its own `celery worker` process
+    that builds its storage from the same environment (MEDIA_STORAGE=s3 and the AWS_*
+    variables), reads the emblem from the bucket and stores the PDF there; this process's view
+    serves it. They share no folder: MEDIA_ROOT stays empty."""
+    from reports import services
+    from tests.reports.test_evaluation_flow import YEAR, download
+    from tests.workers import forget_unacknowledged, wait_for
+
+    side = world.a
+    year_for(side, YEAR)
+    forget_unacknowledged(redis_url)
+    before = bucket.keys()
+    with scopes_disabled():
+        version = services.request_evaluation(side.district, YEAR, by=side.users["district_admin"])
+    worker = workers("pdf", broker=redis_url, time_limit=60, visibility=90)
+    with scopes_disabled():
+        job = wait_for(
+            lambda: (row := Job.objects.get(pk=version.job_id)).is_finished and row,
+            "the worker process did not finish the evaluation",
+            timeout=90,
+            workers=[worker],
+        )
+        assert job.status == "done", job.message
+        version.refresh_from_db()
+        key = version.pdf.file.name
+    assert bucket.keys() - before == {key}
+    stored = bucket.body(key)
+    assert stored.startswith(b"%PDF") and hashlib.sha256(stored).hexdigest() == version.pdf.sha256
+    client.force_login(side.users["district_admin"])
+    assert download(client, side, version.number) == stored
     assert media_root_files(settings) == []
