@@ -156,6 +156,44 @@ def test_the_settings_build_the_s3_storage_from_the_environment(monkeypatch):
     assert config["OPTIONS"]["max_memory_size"] == 5 * 1024 * 1024
 
 
+# every model file field's name (FileField) and the names code gives such a value
+FILE_NAMES = r"(file|scan|emblem|paper|thumbnail|final|pdf)"
+APP_FOLDERS = [
+    "accounts",
+    "villages",
+    "documents",
+    "convergence",
+    "rembuk",
+    "commitments",
+    "village_reports",
+    "outcomes",
+    "reports",
+    "lib",
+    "config",
+    "templates",
+]
+
+
+def test_no_code_reads_a_stored_file_by_path_or_hands_out_its_url():
+    """`.path` exists only on the file system and `.url` would publish the file: code and
+    templates read stored files with `.open()` in a checked view. (The S3 storage refuses
+    `url()` at run time too; this catches it on the file system, where CI runs.)"""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(rf"\b{FILE_NAMES}\.(path|url)\b")
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in APP_FOLDERS
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".html") and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []
+
+
 def test_evidence_goes_to_the_bucket_and_comes_back_only_through_the_checked_view(
     client, bucket, on_s3, settings, django_capture_on_commit_callbacks
 ):
