@@ -266,11 +266,50 @@ TIME_ZONE = "Asia/Jakarta"
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded files (evidence, emblems, imports) are never published under a media URL:
-# views that check the district and role stream them.
+# Uploaded files (evidence, emblems, imports, scans) and generated PDFs are never published
+# under a media URL: views that check the district and role read them from the storage and
+# stream them. MEDIA_STORAGE: `filesystem` (default, MEDIA_ROOT; one server or a shared
+# volume) or `s3` (S3-compatible object storage shared by several nodes: AWS, MinIO, Ceph,
+# Wasabi...; documents/storage.py, which has no URLs). A dotted storage class is also taken.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+
+
+def media_storage() -> dict:
+    """STORAGES["default"] from MEDIA_STORAGE and the AWS_* variables (tests call it too)."""
+    kind = env("MEDIA_STORAGE", "filesystem").strip() or "filesystem"
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        return {"BACKEND": kind}  # a dotted storage class
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    verify = env("AWS_S3_VERIFY")
+    return {
+        "BACKEND": "documents.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            # empty: AWS itself; else the provider's address, e.g. https://minio.internal:9000
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # empty: boto3's own chain (instance role, ~/.aws, AWS_ACCESS_KEY_ID...)
+            "access_key": env("AWS_S3_ACCESS_KEY_ID") or env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_S3_SECRET_ACCESS_KEY") or env("AWS_SECRET_ACCESS_KEY") or None,
+            # a prefix inside the bucket (several portals or environments in one bucket)
+            "location": env("AWS_LOCATION"),
+            # `path` for MinIO and most self-hosted servers; empty: boto3 decides
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            # a CA bundle's path for a private endpoint's certificate
+            "verify": False if verify.lower() == "false" else (verify or None),
+            # a file read for a response is held in memory up to this size, then spooled to a
+            # temporary file (django-storages' default, 0, would hold a 20 MB scan in memory)
+            "max_memory_size": int(env("AWS_S3_MAX_MEMORY_SIZE", str(5 * 1024 * 1024))),
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": env("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "default": media_storage(),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG and env_bool("STATIC_MANIFEST", True)

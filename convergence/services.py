@@ -138,7 +138,7 @@ def remove_year(*, district_year: DistrictYear, by) -> None:
     ]
     year, framework = district_year.year, district_year.framework.code
     district_year.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in files], robust=True)
     record(
         "year_removed",
         actor=by,
@@ -311,7 +311,7 @@ def remove_evidence(*, evidence: Evidence, by):
     name = evidence.original_name
     storage, path = evidence.file.storage, evidence.file.name
     evidence.delete()
-    transaction.on_commit(lambda: storage.delete(path))
+    transaction.on_commit(lambda: storage.delete(path), robust=True)
     record(
         "evidence_removed",
         actor=by,

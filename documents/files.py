@@ -117,5 +117,5 @@ def seal_stored(document: GeneratedDocument, sealed: Sealed) -> GeneratedDocumen
     document.sealed_at = sealed.sealed_at
     document.seal_subject = sealed.subject
     document.save(update_fields=["file", "sha256", "size", "sealed_at", "seal_subject"])
-    transaction.on_commit(lambda: storage.delete(old))
+    transaction.on_commit(lambda: storage.delete(old), robust=True)
     return document

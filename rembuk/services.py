@@ -757,7 +757,7 @@ def remove_file(stored: SessionFile, *, by):
     paths = [f.name for f in (stored.file, stored.thumbnail) if f]
     storage = stored.file.storage
     stored.delete()
-    transaction.on_commit(lambda: [storage.delete(path) for path in paths])
+    transaction.on_commit(lambda: [storage.delete(path) for path in paths], robust=True)
     record(
         "rembuk_file_removed",
         actor=by,

@@ -116,7 +116,7 @@ def _put_scan(decree: FocusDecree, upload, data: bytes, kind) -> str:
     decree.scan_sha256 = hashlib.sha256(data).hexdigest()
     if old:
         storage = decree.scan.storage
-        transaction.on_commit(lambda: storage.delete(old))
+        transaction.on_commit(lambda: storage.delete(old), robust=True)
     return decree.scan_name
 
 

@@ -391,7 +391,7 @@ def remove_file(*, stored: ReportFile, by):
     stored.delete()
     # an earlier version may share the stored file (a correction copies the rows)
     if not ReportFile.objects.filter(file=path).exists():
-        transaction.on_commit(lambda: storage.delete(path))
+        transaction.on_commit(lambda: storage.delete(path), robust=True)
     record(
         "village_file_removed",
         actor=by,

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,9 +19,13 @@ from .tasks import start_region_import
 @district_view("district.edit", methods=("GET", "HEAD", "POST"))
 def district_profile(request):
     district = request.district
+    # the form puts a new emblem on the instance; the one it replaces is deleted once saved
+    old_emblem, storage = district.emblem.name, district.emblem.storage
     form = DistrictProfileForm(request.POST or None, request.FILES or None, instance=district)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if old_emblem and district.emblem.name != old_emblem:
+            transaction.on_commit(lambda: storage.delete(old_emblem), robust=True)
         record(
             "district_updated",
             actor=request.user,

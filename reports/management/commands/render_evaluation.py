@@ -47,7 +47,7 @@ class Command(BaseCommand):
                     Path(output).write_bytes(handle.read())
         seconds = time.monotonic() - started
         self.stdout.write(
-            f"{found.code} {found.name} {year} version {version.number}: {pdf.file.path}\n"
+            f"{found.code} {found.name} {year} version {version.number}: {pdf.file.name}\n"
             f"sha256 {pdf.sha256} · {pdf.pages} page(s) · {pdf.size} bytes · {seconds:.1f} s"
             + (f"\nwritten to {output}" if output else "")
         )
