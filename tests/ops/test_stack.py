@@ -31,7 +31,7 @@ from reports.models import EvaluationVersion
 from tests.commitments.test_signing import current_code
 from tests.conftest import PASSWORD, need
 from tests.convergence.objects import year_for
-from tests.documents.test_jobs import PrivateRedis, free_port
+from tests.servers import PrivateRedis, free_port
 from tests.workers import database_url_of_this_test, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

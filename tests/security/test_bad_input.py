@@ -11,7 +11,7 @@ fingerprint of every row of every table, before and after, in the request's tran
 
 A POST view that no page offers a form for must be named in NOT_ON_A_PAGE with the reason (and
 be covered elsewhere), so that a new form joins the catalogue by being put on a page, or fails
-here. The uploads and imports get crafted files in tests/security/test_uploads.py.
+here. The uploads and imports get crafted files in tests/security/test_upload_checks.py.
 """
 
 import os
@@ -104,8 +104,8 @@ NOT_ON_A_PAGE = {
     "commitment_retry": "a button",
     "framework_delete": "a button",
     "framework_publish": "a button",
-    "outcome_import_preview": "a confirmation button: tests/security/test_uploads.py",
-    "national_outcome_import_preview": "a confirmation button: tests/security/test_uploads.py",
+    "outcome_import_preview": "a confirmation button: tests/security/test_upload_checks.py",
+    "national_outcome_import_preview": "a confirmation button: tests/security/test_upload_checks.py",
     "paper_batch": "the confirmation of a read batch: tests/commitments/test_paper_batch.py",
     "report_file_remove": "a button",
     "signatory_remove": "a button",
