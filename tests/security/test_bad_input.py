@@ -105,7 +105,9 @@ NOT_ON_A_PAGE = {
     "framework_delete": "a button",
     "framework_publish": "a button",
     "outcome_import_preview": "a confirmation button: tests/security/test_upload_checks.py",
-    "national_outcome_import_preview": "a confirmation button: tests/security/test_upload_checks.py",
+    "national_outcome_import_preview": (
+        "a confirmation button: tests/security/test_upload_checks.py"
+    ),
     "paper_batch": "the confirmation of a read batch: tests/commitments/test_paper_batch.py",
     "report_file_remove": "a button",
     "signatory_remove": "a button",
