@@ -1,6 +1,6 @@
-"""The URL walk's world (tests/accounts/test_url_access.py), built once for the whole package:
+"""The URL walk's world (tests/accounts/test_url_access.py), built once per module:
 the bad-input catalogue and the export check open the same pages with the same objects. Each
-test runs in a savepoint of the package's transaction, which is rolled back at its end."""
+test runs in a savepoint of the module's transaction, which is rolled back at its end."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -8,7 +8,10 @@ from django.db import transaction
 from django.test import override_settings
 
 
-@pytest.fixture(scope="package")
+# module, not package: tests/security is a directory, not a package, and pytest keeps a
+# "package" fixture of a directory for the whole session, so its open transaction held the
+# world for every later test (the transactional ones found its users)
+@pytest.fixture(scope="module")
 def _built(django_db_setup, django_db_blocker, tmp_path_factory):
     from config.celery import app as celery_app
     from tests.accounts.test_url_access import url_values
