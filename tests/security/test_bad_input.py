@@ -98,6 +98,8 @@ DIRECT = {
 # POST views with no input at all (a button), and public forms tested where named.
 NOT_ON_A_PAGE = {
     "invitation_accept": "public, by an e-mailed token: tests/accounts/test_invitations.py",
+    "mfa_enrol_request": "the MFA set-up before any district: tests/accounts/test_mfa_enrolment.py",
+    "mfa_enrol_confirm": "an e-mailed one-time link: tests/accounts/test_mfa_enrolment.py",
     "rembuk_checkin": "public, by the session's QR token: test_public_forms below",
     "document_verify": "public: test_public_forms below",
     "commitment_open": "a button",
@@ -294,7 +296,7 @@ def _post_routes():
     return {p.name: p for p in own_patterns() if "POST" in p.callback.access_rule.methods}
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def targets(_built, django_db_blocker):
     """Every POST form found on a page, by the name of the view it posts to: one form per
     route (the first found), opened by the user who may send it."""
