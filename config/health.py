@@ -123,6 +123,12 @@ def healthz(request):
     status, body = health()
     response = JsonResponse(body, status=status)
     response["Cache-Control"] = "no-store"
+    # answered before the middleware that sets them: the headers every answer carries
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+    response["X-Frame-Options"] = "DENY"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "same-origin"
+    response["Cross-Origin-Opener-Policy"] = "same-origin"
     response._has_been_logged = True  # health() logged the failing checks; not Django again
     return response
 
