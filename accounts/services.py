@@ -20,6 +20,7 @@ from lib.text import strip_bidi
 
 from .audit import record
 from .models import DISTRICT_ROLES, AuditEvent, Invitation, Membership, Role, User
+from .tenancy import each_district
 
 
 def ensure_verified_email(user: User) -> None:
@@ -314,36 +315,37 @@ def anonymise_user(user: User, *, by: User | None, request=None) -> Anonymised:
     result = Anonymised(user_id=user.pk)
     old_email = user.email
     placeholder = f"anonim-{user.pk}@{ANONYMOUS_DOMAIN}"
-    with scopes_disabled():
-        memberships = list(
-            Membership.objects.filter(user=user, is_active=True).select_related("district")
-        )
-        result.memberships_ended = len(memberships)
-        districts = {m.district_id: m.district for m in memberships if m.district_id}
-        result.districts = list(districts.values())
-        Membership.objects.filter(user=user).update(is_active=False, position="")
-        for session in UserSession.objects.filter(user=user):
-            session.end()  # the session itself too, from the cache and the table
-            result.sessions_ended += 1
-        result.mfa_removed = Authenticator.objects.filter(user=user).delete()[0]
-        EmailAddress.objects.filter(user=user).delete()
-        result.invitations_scrubbed = Invitation.objects.filter(email__iexact=old_email).update(
+    # invitations are kept per district: each district that holds one is entered in turn
+    for _district in each_district(Invitation, email__iexact=old_email):
+        result.invitations_scrubbed += Invitation.objects.filter(email__iexact=old_email).update(
             email=placeholder, full_name="", revoked_at=timezone.now()
         )
-        result.audit_entries_scrubbed = AuditEvent.everything.filter(
-            actor_email__iexact=old_email
-        ).update(actor_email=placeholder)
-        result.audit_entries_scrubbed += AuditEvent.everything.filter(
-            target__iexact=old_email
-        ).update(target=placeholder)
-        # hidden many-to-many lists of other apps (string references, no import upwards)
-        for relation in User._meta.get_fields(include_hidden=True):
-            if relation.many_to_many and relation.auto_created and relation.related_model:
-                through = relation.through
-                column = relation.field.m2m_reverse_field_name()
-                result.lists_left += through.objects.filter(**{column: user.pk}).delete()[0]
-        user.groups.clear()
-        user.user_permissions.clear()
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True).select_related("district")
+    )
+    result.memberships_ended = len(memberships)
+    districts = {m.district_id: m.district for m in memberships if m.district_id}
+    result.districts = list(districts.values())
+    Membership.objects.filter(user=user).update(is_active=False, position="")
+    for session in UserSession.objects.filter(user=user):
+        session.end()  # the session itself too, from the cache and the table
+        result.sessions_ended += 1
+    result.mfa_removed = Authenticator.objects.filter(user=user).delete()[0]
+    EmailAddress.objects.filter(user=user).delete()
+    result.audit_entries_scrubbed = AuditEvent.everything.filter(
+        actor_email__iexact=old_email
+    ).update(actor_email=placeholder)
+    result.audit_entries_scrubbed += AuditEvent.everything.filter(target__iexact=old_email).update(
+        target=placeholder
+    )
+    # hidden many-to-many lists of other apps (string references, no import upwards)
+    for relation in User._meta.get_fields(include_hidden=True):
+        if relation.many_to_many and relation.auto_created and relation.related_model:
+            through = relation.through
+            column = relation.field.m2m_reverse_field_name()
+            result.lists_left += through.objects.filter(**{column: user.pk}).delete()[0]
+    user.groups.clear()
+    user.user_permissions.clear()
     user.email = placeholder
     user.full_name = f"Pengguna dihapus #{user.pk}"
     user.is_active = False
