@@ -4,14 +4,25 @@ Each event's hash is SHA-256 over the previous hash and the event's own fields i
 JSON form. `verify_chain` recomputes every link and compares the signature rows with the events
 that recorded them, so a changed, deleted or inserted record is found. It is evidence of
 tampering with our own database rows, not a substitute for a certified electronic signature.
+
+Re-checking hundreds of links costs about 100 ms, on every view of the document page. On
+PostgreSQL the verdict is kept in the cache under a fingerprint of the rows it read: SHA-256,
+computed by the database, over the full text of every event, version, signatory and signature
+row of the document and the district's code. Any change to any of those rows, by the portal or
+directly in the database, gives another fingerprint, so the chain is checked afresh; an
+unchanged document reuses its verdict for a day.
 """
 
 import hashlib
 import json
 
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
-from .models import CommitmentDocument, Signature, SignatureEvent
+from villages.models import District
+
+from .models import CommitmentDocument, DocumentVersion, Signatory, Signature, SignatureEvent
 
 GENESIS = "0" * 64
 
@@ -96,9 +107,57 @@ def signature_payload(signature: Signature) -> dict:
     return payload
 
 
+VERDICT_SECONDS = 24 * 3600
+
+
+def _fingerprint(document: CommitmentDocument) -> str | None:
+    """SHA-256 over the text of every row `_verify` reads (PostgreSQL's whole-row text: each
+    column); None on another database, where the chain is checked on every call."""
+    if connection.vendor != "postgresql":
+        return None
+    tables = {
+        "event": SignatureEvent._meta.db_table,
+        "version": DocumentVersion._meta.db_table,
+        "signatory": Signatory._meta.db_table,
+        "signature": Signature._meta.db_table,
+        "district": District._meta.db_table,
+    }
+    sql = """
+        SELECT encode(sha256(convert_to(concat_ws('|',
+            (SELECT string_agg(e::text, ',' ORDER BY e.id) FROM {event} e
+              WHERE e.document_id = %(doc)s),
+            (SELECT string_agg(v::text, ',' ORDER BY v.id) FROM {version} v
+              WHERE v.document_id = %(doc)s),
+            (SELECT string_agg(s::text, ',' ORDER BY s.id) FROM {signatory} s
+              JOIN {version} v ON v.id = s.version_id WHERE v.document_id = %(doc)s),
+            (SELECT string_agg(g::text, ',' ORDER BY g.id) FROM {signature} g
+              JOIN {signatory} s ON s.id = g.signatory_id
+              JOIN {version} v ON v.id = s.version_id WHERE v.document_id = %(doc)s),
+            (SELECT code FROM {district} WHERE id = %(district)s)
+        ), 'UTF8')), 'hex')
+    """.format(**{k: connection.ops.quote_name(v) for k, v in tables.items()})  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"doc": document.pk, "district": document.district_id})
+        return cursor.fetchone()[0]
+
+
 def verify_chain(document: CommitmentDocument) -> list[str]:
     """What is wrong with the document's records; an empty list when the chain is intact and
-    every signature matches the event that recorded it."""
+    every signature matches the event that recorded it. The verdict is kept per fingerprint of
+    the rows it covers (see the module's text): a changed row is always checked afresh."""
+    fingerprint = _fingerprint(document)
+    key = f"chain-verdict:1:{document.pk}:{fingerprint}"
+    if fingerprint is not None:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    problems = _verify(document)
+    if fingerprint is not None:
+        cache.set(key, problems, VERDICT_SECONDS)
+    return problems
+
+
+def _verify(document: CommitmentDocument) -> list[str]:
     problems = []
     prev = GENESIS
     expected_seq = 1

@@ -13,9 +13,12 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -497,3 +500,28 @@ def test_tampering_with_the_records_breaks_the_chain(signing, client, tamper):
     page = client.get(detail_url).content.decode()
     assert "Rantai catatan rusak" in page
     assert expected in page
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="the verdict is kept only on PostgreSQL (the fingerprint is the database's SHA-256)",
+)
+def test_an_unchanged_chain_is_checked_once_and_any_changed_row_again(signing):
+    """The document page re-checks the chain only when a row it covers changed: the second
+    view of an untouched document costs one query (the fingerprint), and a change made directly
+    in the database, past the portal, is found on the very next call."""
+    side, document, people = signing
+    signed_three(side, document, people)  # ends with a full check, now kept
+    with scopes_disabled():
+        with CaptureQueriesContext(connection) as kept:
+            assert chain.verify_chain(document) == []
+        assert len(kept) == 1
+        with connection.cursor() as cursor:  # one column of one row, in SQL
+            cursor.execute(
+                f"UPDATE {Signatory._meta.db_table} SET rank = 'Pembina' WHERE id = %s",  # noqa: S608
+                [people[3].pk],
+            )
+        with CaptureQueriesContext(connection) as fresh:
+            problems = chain.verify_chain(document)
+        assert len(fresh) > 1
+        assert problems == ["versi 1: isinya telah diubah setelah ditandatangani"]
