@@ -27,7 +27,8 @@ demo: install
 	@DEBUG=true MFA_REQUIRED=false CELERY_TASK_ALWAYS_EAGER=true $(PY) manage.py migrate --noinput -v 0
 	@DEBUG=true $(PY) manage.py import_regions --if-empty
 	@echo "--- demo logins (http://127.0.0.1:$(PORT)/accounts/login/) ---"
-	@DEBUG=true $(PY) manage.py seed_demo
+	@# warnings only: the in-process jobs' log lines would split the printed logins
+	@DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py seed_demo
 
 # Start the demo again from nothing: removes var/ (the SQLite database and uploaded files) and
 # seeds anew. Refuses when DATABASE_URL points elsewhere, which this would not reset.

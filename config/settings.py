@@ -7,6 +7,7 @@ those, `manage.py check --deploy` is clean (tests/config/test_settings.py assert
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -16,6 +17,10 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# pyhanko imports cryptography's DSA support at import time, which printed a deprecation warning
+# on every command (the portal makes no DSA key: documents/dev_seal.py makes RSA)
+warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko")
 
 
 def env(name: str, default: str = "") -> str:
