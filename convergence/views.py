@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -18,7 +19,7 @@ from accounts.once import submitted_once
 from accounts.policy import district_view, national_view, require
 from documents.imports import confirm_import
 from documents.views import district_job_urls
-from lib import formats, spreadsheet, stale
+from lib import formats, generations, spreadsheet, stale
 from lib.uploads import clean_file_name, private_file_response
 from villages.models import Agency
 
@@ -167,6 +168,11 @@ def year_remove(request, year):
 # --- The board ------------------------------------------------------------------------------
 
 
+# the board kept rendered (see `board`); a change through a path that moves no generation shows
+# within this time, as on the dashboard (reports.dashboard.DASHBOARD_SECONDS)
+BOARD_SECONDS = 60
+
+
 @district_view("convergence.view")
 def board(request, year):
     district = request.district
@@ -177,22 +183,35 @@ def board(request, year):
     if form.is_valid():
         agency_id = form.cleaned_data["agency"].pk if form.cleaned_data["agency"] else None
         status = form.cleaned_data["status"] or None
-    summary = services.summary(district_year, district)
-    rows = (
-        services.board(district_year, agency_id=agency_id, status=status)
-        if (agency_id or status)
-        else summary.rows
+    filtered = bool(agency_id or status)
+    base = {"district_year": district_year, "today": today, "current_district": district}
+
+    def build() -> dict:
+        """The summary and the whole board as HTML: the same for every reader of the
+        district (what differs by reader, the buttons and the filters, is outside)."""
+        summary = services.summary(district_year, district)
+        context = {**base, "summary": summary, "board_rows": summary.rows}
+        return {
+            "summary": render_to_string("convergence/_board_summary.html", context),
+            "table": render_to_string("convergence/_board_table.html", context),
+        }
+
+    # kept under the district's data generation (lib.generations: every saved row and every
+    # status move of the district moves it), the day (what is late), the language and the year
+    parts = ("board", district_year.pk, today.isoformat(), translation.get_language() or "")
+    kept = generations.kept(
+        generations.DISTRICT_DATA, district.pk, parts, build, seconds=BOARD_SECONDS
     )
+    rows = services.board(district_year, agency_id=agency_id, status=status) if filtered else None
     return render(
         request,
         "convergence/board.html",
         {
-            "district_year": district_year,
+            **base,
+            "kept": kept,
             "rows": rows,
-            "summary": summary,
-            "today": today,
             "form": form,
-            "filtered": bool(agency_id or status),
+            "filtered": filtered,
             "can_manage": request.access.can("convergence.manage") and not district_year.is_locked,
             "is_executive": request.access.has_role(Role.EXECUTIVE),
         },

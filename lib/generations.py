@@ -38,6 +38,18 @@ def current(name: str, id) -> int:
     return found
 
 
+def kept(name: str, id, parts: tuple, build, *, seconds: int):
+    """What `build()` returns, kept in the cache for `seconds` under the current generation of
+    `name` for `id` and `parts` (whatever else decides the result: the day, the language, the
+    reader's access). Built again once the generation moves."""
+    found_key = ":".join(("kept", name, str(id), str(current(name, id)), *map(str, parts)))
+    found = cache.get(found_key)
+    if found is None:
+        found = build()
+        cache.set(found_key, found, seconds)
+    return found
+
+
 def move(name: str, id) -> None:
     """Something under `name` for `id` changed: whatever was kept under the current generation
     is not read again (now, and once the current transaction commits)."""

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -144,27 +143,25 @@ def rendered(request, year: int | None) -> Rendered:
     reports/_dashboard.html), from the cache when the district's data has not moved."""
     district, access = request.district, request.access
     now = timezone.now()
-    key = ":".join(
-        (
-            "dashboard",
-            str(district.pk),
-            str(generations.current(generations.DISTRICT_DATA, district.pk)),
-            now.astimezone(district.tz).date().isoformat(),
-            translation.get_language() or "",
-            str(year),
-            access_key(access),
-        )
-    )
-    found = cache.get(key)
-    if found is None:
+
+    def build_now() -> Rendered:
         board = build(request, year)
         board["as_of"] = stamp(now, district.tz)
         html = render_to_string(
             "reports/_dashboard.html", {"dashboard": board, "current_district": district}
         )
-        found = Rendered(html=html, progress=board["progress"])
-        cache.set(key, found, DASHBOARD_SECONDS)
-    return found
+        return Rendered(html=html, progress=board["progress"])
+
+    parts = (
+        "dashboard",
+        now.astimezone(district.tz).date().isoformat(),
+        translation.get_language() or "",
+        year,
+        access_key(access),
+    )
+    return generations.kept(
+        generations.DISTRICT_DATA, district.pk, parts, build_now, seconds=DASHBOARD_SECONDS
+    )
 
 
 def district_wide(district, year: int) -> dict:

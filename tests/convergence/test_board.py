@@ -81,6 +81,46 @@ def test_board_filters(client, world, year_a, deliverable):
     assert shown == [deliverable.pk]
 
 
+def test_the_kept_board_shows_each_change_on_the_next_view(client, world, year_a, deliverable):
+    """The board is kept rendered for the district (convergence.views.board): a second view
+    reads it from the cache, and a submission, a new due date or a verification shows on the
+    very next view, for the sender and for any other reader of the district."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    board = url(world, "board", year=2026)
+    row = f'href="{url(world, "deliverable_detail", deliverable_id=deliverable.pk)}"'
+
+    def status_of(html):  # the status tag of the deliverable's row on the board (not the summary)
+        table = html[html.index('<table class="board stack">') :]
+        cell = table[table.index(row) :]
+        cell = cell[cell.index('<span class="tag status-') :]
+        return cell[cell.index(">") + 1 : cell.index("</span>")]
+
+    client.force_login(world.a.users["executive"])
+    with CaptureQueriesContext(connection) as first:
+        assert status_of(client.get(board).content.decode()) == "draf"
+    with CaptureQueriesContext(connection) as second:
+        assert status_of(client.get(board).content.decode()) == "draf"
+    assert len(second) < len(first)  # read from the cache: the summary's queries are not run
+
+    with scopes_disabled():
+        submit_complete(deliverable, by=world.a.users["opd_staff"])
+    assert status_of(client.get(board).content.decode()) == "dikirim"
+    client.force_login(world.a.users["opd_staff"])
+    assert status_of(client.get(board).content.decode()) == "dikirim"
+
+    with scopes_disabled():
+        deliverable.refresh_from_db()
+        deliverable.due_date = date(2026, 11, 30)
+        deliverable.save()
+    assert "30 Nov 2026" in client.get(board).content.decode()
+
+    with scopes_disabled():
+        services.verify_deliverable(deliverable=deliverable, by=world.a.users["district_admin"])
+    assert status_of(client.get(board).content.decode()) == "terverifikasi"
+
+
 def test_board_queries_do_not_grow_with_deliverables(client, world, django_assert_max_num_queries):
     """The 8-aksi year has 22 deliverables, the 2025 model 16: same number of queries."""
     client.force_login(world.a.users["district_admin"])
