@@ -26,6 +26,7 @@ from accounts.policy import VILLAGE_ROLES, may_see_village, require
 from accounts.tenancy import across_districts, district_scope, each_district
 from documents import transitions
 from documents.files import store_upload
+from lib import generations
 from lib.stale import check_fresh
 from lib.text import clean_one
 from villages.models import District, Kecamatan, Village
@@ -688,6 +689,10 @@ class Completeness:
         return summaries.ReportCounts.of(self.states).as_dict()
 
 
+# a change through a path that moves no generation shows within this time (as on the dashboard)
+COMPLETENESS_SECONDS = 60
+
+
 def completeness(
     *,
     district: District,
@@ -709,9 +714,24 @@ def completeness(
     kecamatan_ids = None if access.district_wide else access.kecamatan_ids
     if kecamatan_id is not None and (kecamatan_ids is None or kecamatan_id in kecamatan_ids):
         kecamatan_ids = [kecamatan_id]
-    summary = summaries.completeness(
-        [district], period.year, period.kind, period.number, kecamatan_ids=kecamatan_ids
-    )[district.pk]
+
+    def build():
+        return summaries.completeness(
+            [district], period.year, period.kind, period.number, kecamatan_ids=kecamatan_ids
+        )[district.pk]
+
+    # 850 villages' reports read for every view of the page: kept under the district's data
+    # generation (lib.generations: every saved report, event and village of the district moves
+    # it) and the day (what is late), as the dashboard and the board are
+    parts = (
+        "completeness",
+        period.pk,
+        today.isoformat(),
+        ",".join(map(str, sorted(kecamatan_ids))) if kecamatan_ids is not None else "all",
+    )
+    summary = generations.kept(
+        generations.DISTRICT_DATA, district.pk, parts, build, seconds=COMPLETENESS_SECONDS
+    )
     shown = [
         status
         for status in summary.villages
