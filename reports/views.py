@@ -26,7 +26,7 @@ from commitments import summaries as commitments
 from commitments import views as commitments_views
 from convergence import summaries as convergence
 from documents.views import compare_upload, district_job_urls
-from lib import spreadsheet, stale
+from lib import generations, spreadsheet, stale
 from lib.ratelimit import limited
 from lib.spreadsheet import XLSX
 from lib.uploads import private_file_response
@@ -53,9 +53,30 @@ def district_home(request):
         # a village head or KPM lands on his village
         return redirect("village_home", district_slug=district.slug)
     own = [m for m in memberships_of(request) if m.district_id == district.id]
+
+    def district_facts() -> dict:
+        """What the home shows of the whole district, the same for every reader."""
+        return {
+            "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
+            "villages": Village.objects.active().filter(district=district).count(),
+            # the district's latest commitment document (signed ones first), and the late
+            # follow-ups of all its documents
+            "commitment": commitments.documents([district])[district.pk].latest,
+            "follow_late": commitments.follow_ups([district])[district.pk].all.late,
+        }
+
+    # kept under the district's data generation and the day (what is late), as the dashboard
+    facts = generations.kept(
+        generations.DISTRICT_DATA,
+        district.pk,
+        ("home", district.local_now().date().isoformat()),
+        district_facts,
+        seconds=dashboard.DASHBOARD_SECONDS,
+    )
     counts = {
-        "kecamatan": Kecamatan.objects.active().filter(district=district).count(),
-        "villages": Village.objects.active().filter(district=district).count(),
+        "kecamatan": facts["kecamatan"],
+        "villages": facts["villages"],
+        # memberships move no generation (accounts is not a feature app): counted each time
         "members": Membership.objects.active().filter(district=district).count(),
     }
     # the executive's home is the district dashboard; the secretariat and the camat reach it
@@ -70,11 +91,8 @@ def district_home(request):
             progress = board.progress
         else:
             progress = convergence.year_progress([district])[district.pk]
-    # the district's latest commitment document (signed ones first), and its late follow-ups
-    commitment = commitments.documents([district])[district.pk].latest
-    follow_late = (
-        commitments.follow_ups([district])[district.pk].all.late if access.district_wide else 0
-    )
+    commitment = facts["commitment"]
+    follow_late = facts["follow_late"] if access.district_wide else 0
     # what waits for this user: the camat's reports to verify, an OPD's deliverables, the
     # admin's verifications, anyone's signatures (each a fixed number of queries, bounded rows)
     work = {
