@@ -5,7 +5,7 @@ JSON form. `verify_chain` recomputes every link and compares the signature rows 
 that recorded them, so a changed, deleted or inserted record is found. It is evidence of
 tampering with our own database rows, not a substitute for a certified electronic signature.
 
-Re-checking hundreds of links costs about 100 ms, on every view of the document page. On
+Re-checking hundreds of links costs about 60 ms, on every view of the document page. On
 PostgreSQL the verdict is kept in the cache under a fingerprint of the rows it read: SHA-256,
 computed by the database, over the full text of every event, version, signatory and signature
 row of the document and the district's code. Any change to any of those rows, by the portal or
