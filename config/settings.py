@@ -483,6 +483,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+if CELERY_BROKER_URL == "memory://":
+    # in-process tasks (make run): kombu warns that the memory broker names no host
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 # The Celery worker and beat log through the same handler, not Celery's own (plain) one.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
