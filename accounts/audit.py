@@ -15,6 +15,8 @@ ACTION_LABELS = {
     "login": _("masuk"),
     "logout": _("keluar"),
     "login_failed": _("gagal masuk"),
+    "mfa_failed": _("kode autentikator salah"),
+    "reauth_failed": _("konfirmasi kata sandi atau kode gagal"),
     "invitation_sent": _("undangan dikirim"),
     "invitation_accepted": _("undangan diterima"),
     "invitation_revoked": _("undangan dibatalkan"),

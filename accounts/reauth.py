@@ -15,7 +15,11 @@ def fail_key(user) -> str:
     return f"reauth-fail:{user.pk}"
 
 
-def _failed(user) -> None:
+def _failed(user, request, field: str) -> None:
+    from .audit import record_for_user
+
+    # in the audit log of each district the user works in (a guessed password or code)
+    record_for_user("reauth_failed", user, request, field=field)
     key = fail_key(user)
     cache.add(key, 0, LOCK_SECONDS)
     try:
@@ -34,21 +38,22 @@ def needs_code(user) -> bool:
     return _totp(user) is not None
 
 
-def confirm(user, *, password: str, code: str = "") -> bool:
+def confirm(user, *, password: str, code: str = "", request=None) -> bool:
     """Check the password (and the TOTP code when the user has an authenticator); raise a
     ValidationError keyed by the wrong field, or a plain one while locked out. Returns whether
-    a second factor was used. A success forgives the earlier failures."""
+    a second factor was used. A success forgives the earlier failures. Each failure is an
+    audit entry ("reauth_failed", with the field)."""
     if (cache.get(fail_key(user)) or 0) >= ATTEMPTS:
         raise ValidationError(_("Terlalu banyak percobaan yang salah. Coba lagi dalam 15 menit."))
     if not user.check_password(password or ""):
-        _failed(user)
+        _failed(user, request, "password")
         raise ValidationError({"password": _("Kata sandi salah.")})
     totp = _totp(user)
     if totp is not None:
         from allauth.mfa.totp.internal.auth import TOTP
 
         if not code or not TOTP(totp).validate_code(code.strip()):
-            _failed(user)
+            _failed(user, request, "code")
             raise ValidationError({"code": _("Kode autentikator salah atau sudah dipakai.")})
     cache.delete(fail_key(user))
     return totp is not None

@@ -1,6 +1,6 @@
 import time
 
-from allauth.mfa.signals import authenticator_added, authenticator_removed
+from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -26,6 +26,12 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     # Never store the password; only the address that was tried.
     email = str(credentials.get("email") or credentials.get("username") or "")[:254]
     record("login_failed", target=email, request=request)
+
+
+@receiver(authentication_failed)
+def on_mfa_failed(sender, request, user, authenticator, reauthentication=False, **kwargs):
+    # a wrong authenticator code at login (or at allauth's re-authentication)
+    record_for_user("mfa_failed", user, request, reauthentication=bool(reauthentication))
 
 
 @receiver(authenticator_added)

@@ -343,7 +343,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
-    "base-uri": [CSP.SELF],
+    "base-uri": [CSP.NONE],  # no <base> anywhere (ASVS 5.0 V3.4.3)
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }

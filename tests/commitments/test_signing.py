@@ -23,6 +23,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from accounts import reauth
+from accounts.models import AuditEvent
 from commitments import chain, services
 from commitments.models import DocumentVersion, Signatory, Signature, SignatureEvent
 from tests.commitments.factories import add_people, make_document
@@ -131,6 +132,14 @@ def test_a_wrong_password_signs_nothing(signing, client):
     assert response.status_code == 200
     assert response.context["form"].errors["password"] == ["Kata sandi salah."]
     assert counts() == (0, 0)
+    # the failure is in the district's audit log, with the field that was wrong
+    with scopes_disabled():
+        [event] = AuditEvent.objects.filter(action="reauth_failed")
+    assert (event.actor, event.district, event.data) == (
+        side.users["opd_staff"],
+        side.district,
+        {"field": "password"},
+    )
 
 
 def test_the_agreement_box_is_required(signing, client):
@@ -215,6 +224,13 @@ def test_a_user_with_an_authenticator_must_give_its_code(signing, client):
     response = client.post(sign_url, sign_post(document, code=wrong))
     assert "Kode autentikator salah" in form_errors(response)
     assert counts() == (0, 0)
+    with scopes_disabled():
+        fields = list(
+            AuditEvent.objects.filter(action="reauth_failed", actor=user)
+            .order_by("pk")
+            .values_list("data__field", flat=True)
+        )
+    assert fields == ["code", "code"]  # the empty code, then the wrong one
 
     response = client.post(sign_url, sign_post(document, code=current_code(secret)))
 

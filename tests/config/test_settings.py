@@ -63,6 +63,7 @@ def test_pages_carry_a_strict_content_security_policy(client, world):
         assert "script-src 'self'" in csp
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
         assert "frame-ancestors 'none'" in csp
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp
         html = response.content.decode()
         assert "<script>" not in html and " style=" not in html and "onclick" not in html
 
