@@ -982,13 +982,15 @@ def sign_in_portal(
     password: str,
     code: str = "",
     content_sha256: str,
+    request=None,
 ) -> Signature:
     """Sign as `signatory` after re-entering the password (and a TOTP code when the user has
     enrolled one). `content_sha256` is the hash of the wording the user read: if the document
-    changed meanwhile, nothing is signed."""
+    changed meanwhile, nothing is signed. `request`: where a failed re-entry came from (the
+    audit log's client address)."""
     if signatory.user_id != user.pk:
         raise ValidationError(_("Anda bukan penanda tangan ini."))
-    mfa_used = reauth.confirm(user, password=password, code=code)
+    mfa_used = reauth.confirm(user, password=password, code=code, request=request)
     with transaction.atomic():
         document = _lock(document)
         signatory = Signatory.objects.select_related("version").get(pk=signatory.pk)

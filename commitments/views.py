@@ -882,6 +882,7 @@ def commitment_sign(request, document_id):
                         password=form.cleaned_data["password"],
                         code=form.cleaned_data["code"],
                         content_sha256=form.cleaned_data["content_sha256"],
+                        request=request,
                     )
             except ValidationError as exc:
                 _attach(form, exc)

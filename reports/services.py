@@ -230,14 +230,14 @@ class NotApprovable(ValidationError):
     """The version cannot be approved (already approved, not rendered, older than the final)."""
 
 
-def approve_version(version: EvaluationVersion, *, by, password: str, code: str = ""):
+def approve_version(version: EvaluationVersion, *, by, password: str, code: str = "", request=None):
     """The Sekda approves a rendered version as the year's final one, after giving the
     password again (and the authenticator's code: accounts.reauth). One transaction, the
     year's row locked: a second click finds it approved and changes nothing. The version that
     was final is superseded by it. Its PDF is sealed (documents.seal) when the district has a
     certificate: the sealed file becomes the version's file, with its own SHA-256; a
     certificate that cannot be used refuses the approval with the reason."""
-    reauth.confirm(by, password=password, code=code)
+    reauth.confirm(by, password=password, code=code, request=request)
     with transaction.atomic():
         _year_row(version.district, version.year)
         version = (

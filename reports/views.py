@@ -460,6 +460,7 @@ def evaluation_approve(request, year, evaluation_number):
                 by=request.user,
                 password=form.cleaned_data["password"],
                 code=form.cleaned_data["code"],
+                request=request,
             )
         except services.NotApprovable as exc:
             messages.info(request, exc.messages[0])

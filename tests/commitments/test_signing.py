@@ -140,6 +140,7 @@ def test_a_wrong_password_signs_nothing(signing, client):
         side.district,
         {"field": "password"},
     )
+    assert event.ip_address == "127.0.0.1"  # the test client's address
 
 
 def test_the_agreement_box_is_required(signing, client):
