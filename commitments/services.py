@@ -28,7 +28,7 @@ from documents import jobs, transitions
 from documents.files import store_generated, store_upload
 from documents.models import GeneratedDocument, Job
 from documents.seal import seal_pdf
-from lib import scans, text
+from lib import generations, scans, text
 from lib.pasted import same
 from lib.stale import check_fresh
 from lib.uploads import JPEG, PDF, PNG, clean_file_name, display_name, read_upload
@@ -1549,6 +1549,9 @@ def create_follow_ups(
     ]
     FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
+        # a bulk insert sends no signal: the pages kept under the data generation (dashboard,
+        # home) must read the new rows on their next view
+        generations.move(generations.DISTRICT_DATA, document.district_id)
         record(
             "commitment_follow_up_created",
             actor=by,

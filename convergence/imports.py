@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.audit import record
+from lib import generations
 from lib.tabular import TableError, read_rows, truncated_errors
 from villages.models import Agency
 
@@ -274,6 +275,8 @@ def apply_import(job: BoardImport, *, by) -> Plan:
         deliverable.note = note
     touched = set(plan.due) | set(plan.notes)
     Deliverable.objects.bulk_update(touched, ["due_date", "note"])
+    # a bulk update sends no signal: the kept board and dashboard read the new dates next view
+    generations.move(generations.DISTRICT_DATA, job.district_year.district_id)
     for ya, agency in plan.agencies.items():
         ya.lead_agency = agency
         ya.save(update_fields=["lead_agency"])

@@ -262,6 +262,20 @@ def test_import_previews_then_applies(client, world, year_a):
         assert BoardImport.objects.get(pk=preview.rstrip("/").rsplit("/", 1)[-1]).applied_at
 
 
+def test_an_imported_due_date_shows_on_the_kept_board_at_once(client, world, year_a):
+    """An import that only moves due dates is a bulk update (no signal): it moves the
+    district's data generation itself, so the kept board is not a minute behind."""
+    client.force_login(world.a.users["district_admin"])
+    board = url(world, "board", year=2026)
+    content = b"aksi,keluaran,tenggat,opd,penanggung_jawab,catatan\n1,2,2026-03-21,,,\n"
+    preview = upload_import(client, world, content)
+    changes = client.get(preview).context["plan"]["changes"]
+    assert [c["field"] for c in changes] == ["tenggat"]
+    assert "21 Mar 2026" not in client.get(board).content.decode()  # now kept
+    assert client.post(preview).status_code == 302
+    assert "21 Mar 2026" in client.get(board).content.decode()
+
+
 def test_import_with_an_error_changes_nothing_and_names_the_line(client, world, year_a):
     client.force_login(world.a.users["district_admin"])
     before = snapshot(year_a)
