@@ -190,7 +190,12 @@ def board(request, year):
         """The summary and the whole board as HTML: the same for every reader of the
         district (what differs by reader, the buttons and the filters, is outside)."""
         summary = services.summary(district_year, district)
-        context = {**base, "summary": summary, "board_rows": summary.rows}
+        context = {
+            **base,
+            "summary": summary,
+            "board_rows": summary.rows,
+            "as_of": timezone.now(),  # shown in the district's time zone (the middleware's)
+        }
         return {
             "summary": render_to_string("convergence/_board_summary.html", context),
             "table": render_to_string("convergence/_board_table.html", context),

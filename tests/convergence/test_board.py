@@ -100,7 +100,11 @@ def test_the_kept_board_shows_each_change_on_the_next_view(client, world, year_a
 
     client.force_login(world.a.users["executive"])
     with CaptureQueriesContext(connection) as first:
-        assert status_of(client.get(board).content.decode()) == "draf"
+        html = client.get(board).content.decode()
+        assert status_of(html) == "draf"
+    # the page says when its figures were read, in the district's zone
+    now = world.a.district.local_now()
+    assert f"Angka per {now:%-d} " in html and f" {world.a.district.time_zone_short};" in html
     with CaptureQueriesContext(connection) as second:
         assert status_of(client.get(board).content.decode()) == "draf"
     assert len(second) < len(first)  # read from the cache: the summary's queries are not run
