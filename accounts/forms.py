@@ -98,6 +98,9 @@ class ReauthForm(forms.Form):
     password = forms.CharField(
         label=_("Kata sandi Anda"),
         strip=False,
+        # a megabyte is not a password: refused as input before it is hashed (and audited as
+        # a failed re-authentication)
+        max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     code = forms.CharField(
