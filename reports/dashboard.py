@@ -356,9 +356,12 @@ def _actions(district, year) -> dict:
 # --- village reports: completeness, convergence rates, village fund ---------------------------
 
 
-def _counts_row(name, counts, link, kecamatan_id=None) -> dict:
-    """A row of counts with the completeness page behind each (of its kecamatan, if any)."""
+def _counts_row(name, counts, link, kecamatan_id=None, focus=None) -> dict:
+    """A row of counts with the completeness page behind each (of its kecamatan, if any; of
+    the focus villages or of the others when `focus` is True or False)."""
     area = {"kecamatan": kecamatan_id} if kecamatan_id else {}
+    if focus is not None:
+        area["lokus"] = "1" if focus else "0"
     return {
         "name": name,
         "counts": counts,
@@ -403,8 +406,8 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
                 if k in kecamatan_names
             ],
             "total": _counts_row(_("Semua desa/kelurahan"), found.total, link),
-            "focus": _counts_row(_("Desa lokus"), found.focus, link),
-            "other": _counts_row(_("Desa lainnya"), found.other, link),
+            "focus": _counts_row(_("Desa lokus"), found.focus, link, focus=True),
+            "other": _counts_row(_("Desa lainnya"), found.other, link, focus=False),
             "link": link,
             "due_on": found.due_on,
         }
@@ -439,6 +442,8 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
             "focus": _rate(rates.focus),
             "other": _rate(rates.other),
             "link": f"{link}?{urlencode({'status': 'verified'})}",
+            "focus_link": f"{link}?{urlencode({'status': 'verified', 'lokus': '1'})}",
+            "other_link": f"{link}?{urlencode({'status': 'verified', 'lokus': '0'})}",
         }
         result["rates_svg"] = charts.bar_chart(
             _("Tingkat konvergensi desa"),

@@ -707,6 +707,9 @@ def completeness(request, period_id):
     # one kecamatan (the dashboard's rows); a value that is not a number is ignored
     raw = request.GET.get("kecamatan", "")
     kecamatan_id = int(raw) if raw.isascii() and raw.isdigit() else None
+    # the dashboard's focus and other-village rows: ?lokus=1 or ?lokus=0
+    lokus = request.GET.get("lokus", "")
+    lokus = lokus if lokus in ("0", "1") else ""
     view = reports.completeness(
         district=request.district,
         period=period,
@@ -714,6 +717,7 @@ def completeness(request, period_id):
         state=state or None,
         kecamatan_id=kecamatan_id,
         counts_over=COMPLETENESS_ROWS,
+        focus={"1": True, "0": False}.get(lokus),
     )
     shown = len(view.states)
     return render(
@@ -727,6 +731,7 @@ def completeness(request, period_id):
             "shown": shown,
             "state": state,
             "kecamatan_id": kecamatan_id,
+            "lokus": lokus,
             "states": _state_choices(),
             # translated once, not once per village row
             "label_verified": _("terverifikasi"),

@@ -701,6 +701,7 @@ def completeness(
     state=None,
     kecamatan_id=None,
     counts_over: int | None = None,
+    focus: bool | None = None,
 ) -> Completeness:
     """Every village of the district (or of the camat's kecamatan; of `kecamatan_id` only,
     when the user may see it), focus villages first, with the state of its report (`state`:
@@ -740,6 +741,9 @@ def completeness(
             and not status.late
             or state in summaries.STATES
             and status.state != state
+            # `focus`: only the year's focus villages (True) or only the others (False)
+            or focus is not None
+            and status.focus != focus
         )
     ]
     if counts_over is not None and kecamatan_id is None and len(shown) > counts_over:

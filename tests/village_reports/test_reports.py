@@ -463,6 +463,26 @@ def test_completeness_counts_and_focus_first_in_bounded_queries(client, world):
     assert export.status_code == 200 and export["Content-Type"].startswith(
         "application/vnd.openxml"
     )
+    # the dashboard's focus and other-village rows drill down to those villages only
+    focus = client.get(url, {"lokus": "1"})
+    assert [s.village_id for s in focus.context["view"].states] == [villages[-1].pk]
+    assert "Hanya desa lokus." in focus.content.decode()
+    others = client.get(url, {"lokus": "0", "status": "submitted"}).context["view"].states
+    submitted = {v.pk for i, v in enumerate(villages[:8]) if i % 2}  # sent above
+    assert {s.village_id for s in others} == submitted - {villages[-1].pk}
+    assert len(client.get(url, {"lokus": "x"}).context["view"].states) == len(villages)
+
+
+def test_the_dashboards_focus_rows_link_to_their_own_villages():
+    from reports.dashboard import _counts_row
+    from village_reports.summaries import ReportCounts
+
+    counts = ReportCounts.of([])
+    row = _counts_row("Desa lokus", counts, "/kab-x/laporan-desa/9/", focus=True)
+    assert row["links"]["returned"] == "/kab-x/laporan-desa/9/?status=returned&lokus=1"
+    assert row["link"] == "/kab-x/laporan-desa/9/?lokus=1"
+    other = _counts_row("Desa lainnya", counts, "/kab-x/laporan-desa/9/", focus=False)
+    assert other["links"]["late"] == "/kab-x/laporan-desa/9/?status=late&lokus=0"
 
 
 def test_scorecard_pdf_is_served_to_the_district(client, world):
