@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .audit import record_for_user
+
 ATTEMPTS = 5  # wrong passwords or codes per user within LOCK_SECONDS
 LOCK_SECONDS = 15 * 60
 
@@ -16,8 +18,6 @@ def fail_key(user) -> str:
 
 
 def _failed(user, request, field: str) -> None:
-    from .audit import record_for_user
-
     # in the audit log of each district the user works in (a guessed password or code)
     record_for_user("reauth_failed", user, request, field=field)
     key = fail_key(user)

@@ -5,6 +5,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django_scopes import scopes_disabled
@@ -212,6 +213,49 @@ def build_world() -> World:
         grant_membership(user=na, role=Role.NATIONAL_ADMIN)
         outsider = make_user("orang@luar.test")
     return World(a, b, pv_a, pv_b, nv, na, outsider)
+
+
+@contextmanager
+def world_for_module(django_db_blocker, tmp_path_factory, **overrides):
+    """The regions and the world built once for a module (the URL walk, the bad-input
+    catalogue), inside a transaction rolled back when the module is done, with tasks run
+    in-process and the files stored in a media folder of its own: yields (world, media).
+    `overrides`: settings the module's world needs besides those."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("media")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True  # as in every test (_test_settings)
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(
+                MEDIA_ROOT=media,
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                **overrides,
+            ),
+            transaction.atomic(),
+        ):
+            build_regions()
+            yield build_world(), media
+            transaction.set_rollback(True)
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def project_folders() -> list[str]:
+    """The project's own code folders: every installed app of this checkout (from Django's
+    app registry, so a new app is not forgotten) and lib/ and config/."""
+    from django.apps import apps
+
+    root = Path(__file__).resolve().parents[1]
+    # the project's apps are the top-level folders of the checkout (not .venv's packages)
+    return [
+        *(config.name for config in apps.get_app_configs() if Path(config.path).parent == root),
+        "lib",
+        "config",
+    ]
 
 
 def need(condition: bool, reason: str):

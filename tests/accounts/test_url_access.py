@@ -11,7 +11,6 @@ from http.cookies import SimpleCookie
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -31,32 +30,15 @@ pytestmark = pytest.mark.django_db
 # request in one more (`_get`), so that every role, pattern and method meets the same world.
 @pytest.fixture(scope="module")
 def _built(django_db_setup, django_db_blocker, tmp_path_factory):
-    from config.celery import app as celery_app
-    from tests.conftest import build_regions, build_world
+    from tests.conftest import world_for_module
 
-    media = tmp_path_factory.mktemp("media")
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # as in every test (tests/conftest.py)
-    try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(
-                MEDIA_ROOT=media,
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            ),
-            transaction.atomic(),
-        ):
-            build_regions()
-            world = build_world()
-            values = {
-                "a": url_values(world, world.a),
-                # A's district with B's objects
-                "a_with_b": url_values(world, world.a, objects_side=world.b),
-            }
-            yield world, values, media
-            transaction.set_rollback(True)
-    finally:
-        celery_app.conf.task_always_eager = eager
+    with world_for_module(django_db_blocker, tmp_path_factory) as (world, media):
+        values = {
+            "a": url_values(world, world.a),
+            # A's district with B's objects
+            "a_with_b": url_values(world, world.a, objects_side=world.b),
+        }
+        yield world, values, media
 
 
 @pytest.fixture

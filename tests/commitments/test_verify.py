@@ -21,7 +21,7 @@ from commitments.models import (
 )
 from commitments.printing import format_nip
 from documents.models import Job
-from tests.commitments.factories import NIP, add_people, make_document
+from tests.commitments.factories import NIP, add_people, make_document, make_signed_document
 from tests.conftest import PASSWORD, png_bytes
 from tests.convergence.objects import PDF
 
@@ -40,29 +40,10 @@ def verify_url(version):
 
 def signed(side, capture):
     """A district document signed by two users in the portal and one leader on paper, its
-    final PDF rendered."""
+    final PDF rendered (tests/commitments/factories.py make_signed_document)."""
+    with capture(execute=True):
+        document, _version = make_signed_document(side)
     with scopes_disabled():
-        document = make_document(side)
-        staff, executive, leader = add_people(
-            document, side, users=["opd_staff", "executive"], paper=1
-        )
-        services.open_signing(document, by=side.users["district_admin"])
-        digest = document.current_version.content_sha256()
-        with capture(execute=True):
-            for signatory, role in ((staff, "opd_staff"), (executive, "executive")):
-                services.sign_in_portal(
-                    document,
-                    signatory=signatory,
-                    user=side.users[role],
-                    password=PASSWORD,
-                    content_sha256=digest,
-                )
-            services.sign_on_paper(
-                document,
-                signatory=leader,
-                upload=SimpleUploadedFile("lembar.png", png_bytes()),
-                by=side.users["district_admin"],
-            )
         document.refresh_from_db()
         assert document.status == "signed"
         return document, document.versions.get()

@@ -29,7 +29,7 @@ from django_scopes import scopes_disabled
 
 from convergence.models import Evidence
 from documents.models import Job
-from tests.conftest import need, need_poppler, png_bytes
+from tests.conftest import need, need_poppler, png_bytes, project_folders
 from tests.convergence.objects import PDF, own_deliverable, year_for
 
 pytestmark = pytest.mark.django_db
@@ -158,20 +158,6 @@ def test_the_settings_build_the_s3_storage_from_the_environment(monkeypatch):
 
 # every model file field's name (FileField) and the names code gives such a value
 FILE_NAMES = r"(file|scan|emblem|paper|thumbnail|final|pdf)"
-APP_FOLDERS = [
-    "accounts",
-    "villages",
-    "documents",
-    "convergence",
-    "rembuk",
-    "commitments",
-    "village_reports",
-    "outcomes",
-    "reports",
-    "lib",
-    "config",
-    "templates",
-]
 
 
 def test_no_code_reads_a_stored_file_by_path_or_hands_out_its_url():
@@ -185,7 +171,7 @@ def test_no_code_reads_a_stored_file_by_path_or_hands_out_its_url():
     pattern = re.compile(rf"\b{FILE_NAMES}\.(path|url)\b")
     found = [
         f"{path.relative_to(root)}:{number}: {line.strip()}"
-        for folder in APP_FOLDERS
+        for folder in [*project_folders(), "templates"]
         for path in sorted((root / folder).rglob("*"))
         if path.suffix in (".py", ".html") and "migrations" not in path.parts
         for number, line in enumerate(path.read_text().splitlines(), 1)

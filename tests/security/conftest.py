@@ -4,8 +4,6 @@ test runs in a savepoint of the module's transaction, which is rolled back at it
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.test import override_settings
 
 
 # module, not package: tests/security is a directory, not a package, and pytest keeps a
@@ -13,39 +11,22 @@ from django.test import override_settings
 # world for every later test (the transactional ones found its users)
 @pytest.fixture(scope="module")
 def _built(django_db_setup, django_db_blocker, tmp_path_factory):
-    from config.celery import app as celery_app
     from tests.accounts.test_url_access import url_values
-    from tests.conftest import build_regions, build_world
+    from tests.conftest import world_for_module
 
-    media = tmp_path_factory.mktemp("media")
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True  # as in every test (tests/conftest.py)
-    try:
-        with (
-            django_db_blocker.unblock(),
-            override_settings(
-                MEDIA_ROOT=media,
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                # as tests/conftest.py's _test_settings, which a package's fixture does not get
-                MFA_REQUIRED=False,
-                SECURE_SSL_REDIRECT=False,
-                ACCOUNT_RATE_LIMITS=False,
-                STORAGES={
-                    **django_settings.STORAGES,
-                    "staticfiles": {
-                        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-                    },
-                },
-            ),
-            transaction.atomic(),
-        ):
-            build_regions()
-            world = build_world()
-            values = {"a": url_values(world, world.a)}
-            yield world, values, media
-            transaction.set_rollback(True)
-    finally:
-        celery_app.conf.task_always_eager = eager
+    # as tests/conftest.py's _test_settings, which a module-scoped fixture does not get
+    with world_for_module(
+        django_db_blocker,
+        tmp_path_factory,
+        MFA_REQUIRED=False,
+        SECURE_SSL_REDIRECT=False,
+        ACCOUNT_RATE_LIMITS=False,
+        STORAGES={
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ) as (world, media):
+        yield world, {"a": url_values(world, world.a)}, media
 
 
 @pytest.fixture
