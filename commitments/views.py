@@ -11,8 +11,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Prefetch, Q, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
@@ -56,7 +57,6 @@ from .models import (
     PaperBatch,
     Signatory,
     Signature,
-    SignatureEvent,
     VillageIssue,
 )
 from .printing import draft_pdf, format_nip, local_time, verify_url
@@ -447,45 +447,97 @@ def _user_choices(request, document):
 
 # fifty rows: a phone's few screens; a hundred cost twice the page for rows nobody reads at once
 SIGNATORIES_PER_PAGE = 50
-# the signatory columns that DocumentVersion.content() reads
-CONTENT_FIELDS = (
-    "order",
-    "position",
-    "named_at_signing",
-    "name",
-    "rank",
-    "nip",
-    "organisation",
-    "user_id",
-)
 
 
-def _detail_context(request, document, *, signatory_form=None, follow_form=None):
-    access = request.access
-    version = document.current_version
-    # hundreds of signatories: every one as a light row (what the content hash covers and
-    # whether he signed), the full objects only for the page of them shown
-    signatories = list(
-        version.signatories.order_by("order").values_list(
-            "pk", *CONTENT_FIELDS, "signature__id", named=True
-        )
-    )
-    manage = policy.may_manage_document(access, document)
-    mine = [s for s in signatories if s.user_id == request.user.pk and not s.signature__id]
-    # a page of them at a time, or only those still to sign
+def _signatory_page(request, version, *, total: int, waiting: int):
+    """The page of signatories shown: all of them in their order, or only those still to sign
+    (`?tampil=menunggu`). The counts are known, so the paginator does not count again, and the
+    rows are read only when the page is iterated (hundreds sign)."""
     waiting_only = request.GET.get("tampil") == "menunggu"
-    listed = [s for s in signatories if not s.signature__id] if waiting_only else signatories
-    signatory_page = Paginator(listed, SIGNATORIES_PER_PAGE).get_page(request.GET.get("halaman"))
-    shown = version.signatories.filter(pk__in=[s.pk for s in signatory_page.object_list])
-    shown = {s.pk: s for s in shown.select_related("user", "signature")}
-    signatory_page.object_list = [shown[s.pk] for s in signatory_page.object_list]
-    for s in signatory_page.object_list:
+    rows = version.signatories.order_by("order").select_related("user", "signature")
+    if waiting_only:
+        rows = rows.filter(signature__isnull=True)
+    paginator = Paginator(rows, SIGNATORIES_PER_PAGE)
+    paginator.count = waiting if waiting_only else total  # a cached_property, set once here
+    return paginator.get_page(request.GET.get("halaman")), waiting_only
+
+
+def _signing_facts(document, version) -> dict:
+    """What the page says of the signatures, from the rows the chain's fingerprint covers."""
+    counts = version.signatories.aggregate(total=Count("pk"), signed=Count("signature"))
+    waiting_users = version.signatories.filter(signature__isnull=True, user__isnull=False)
+    older = (
+        document.versions.filter(number__lt=version.number)
+        .select_related("final")
+        .annotate(n_signed=Count("signatories__signature"))
+        .order_by("-number")
+    )
+    return {
+        "total": counts["total"],
+        "signed": counts["signed"],
+        "waiting_users": sorted(set(waiting_users.values_list("user_id", flat=True))),
+        "older": [
+            {"number": o.number, "n_signed": o.n_signed, "pdf_sha256": o.pdf_sha256} for o in older
+        ],
+    }
+
+
+def _signatory_rows(request, document, signatory_page, *, manage, n_signed, n_signatories):
+    """The rows of the page of signatories, rendered."""
+    rows = list(signatory_page.object_list)
+    for s in rows:
         s.signed = getattr(s, "signature", None)
         s.nip_display = format_nip(s.nip)
-    if manage and signatory_form is None:
-        signatory_form = SignatoryForm()
-    if signatory_form is not None:
-        signatory_form.fields["user"].choices = _user_choices(request, document)
+    context = {
+        "document": document,
+        "rows": rows,
+        "manage": manage,
+        "n_signed": n_signed,
+        "n_signatories": n_signatories,
+    }
+    return render_to_string("commitments/_signatory_rows.html", context, request)
+
+
+def _detail_context(request, document, *, follow_form=None):
+    access = request.access
+    version = document.current_version
+    # what the page shows of the signing records is kept until any row under it changes
+    fingerprint = chain.fingerprint(document)
+    checked = chain.checked(document, fingerprint)
+    facts = chain.kept(document, fingerprint, "facts", lambda: _signing_facts(document, version))
+    n_signatories, n_signed = facts["total"], facts["signed"]
+    manage = policy.may_manage_document(access, document)
+    signatory_page, waiting_only = _signatory_page(
+        request, version, total=n_signatories, waiting=n_signatories - n_signed
+    )
+
+    def rows():
+        return _signatory_rows(
+            request,
+            document,
+            signatory_page,
+            manage=manage,
+            n_signed=n_signed,
+            n_signatories=n_signatories,
+        )
+
+    if manage and not n_signed:
+        # the reorder and remove buttons carry this session's CSRF token: never kept
+        signatory_rows = rows()
+    else:
+        signatory_rows = chain.kept(
+            document,
+            fingerprint,
+            "rows",
+            rows,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            request.district.slug,
+            document.status,
+            manage,
+            waiting_only,
+            signatory_page.number,
+        )
     job = services.render_job(version) if document.status == Status.RENDERING else None
     follow_ups = list(
         document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
@@ -496,32 +548,26 @@ def _detail_context(request, document, *, signatory_form=None, follow_form=None)
     follow_ups, point_lines = _rolled_up(follow_ups)
     if manage and document.status == Status.SIGNED and follow_form is None:
         follow_form = _follow_form(request, document)
-    older = list(
-        document.versions.filter(number__lt=version.number)
-        .select_related("final")
-        .annotate(n_signed=Count("signatories__signature"))
-        .order_by("-number")
-    )
     return {
         "document": document,
         "version": version,
-        "signatories": signatories,
+        "n_signatories": n_signatories,
         "signatory_page": signatory_page,
+        "signatory_rows": signatory_rows,
         "waiting_only": waiting_only,
-        "n_signed": sum(1 for s in signatories if s.signature__id),
+        "n_signed": n_signed,
         "manage": manage,
-        "mine": mine,
-        "signatory_form": signatory_form if manage else None,
+        "mine": request.user.pk in facts["waiting_users"],
         "job": job,
         **(district_job_urls(request, job) if job else {}),
         "follow_ups": follow_ups,
         "point_lines": point_lines,
         "follow_form": follow_form,
-        "older": older,
-        "chain_problems": chain.verify_chain(document) if manage else None,
-        "n_events": SignatureEvent.objects.filter(document=document).count(),
+        "older": facts["older"],
+        "chain_problems": checked.problems if manage else None,
+        "n_events": checked.n_events,
         "verify_url": verify_url(version) if version.pdf_sha256 else "",
-        "content_sha256": version.content_sha256(signatories),
+        "content_sha256": checked.content_sha256,
         "can_import_participants": bool(document.rembuk_id),
         "may_keep_templates": access.can("commitments.templates"),
     }
@@ -561,14 +607,16 @@ def commitment_detail(request, document_id):
     return render(request, "commitments/detail.html", _detail_context(request, document))
 
 
-@district_view("commitments.manage", methods=("POST",))
+@district_view("commitments.manage", methods=("GET", "HEAD", "POST"))
 @_refusable
 @submitted_once
 def signatory_add(request, document_id):
+    """One signatory, on a page of its own: the list of the district's members to choose an
+    account from is long, and the document page is read far more often than it is added to."""
     document = _managed(request, document_id)
-    form = SignatoryForm(request.POST)
+    form = SignatoryForm(request.POST if request.method == "POST" else None)
     form.fields["user"].choices = _user_choices(request, document)
-    if form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = User.objects.filter(pk=data["user"]).first() if data["user"] else None
         try:
@@ -587,8 +635,12 @@ def signatory_add(request, document_id):
         else:
             messages.success(request, _("Penanda tangan ditambahkan."))
             return _to_document(document, "#penanda-tangan")
-    context = _detail_context(request, document, signatory_form=form)
-    return render(request, "commitments/detail.html", context, status=200)
+    signed = Signature.objects.filter(signatory__version=document.current_version).count()
+    return render(
+        request,
+        "commitments/signatory_add.html",
+        {"document": document, "signatory_form": form, "signed": signed},
+    )
 
 
 @district_view("commitments.manage", methods=("GET", "HEAD", "POST"))

@@ -217,15 +217,19 @@ def test_a_fully_signed_document_is_rendered_once(
 def test_a_replaced_pdf_breaks_the_chain(world, client, django_capture_on_commit_callbacks):
     side = world.a
     document, version = fully_signed(side, django_capture_on_commit_callbacks, paper=1)
+    client.force_login(side.users["district_admin"])
+    page = client.get(url("commitment_detail", side, document_id=document.pk)).content.decode()
+    assert "Rantai catatan tanda tangan utuh" in page  # the verdict is kept from here on
     forged = PDF
     with scopes_disabled():
+        assert chain.verify_chain(document) == []
         final = version.final
         final.file.save("forged.pdf", ContentFile(forged), save=False)
         GeneratedDocument.objects.filter(pk=final.pk).update(
             file=final.file.name, sha256=hashlib.sha256(forged).hexdigest()
         )
+        # only the final PDF's record changed: the kept verdict is not reused
         assert chain.verify_chain(document) == ["versi 1: PDF final berbeda dari catatan rantai"]
-    client.force_login(side.users["district_admin"])
     page = client.get(url("commitment_detail", side, document_id=document.pk)).content.decode()
     assert "Rantai catatan rusak" in page
 

@@ -77,7 +77,7 @@ def test_rembuk_commitment_signing_pdf_and_verification(live_server, world, brow
 
     # 3. signatories: a wrong NIP is refused at its field and nothing is added
     def add_signatory(position, name, nip="", user=None):
-        page.locator("details summary", has_text="Tambah penanda tangan").click()
+        page.get_by_role("link", name="Tambah penanda tangan", exact=True).click()
         page.fill("input[name=position]", position)
         page.fill("input[name=name]", name)
         page.fill("input[name=nip]", nip)

@@ -161,7 +161,6 @@ def test_400_participants_to_403_signatures_one_scan_and_verification(
     page.click("main form[method=post] button[type=submit]")
     expect(page.locator("article.doc-text li").first).to_be_visible()
     document_url = page.url
-    page.locator("details summary", has_text="Tambah penanda tangan").click()
     page.click("button[name=sumber][value=peserta]")
     expect(page.locator(".messages")).to_contain_text("400 penanda tangan ditambahkan.")
     page.goto(document_url + "penanda-tangan/banyak/")
@@ -172,7 +171,7 @@ def test_400_participants_to_403_signatures_one_scan_and_verification(
     expect(page.locator("main")).to_contain_text("Dokumen ini punya 402 penanda tangan.")
     snap(page, "02-penanda-tangan-banyak")
     page.goto(document_url)
-    page.locator("details summary", has_text="Tambah penanda tangan").click()
+    page.get_by_role("link", name="Tambah penanda tangan", exact=True).click()
     page.fill("input[name=position]", "Sekretaris Daerah")
     page.fill("input[name=name]", "Tuti Ruswati")
     page.select_option("select[name=user]", str(executive.pk))
