@@ -16,7 +16,7 @@ from accounts import policy
 from accounts.models import Role
 from accounts.once import submitted_once
 from accounts.policy import district_view, require
-from lib import stale
+from lib import generations, stale
 from lib.uploads import private_file_response
 from villages import services
 from villages.forms import VillageProfileForm
@@ -80,14 +80,26 @@ def village_page(request, village_id):
     village = reports.village_for(request.access, district, village_id)
     today = district.local_now().date()
     year = _year_param(request, today.year)
-    lines = reports.village_periods(village, year)
+    # what the page reads of the village's rows, kept under the district's data generation
+    # (every saved row of the district and every status move moves it, so a sent report or a
+    # new signature shows on the next view), the village, the year, the day and the reader
+    # (the documents waiting for his signature); the access checks above and below are not
+    kept = generations.kept(
+        generations.DISTRICT_DATA,
+        district.pk,
+        ("village-page", village.pk, year, today.isoformat(), request.user.pk),
+        lambda: _village_rows(request, village, year),
+        seconds=VILLAGE_PAGE_SECONDS,
+    )
+    lines = kept["lines"]
     if not policy.may_fill_village(request.access, village):
         for line in lines:  # drafts stay with the village
             line.current = line.sent
     for line in lines:
         line.late = line.is_late(today, district.tz)
-    from .focus import focus_history
-
+    follow_ups = kept["follow_ups"]
+    for f in follow_ups:
+        f.overdue = f.is_overdue(today)
     due = [
         line
         for line in lines
@@ -103,15 +115,37 @@ def village_page(request, village_id):
             "lines": lines,
             "due": due,
             "returned": [line for line in lines if line.state == "returned"],
-            "focus_years": focus_history([village]).get(village.pk, []),
+            "focus_years": kept["focus_years"],
             "today": today,
             "may_fill": policy.may_fill_village(request.access, village),
-            "profile": services.village_profile(village),
+            "profile": kept["profile"],
             "may_edit_profile": request.access.can("villages.profile")
             and policy.may_edit_village_profile(request.access, village),
-            **_commitments_of(request, village, today),
+            "follow_ups": follow_ups,
+            "documents_to_sign": kept["documents_to_sign"],
         },
     )
+
+
+# a change through a path that moves no generation (a bulk insert) shows within this time
+VILLAGE_PAGE_SECONDS = 60
+
+
+def _village_rows(request, village, year) -> dict:
+    """The rows of the village page: its periods and reports of the year, the years it was a
+    focus village, its profile, its tracked commitments and the documents waiting for this
+    user's signature."""
+    from commitments.services import village_follow_ups, waiting_for
+
+    from .focus import focus_history
+
+    return {
+        "lines": reports.village_periods(village, year),
+        "focus_years": focus_history([village]).get(village.pk, []),
+        "profile": services.village_profile(village),
+        "follow_ups": list(village_follow_ups(village)),
+        "documents_to_sign": list(waiting_for(request.user, request.district)),
+    }
 
 
 @district_view("villages.profile", methods=("GET", "HEAD", "POST"))
@@ -132,18 +166,6 @@ def village_profile_edit(request, village_id):
     return render(
         request, "village_reports/village_profile.html", {"village": village, "form": form}
     )
-
-
-def _commitments_of(request, village, today) -> dict:
-    """The village's tracked commitments, and the documents waiting for this user's
-    signature, for the village page."""
-    from commitments.services import village_follow_ups, waiting_for
-
-    follow_ups = list(village_follow_ups(village))
-    for f in follow_ups:
-        f.overdue = f.is_overdue(today)
-    to_sign = waiting_for(request.user, request.district)
-    return {"follow_ups": follow_ups, "documents_to_sign": list(to_sign)}
 
 
 def _year_param(request, default: int) -> int:

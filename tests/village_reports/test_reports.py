@@ -813,3 +813,45 @@ def test_a_long_completeness_list_is_shown_by_kecamatan(client, world, monkeypat
     one = client.get(f"{url}?kecamatan={villages[0].kecamatan_id}")
     assert not one.context["collapsed"]
     assert villages[0].name in one.content.decode()
+
+
+def test_the_kept_village_page_shows_each_change_on_the_next_view(client, world):
+    """The village page keeps what it reads of the village's rows under the district's data
+    generation (report_views.village_page): a second view reads them from the cache, and a
+    saved draft, a sent report and a new office address show on the very next view."""
+    a = world.a
+    period = periods(a)[("scorecard", 1)]
+    village_page = reverse(
+        "village_page", kwargs={"district_slug": a.district.slug, "village_id": a.village.pk}
+    )
+
+    def state_of_q1(html):  # the state tag on the Q1 line of "Semua laporan"
+        listing = html[html.index('id="h-all"') :]
+        line = listing[listing.index(page(client, a, a.village, period)) :]
+        line = line[line.index('<span class="tag') :]
+        return line[line.index(">") + 1 : line.index("</span>")]
+
+    client.force_login(a.users["village_head"])
+    with CaptureQueriesContext(connection) as first:
+        assert state_of_q1(client.get(village_page).content.decode()) == "belum dikirim"
+    with CaptureQueriesContext(connection) as second:
+        assert state_of_q1(client.get(village_page).content.decode()) == "belum dikirim"
+    assert len(second) < len(first)  # the periods, reports, profile, commitments: not read
+
+    client.force_login(a.users["kpm"])
+    client.post(_save_url(a, period), {"t_pregnant": "10"})
+    client.force_login(a.users["village_head"])
+    assert state_of_q1(client.get(village_page).content.decode()) == "draf"
+    client.force_login(a.users["kpm"])
+    client.post(_save_url(a, period), {**post(full_data()), "kirim": "1"})
+    client.force_login(a.users["village_head"])
+    assert state_of_q1(client.get(village_page).content.decode()) == "menunggu verifikasi"
+
+    client.post(
+        reverse(
+            "village_profile_edit",
+            kwargs={"district_slug": a.district.slug, "village_id": a.village.pk},
+        ),
+        {"office_address": "Jl. Raya Desa No. 7", "head_name": "", "secretary_name": ""},
+    )
+    assert "Jl. Raya Desa No. 7" in client.get(village_page).content.decode()
