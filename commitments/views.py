@@ -23,7 +23,7 @@ from accounts.once import submitted_once
 from accounts.policy import district_view
 from accounts.tenancy import district_scope, found_by_token
 from documents.views import compare_upload, district_job_urls
-from lib import formats, stale
+from lib import formats, generations, stale
 from lib.uploads import private_file_response
 from rembuk.models import Level, RembukSession
 from rembuk.services import creation_choices
@@ -72,11 +72,12 @@ def _document(request, document_id) -> CommitmentDocument:
     document = (
         CommitmentDocument.objects.visible_to(request.access)
         .filter(pk=document_id, district=request.district)
-        .select_related("district", "kecamatan", "village", "rembuk")
+        .select_related("kecamatan", "village", "rembuk")
         .first()
     )
     if document is None:
         raise Http404
+    document.district = request.district  # the one it was filtered by: not joined again
     return document
 
 
@@ -539,8 +540,16 @@ def _detail_context(request, document, *, follow_form=None):
             signatory_page.number,
         )
     job = services.render_job(version) if document.status == Status.RENDERING else None
-    follow_ups = list(
-        document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
+    # kept under the district's data generation: a follow-up's every save and status move
+    # moves it (reports.signals, documents.transitions)
+    follow_ups = generations.kept(
+        generations.DISTRICT_DATA,
+        document.district_id,
+        ("commitment-follow-ups", document.pk),
+        lambda: list(
+            document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
+        ),
+        seconds=FOLLOW_UPS_SECONDS,
     )
     today = request.district.local_now().date()
     for f in follow_ups:
@@ -571,6 +580,10 @@ def _detail_context(request, document, *, follow_form=None):
         "can_import_participants": bool(document.rembuk_id),
         "may_keep_templates": access.can("commitments.templates"),
     }
+
+
+# a change through a path that moves no generation (a bulk insert) shows within this time
+FOLLOW_UPS_SECONDS = 60
 
 
 def _rolled_up(follow_ups) -> tuple[list, list]:
