@@ -39,6 +39,10 @@ SCORECARD, SEMESTER = "scorecard", "semester"
 BAND_TAG = {tone: f"tag-band-{tone}" for tone in ("red", "yellow", "green", "blue")}
 # traffic lights of report completeness: all verified / something late / the rest on its way
 LIGHT_TAGS = {"green": "tag-good", "red": "tag-bad", "yellow": "tag-warn"}
+# A per-kecamatan table longer than this has its rows folded (<details>) and its totals (focus
+# villages, the others, all) in view, so that a Sekda on a phone reaches the totals without
+# scrolling past every kecamatan (a district of 850 villages has some 27).
+FOLD_ROWS = 6
 
 
 def _url(name, district, query=None, **kwargs) -> str:
@@ -411,6 +415,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
             "link": link,
             "due_on": found.due_on,
         }
+        _fold(result["completeness"])
         parts = [
             charts.Part(_("terverifikasi"), "green"),
             charts.Part(_("menunggu verifikasi"), "blue"),
@@ -445,6 +450,7 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
             "focus_link": f"{link}?{urlencode({'status': 'verified', 'lokus': '1'})}",
             "other_link": f"{link}?{urlencode({'status': 'verified', 'lokus': '0'})}",
         }
+        _fold(result["rates"])
         result["rates_svg"] = charts.bar_chart(
             _("Tingkat konvergensi desa"),
             [
@@ -483,7 +489,12 @@ def _reports(district, year, today, kecamatan_ids, kecamatan_names) -> dict:
             ],
             "link": f"{link}?{urlencode({'status': 'verified'})}",
         }
+        _fold(result["fund"])
     return result
+
+
+def _fold(table: dict) -> None:
+    table["folded"] = len(table["rows"]) > FOLD_ROWS
 
 
 # --- rembuk plan ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ same number of queries for a small and a larger district, district B's numbers n
 page, and the camat seeing only his kecamatan's rows."""
 
 import datetime as dt
+import re
 import time
 from decimal import Decimal
 
@@ -29,7 +30,7 @@ from tests.rembuk.test_rembuk_summaries import item, session
 from tests.village_reports.test_village_report_summaries import focus, paud, report, villages_of
 from village_reports import reports as village_reports_services
 from village_reports.models import ReportKind, ReportPeriod, ReportStatus
-from villages.models import Village
+from villages.models import Kecamatan, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -424,3 +425,105 @@ def formats_number(value):
     """Two decimals, Indonesian: 12 → '12,00' (written out here, not by lib.formats)."""
     whole, fraction = f"{value:.2f}".split(".")
     return f"{int(whole):,}".replace(",", ".") + "," + fraction
+
+
+FOLDED_NAMES = ["Cibugel", "Darmaraja", "Situraja", "Tomo", "Ujungjaya"]
+
+
+def more_kecamatan(side, n, quarter, half):
+    """n more kecamatan of the side's district (names from FOLDED_NAMES), each with one desa
+    whose scorecard (PAUD 2 of 4) and semester report (Rp 10 M budget, Rp 2 M spent) are
+    verified."""
+    made = []
+    with scopes_disabled():
+        for i, name in enumerate(FOLDED_NAMES[:n]):
+            code = f"{side.district.code}.{3 + i:02d}"
+            kecamatan = Kecamatan.objects.create(code=code, name=name, district=side.district)
+            made.append(
+                Village.objects.create(
+                    code=f"{code}.2001",
+                    name=f"Desa {name}",
+                    kecamatan=kecamatan,
+                    district=side.district,
+                )
+            )
+    on_time = quarter.due_on - dt.timedelta(days=2)
+    for village in made:
+        report(side, village, quarter, ReportStatus.VERIFIED, sent_on=on_time, data=paud(4, 2))
+        report(
+            side,
+            village,
+            half,
+            ReportStatus.VERIFIED,
+            sent_on=on_time,
+            data=semester(10_000_000, 2_000_000),
+        )
+
+
+def village_reports_section(page):
+    """The dashboard's village-report section: the folds in it, and the rest of it."""
+    section = re.search(r'<section[^>]*id="laporan-desa".*?</section>', page, re.S).group()
+    fold = re.compile(r'<details class="fold">.*?</details>', re.S)
+    return fold.findall(section), fold.sub("", section)
+
+
+def row_heads(html):
+    return re.findall(r'<th scope="row">([^<]*)</th>', html)
+
+
+def test_more_than_six_kecamatan_fold_their_rows_under_the_totals(client, world):
+    a, _villages = build_a(world)
+    quarter, half = periods(a)
+    more_kecamatan(a, 5, quarter, half)  # with Wado and Jatinunggal: 7 kecamatan, 9 villages
+    response, d = dashboard_of(client, a.users["executive"], a.district)
+    reports = d["reports"]
+    assert [reports[t]["folded"] for t in ("completeness", "rates", "fund")] == [True] * 3
+
+    folds, outside = village_reports_section(response.content.decode())
+    kecamatan = sorted(["Wado", "Jatinunggal", *FOLDED_NAMES])
+    # completeness, rates, fund: every kecamatan has a verified scorecard and semester report
+    assert len(folds) == 3
+    for fold in folds:
+        assert "<summary>Per kecamatan (7)</summary>" in fold
+        assert 'class="compact stack tiles"' in fold
+        assert row_heads(fold) == kecamatan
+    # the totals stay in view, the kecamatan rows do not
+    assert row_heads(outside) == [
+        "Desa lokus",
+        "Desa lainnya",
+        "Semua desa/kelurahan",
+        "Desa lokus",
+        "Desa lainnya",
+        "Semua desa/kelurahan",
+        "Jumlah",
+    ]
+    # the totals counted by hand: 4 villages of build_a and 5 here, 2 + 5 verified
+    c = reports["completeness"]
+    assert (c["total"]["counts"].all, c["total"]["counts"].verified) == (9, 7)
+    assert (c["focus"]["counts"].all, c["other"]["counts"].all) == (1, 8)
+    # rates: (6 + 1 + 5 × 2) ÷ (10 + 4 + 5 × 4) = 17 ÷ 34; other: (1 + 10) ÷ (4 + 20)
+    assert reports["rates"]["total"]["shown"] == "50,00 %"
+    assert reports["rates"]["other"]["shown"] == "45,83 %"
+    # fund: Rp 100 M + 5 × 10 M budgeted, Rp 45 M + 5 × 2 M spent
+    assert (reports["fund"]["budget"], reports["fund"]["spent"]) == (
+        "Rp 150.000.000",
+        "Rp 55.000.000",
+    )
+    assert reports["fund"]["share"] == "36,67 %"
+    assert "Rp 150.000.000" in outside and "36,67 %" in outside
+
+
+def test_six_kecamatan_are_not_folded(client, world):
+    a, _villages = build_a(world)
+    quarter, half = periods(a)
+    more_kecamatan(a, 4, quarter, half)  # 6 kecamatan: FOLD_ROWS, not more
+    response, d = dashboard_of(client, a.users["executive"], a.district)
+    reports = d["reports"]
+    assert [reports[t]["folded"] for t in ("completeness", "rates", "fund")] == [False] * 3
+
+    folds, outside = village_reports_section(response.content.decode())
+    assert folds == [] and "Per kecamatan (" not in outside
+    kecamatan = sorted(["Wado", "Jatinunggal", *FOLDED_NAMES[:4]])
+    totals = ["Desa lokus", "Desa lainnya", "Semua desa/kelurahan"]
+    assert row_heads(outside) == [*kecamatan, *totals, *kecamatan, *totals, *kecamatan, "Jumlah"]
+    assert "tiles" not in outside
