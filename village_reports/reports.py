@@ -753,7 +753,7 @@ def completeness(
         villages = villages.filter(kecamatan_id__in=kecamatan_ids)
     villages = {v.pk: v for v in villages}
     sent = {
-        r.pk: r
+        str(r.pk): r
         for r in VillageReport.objects.filter(period=period)
         .exclude(status=Status.DRAFT)
         .only(
