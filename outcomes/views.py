@@ -163,8 +163,7 @@ def outcomes(request):
             "kecamatan": kecamatan_names.get(f.kecamatan_id, ""),
             "value": formats.percent(f.value),
             "band": _band(f.value),
-            "source": f.source_label,
-            "year": f.year,
+            "cited": f.cited,
         }
         for v, f in sorted(areas.villages.items(), key=lambda kv: villages.get(kv[0], ("",))[0])
     ]

@@ -228,6 +228,7 @@ def _prevalence(district, access, kecamatan_names, today, *, until: int | None =
             "band": _band(f.value),
             "source": f.source_label,
             "year": f.year,
+            "cited": f.cited,
         }
         for k, f in shown
     ]
