@@ -107,6 +107,13 @@ class NationalPoint:
     source: str
     note: str = ""
 
+    @property
+    def target_label(self) -> str:
+        """A national target line's name: its year and where the target was set."""
+        if self.source:
+            return _("Target nasional %(y)s (%(source)s)") % {"y": self.year, "source": self.source}
+        return _("Target nasional %(y)s") % {"y": self.year}
+
 
 @dataclass(frozen=True, kw_only=True)
 class AreaPrevalence:
