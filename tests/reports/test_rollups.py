@@ -198,6 +198,12 @@ def test_a_district_without_snapshot_says_so(client, world, province):
         f"{YEAR + 5}{' ' * 17}belum dihitung: rekap kabupaten/kota ini untuk tahun ini belum "
         "dibuat, jadi belum ada angka (bukan 0 %)."
     )
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert (
+        "not computed yet: this district's summary for this year has not been made, so there are "
+        "no figures yet (not 0 %)."
+    ) in english.replace("&#x27;", "'")
 
 
 def test_a_province_without_snapshots_says_so_nationally(client, world, province):
@@ -208,6 +214,13 @@ def test_a_province_without_snapshots_says_so_nationally(client, world, province
         "belum dihitung: belum ada rekap kabupaten/kota di provinsi ini untuk tahun ini, jadi "
         "belum ada angka (bukan 0 %)."
     ) in row[: row.index("</tr>")]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert (
+        "not computed yet: no district summary in this province has been made for this year, so "
+        "there are no figures yet (not 0 %)."
+    ) in english
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
     export = reverse("national_rollup_export") + f"?tahun={YEAR + 5}"
     text = _xlsx_text(_page(client, world.national_viewer, export))
     assert (
