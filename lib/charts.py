@@ -105,6 +105,9 @@ class Series:
     label: str
     values: Sequence[Number | None]  # one per year; None where the year has no value
     tone: str = ""  # by default the series' place in SERIES_TONES
+    # one per year, shown beside its value in the table and the tooltip: for a series gathered
+    # from several sources (the national one: Riskesdas, SSGBI, SSGI, SKI)
+    sources: Sequence[str | None] = ()
 
 
 @dataclass(frozen=True)
@@ -432,9 +435,7 @@ def line_chart(
         dash = SERIES_DASHES[index % len(SERIES_DASHES)]
         keys.append(_Key("line", str(line.label), tone, dash))
         colour = _fill(tone)
-        points = [
-            (x_of(i), y_of(v), v) for i, v in enumerate(line.values[: len(years)]) if v is not None
-        ]
+        points = [(i, v) for i, v in enumerate(line.values[: len(years)]) if v is not None]
         body.append(f'<g class="series tone-{tone}">')
         runs, run = [], []
         for i, v in enumerate(line.values[: len(years)]):
@@ -451,20 +452,32 @@ def line_chart(
                     f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2.5"{dash_attribute}/>'
                 )
-        for x, y, v in points:
+        for i, v in points:
+            shown = _sourced(value_format(v), _at(line.sources, i))
             body.append(
-                f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>'
-                f"{escape(f'{line.label}: {value_format(v)}')}</title></circle>"
+                f'<circle cx="{_n(x_of(i))}" cy="{_n(y_of(v))}" r="3.5" fill="{colour}"><title>'
+                f"{escape(f'{line.label}: {shown}')}</title></circle>"
             )
         body.append("</g>")
     notes = [f"{r.label}: {value_format(r.value)}" for r in references]
     keys += [_Key("reference", note) for note in notes]
     legend_body, height = _legend(PLOT_BOTTOM + 30, keys)
     rows = [
-        [str(year), *(_show(value_format, _at(s.values, i)) for s in series)]
-        for i, year in enumerate(years)
+        [str(year), *(_cell(value_format, s, i) for s in series)] for i, year in enumerate(years)
     ]
     return Chart(str(title), _svg(str(title), height + 4, body + legend_body), columns, rows, notes)
+
+
+def _sourced(shown: str, source: str | None) -> str:
+    return f"{shown} ({source})" if source else shown
+
+
+def _cell(value_format: Callable, series: Series, index: int) -> str:
+    """A series' value in the table, with its own source where the series names one."""
+    value = _at(series.values, index)
+    if value is None:
+        return _show(value_format, None)
+    return _sourced(value_format(value), _at(series.sources, index))
 
 
 def _at(values: Sequence, index: int):

@@ -64,6 +64,22 @@ class Figure:
     village_id: int | None = None
     note: str = ""
     value_id: UUID | None = None  # the stored value, for editing (entered figures only)
+    stated: str = ""  # the source and year in a decree's own words (focus figures only)
+
+    @property
+    def cited(self) -> str:
+        """The source and year to show beside the number. A decree's figure is dated by its
+        decree, while its stated source usually names the measurement's own month and year
+        (e-PPGBM Agustus 2025 in the decree of 2026): the decree's year is named as such
+        rather than set beside the source as if it were the measurement's."""
+        if self.origin == Origin.FOCUS:
+            if self.stated:
+                return _("%(source)s, menurut SK desa lokus %(year)s") % {
+                    "source": self.stated,
+                    "year": self.year,
+                }
+            return self.note
+        return f"{self.source_label}, {self.year}"
 
     @property
     def level(self) -> str:
@@ -90,6 +106,13 @@ class NationalPoint:
     value: Decimal
     source: str
     note: str = ""
+
+    @property
+    def target_label(self) -> str:
+        """A national target line's name: its year and where the target was set."""
+        if self.source:
+            return _("Target nasional %(y)s (%(source)s)") % {"y": self.year, "source": self.source}
+        return _("Target nasional %(y)s") % {"y": self.year}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,6 +242,7 @@ def _focus(ids) -> list[tuple[int, Figure]]:
                 kecamatan_id=kecamatan_id,
                 village_id=village_id,
                 note=_("SK desa lokus %(year)s") % {"year": year},
+                stated=stated,
             ),
         )
         for district_id, village_id, kecamatan_id, year, prevalence, stated in rows

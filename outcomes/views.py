@@ -70,8 +70,15 @@ def _trend_chart(trend, this_year: int):
     """The district's series by source and the national series; the district's next target
     and the national targets as reference lines (their sources in the notes below)."""
     years = trend.years
-    national = {p.year: p.value for p in trend.national}
-    series = [charts.Series(_("Nasional"), [national.get(y) for y in years])]
+    national = {p.year: p for p in trend.national}
+    # the national series gathers several surveys: each value names its own
+    series = [
+        charts.Series(
+            _("Nasional"),
+            [national[y].value if y in national else None for y in years],
+            sources=[national[y].source if y in national else None for y in years],
+        )
+    ]
     for label in trend.sources:
         by_year = {}
         for figure in trend.figures:  # ascending by year and month: the latest month wins
@@ -80,12 +87,11 @@ def _trend_chart(trend, this_year: int):
         series.append(charts.Series(label, [by_year.get(y) for y in years]))
     upcoming = [y for y in sorted(trend.targets) if y >= this_year] or sorted(trend.targets)[-1:]
     references = [
-        charts.Reference(_("Target kabupaten %(y)s") % {"y": y}, trend.targets[y])
+        charts.Reference(
+            _("Target kabupaten %(y)s (ditetapkan kabupaten/kota)") % {"y": y}, trend.targets[y]
+        )
         for y in upcoming[:1]
-    ] + [
-        charts.Reference(_("Target nasional %(y)s") % {"y": p.year}, p.value)
-        for p in trend.national_targets
-    ]
+    ] + [charts.Reference(p.target_label, p.value) for p in trend.national_targets]
     return charts.line_chart(
         _("Prevalensi stunting menurut tahun dan sumber"),
         years,
@@ -163,8 +169,7 @@ def outcomes(request):
             "kecamatan": kecamatan_names.get(f.kecamatan_id, ""),
             "value": formats.percent(f.value),
             "band": _band(f.value),
-            "source": f.source_label,
-            "year": f.year,
+            "cited": f.cited,
         }
         for v, f in sorted(areas.villages.items(), key=lambda kv: villages.get(kv[0], ("",))[0])
     ]

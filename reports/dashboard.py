@@ -232,6 +232,7 @@ def _prevalence(district, access, kecamatan_names, today, *, until: int | None =
             "band": _band(f.value),
             "source": f.source_label,
             "year": f.year,
+            "cited": f.cited,
         }
         for k, f in shown
     ]
@@ -246,20 +247,26 @@ def _prevalence(district, access, kecamatan_names, today, *, until: int | None =
         legend=charts.band_legend(),
     )
     years = trend.years
-    national = {p.year: p.value for p in trend.national}
-    series = [charts.Series(_("Nasional"), [national.get(y) for y in years])]
+    national = {p.year: p for p in trend.national}
+    # the national series gathers several surveys: each value names its own
+    series = [
+        charts.Series(
+            _("Nasional"),
+            [national[y].value if y in national else None for y in years],
+            sources=[national[y].source if y in national else None for y in years],
+        )
+    ]
     for label in trend.sources:
         by_year = {f.year: f.value for f in trend.figures if f.source_label == label}
         series.append(charts.Series(label, [by_year.get(y) for y in years]))
     from_year = today.year if until is None else until
     upcoming = [y for y in sorted(trend.targets) if y >= from_year] or sorted(trend.targets)[-1:]
     references = [
-        charts.Reference(_("Target kabupaten %(y)s") % {"y": y}, trend.targets[y])
+        charts.Reference(
+            _("Target kabupaten %(y)s (ditetapkan kabupaten/kota)") % {"y": y}, trend.targets[y]
+        )
         for y in upcoming[:1]
-    ] + [
-        charts.Reference(_("Target nasional %(y)s") % {"y": p.year}, p.value)
-        for p in trend.national_targets
-    ]
+    ] + [charts.Reference(p.target_label, p.value) for p in trend.national_targets]
     trend_chart = charts.line_chart(
         _("Tren prevalensi stunting terhadap target"),
         years,

@@ -36,6 +36,7 @@ def _figure(figure) -> dict:
         "band": _band(figure.value),
         "source": figure.source_label,
         "year": figure.year,
+        "cited": figure.cited,
     }
 
 
@@ -81,7 +82,7 @@ def prevalence(district) -> dict:
         "kecamatan_year": areas.kecamatan_year,
         "kecamatan": [{"name": name, **_figure(f)} for name, f in kecamatan],
         "kecamatan_svg": chart.svg if kecamatan else None,
-        "kecamatan_sources": sorted({f"{f.source_label}, {f.year}" for _n, f in kecamatan}),
+        "kecamatan_sources": sorted({f.cited for _n, f in kecamatan}),
         "village_year": areas.village_year,
         "villages": [
             {"name": v["name"], "kecamatan": v["kecamatan__name"], **_figure(f)}

@@ -251,7 +251,16 @@ def province_xlsx(table) -> bytes:
     for r in table["rows"]:
         s = r["snapshot"]
         if s is None:
-            rows.append([r["name"], r["code"], table["year"]] + [None] * 16 + [_("belum dihitung")])
+            rows.append(
+                [r["name"], r["code"], table["year"]]
+                + [None] * 16
+                + [
+                    _(
+                        "belum dihitung: rekap kabupaten/kota ini untuk tahun ini belum dibuat, "
+                        "jadi belum ada angka (bukan 0 %)."
+                    )
+                ]
+            )
             continue
         band = charts.prevalence_band(s.prevalence)
         rows.append(
@@ -441,7 +450,15 @@ def national_xlsx(table) -> bytes:
             r["prevalence_n"],
             r["values"]["self"],
             r["values"]["province"],
-            r["computed"] or None,
+            r["computed"]
+            or (
+                None
+                if r["with_data"]
+                else _(
+                    "belum dihitung: belum ada rekap kabupaten/kota di provinsi ini untuk tahun "
+                    "ini, jadi belum ada angka (bukan 0 %)."
+                )
+            ),
         ]
         for r in table["rows"]
     ]

@@ -208,6 +208,23 @@ def test_line_chart_points_gaps_and_target():
     assert_clean(chart)
 
 
+def test_a_series_of_several_sources_names_each_values_own():
+    chart = charts.line_chart(
+        "Prevalensi",
+        [2022, 2023, 2024],
+        [charts.Series("Nasional", [21.6, None, 19.8], sources=["SSGI 2022", None, "SSGI 2024"])],
+        year_column="Tahun",
+        value_format=formats.percent,
+    )
+    assert chart.rows == [
+        ["2022", "21,60 % (SSGI 2022)"],
+        ["2023", "–"],
+        ["2024", "19,80 % (SSGI 2024)"],
+    ]
+    titles = [c.find(SVG + "title").text for c in found(parse(chart), "circle")]
+    assert titles == ["Nasional: 21,60 % (SSGI 2022)", "Nasional: 19,80 % (SSGI 2024)"]
+
+
 def test_line_chart_axis_to_a_given_maximum():
     chart = charts.line_chart(
         "x", [2025], [charts.Series("a", [Decimal("10")])], year_column="Tahun", maximum=40

@@ -92,6 +92,8 @@ def test_the_focus_decree_prevalence_is_the_village_value(world):
     figure = areas.villages[world.a.village.pk]
     assert figure.value == Decimal("23.40")
     assert figure.source_label == "e-PPGBM Agustus 2024"
+    # the decree's year is named as the decree's, not set beside the measurement's own
+    assert figure.cited == "e-PPGBM Agustus 2024, menurut SK desa lokus 2025"
     assert figure.kecamatan_id == world.a.village.kecamatan_id
     # the decree is changed: the figure follows (nothing was copied)
     with scopes_disabled():

@@ -60,8 +60,10 @@ def test_each_number_shows_its_source_and_year(client, world):
     assert "Sumber: SSGI, tahun 2024" in html
     assert "e-PPGBM / bulan timbang" in html and "08/2024" in html
     assert "31,2" in html and "Sangat tinggi" in html  # > 30 %: red band, named in words
-    assert "Target kabupaten 2026" in html
-    assert "Target nasional 2024" in html and "Perpres 72/2021 (2024)" in html
+    assert "Target kabupaten 2026 (ditetapkan kabupaten/kota): 14,00 %" in html
+    assert "Target nasional 2024 (Perpres 72/2021): 14,00 %" in html
+    assert "Perpres 72/2021 (2024)" in html
+    assert "19,80 % (SSGI 2024)" in html  # the national value names its own survey
     assert "19,80 %" in html  # the national 2024 value beside the district's, in the table
     assert "Riskesdas 2013" in html  # the national series' sources are named
 

@@ -22,7 +22,7 @@ from convergence import services as convergence_services
 from convergence.models import Deliverable, Grade, Status
 from convergence.models import Indicator as Indicator_
 from lib import generations
-from outcomes.models import STUNTING, Indicator, IndicatorValue, Source
+from outcomes.models import STUNTING, DistrictTarget, Indicator, IndicatorValue, Source
 from rembuk.models import Level, RkpdStatus
 from tests.commitments.test_commitment_summaries import document, follow_up
 from tests.convergence.objects import year_for
@@ -222,6 +222,28 @@ def test_golden_figures_counted_by_hand(client, world):
 
     # B's numbers never on A's page
     assert "777.000.000" not in page and "44,40 %" not in page
+
+
+def test_the_trend_names_the_source_of_the_national_values_and_of_each_target(client, world):
+    a = world.a
+    prevalence(a, "24.5")  # SSGI, 2024
+    with scopes_disabled():
+        DistrictTarget.objects.create(
+            district=a.district,
+            indicator=Indicator.objects.get(code=STUNTING),
+            year=2030,
+            value=Decimal("12"),
+        )
+    response, d = dashboard_of(client, a.users["executive"], a.district)
+    page = response.content.decode()
+    # the national series gathers several surveys: its 2024 value names SSGI 2024, beside the
+    # district's own SSGI figure of that year
+    assert '<td class="num" data-label="Nasional">19,80 % (SSGI 2024)</td>' in page
+    assert '<td class="num" data-label="SSGI">24,50 %</td>' in page
+    # each target line says who set it (the catalogue's Perpres 72/2021 and RPJMN 2025–2029)
+    assert "Target nasional 2024 (Perpres 72/2021): 14,00 %" in page
+    assert "Target nasional 2029 (RPJMN 2025–2029): 14,20 %" in page
+    assert "Target kabupaten 2030 (ditetapkan kabupaten/kota): 12,00 %" in page
 
 
 def test_the_camat_sees_only_his_kecamatan(client, world):

@@ -168,6 +168,28 @@ def test_figures_carry_source_year_and_band_and_the_document_its_link(client, wo
     assert '<td class="num" data-label="Tanda tangan">2</td>' in html
 
 
+def test_a_focus_village_figure_names_its_decree_year_apart_from_the_measurement(client, world):
+    """A decree's village prevalence is dated by the decree, while its stated source names the
+    measurement's own month and year: the page does not set the two years side by side."""
+    a = world.a
+    year = a.district.local_now().year
+    focus(a, a.village, a.other_village)
+    with scopes_disabled():
+        FocusVillage.objects.filter(village=a.village).update(
+            prevalence=Decimal("23.40"), prevalence_source=f"e-PPGBM Agustus {year - 1}"
+        )
+        FocusVillage.objects.filter(village=a.other_village).update(prevalence=Decimal("9.10"))
+    publish(a, prevalence=True)
+    html = client.get(url(a)).content.decode()
+    assert f"e-PPGBM Agustus {year - 1}, menurut SK desa lokus {year}</td>" in html
+    assert f"e-PPGBM Agustus {year - 1}, {year}<" not in html
+    assert f">SK desa lokus {year}</td>" in html  # no source stated: the decree alone
+    english = client.get(url(a, lang="en")).content.decode()
+    assert (
+        f"e-PPGBM Agustus {year - 1}, as stated in the focus-village decree of {year}</td>"
+    ) in english
+
+
 def test_no_personal_data_with_everything_published(client, world, data):
     a = world.a
     publish(a, **dict.fromkeys(ITEMS, True))

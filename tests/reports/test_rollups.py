@@ -185,8 +185,48 @@ def test_province_page_shows_its_districts_with_sources_and_freshness(client, wo
 def test_a_district_without_snapshot_says_so(client, world, province):
     url = reverse("province_rollup", kwargs={"province_code": "32"}) + f"?tahun={YEAR + 5}"
     html = _page(client, world.province_viewer_a, url).content.decode()
-    assert "belum dihitung" in html
+    # the row says why it is empty, so it does not read as 0 %
+    assert (
+        "belum dihitung: rekap kabupaten/kota ini untuk tahun ini belum dibuat, jadi belum ada "
+        "angka (bukan 0 %)."
+    ) in html
     assert "Angka belum dihitung untuk tahun ini." in html
+    export = reverse("province_rollup_export", kwargs={"province_code": "32"})
+    text = _xlsx_text(_page(client, world.province_viewer_a, export + f"?tahun={YEAR + 5}"))
+    row = next(line for line in text.splitlines() if line.startswith("Kabupaten Sumedang"))
+    assert row.endswith(
+        f"{YEAR + 5}{' ' * 17}belum dihitung: rekap kabupaten/kota ini untuk tahun ini belum "
+        "dibuat, jadi belum ada angka (bukan 0 %)."
+    )
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert (
+        "not computed yet: this district's summary for this year has not been made, so there are "
+        "no figures yet (not 0 %)."
+    ) in english.replace("&#x27;", "'")
+
+
+def test_a_province_without_snapshots_says_so_nationally(client, world, province):
+    url = reverse("national_rollup") + f"?tahun={YEAR + 5}"
+    html = _page(client, world.national_viewer, url).content.decode()
+    row = html[html.index(">Jawa Barat<") :]
+    assert (
+        "belum dihitung: belum ada rekap kabupaten/kota di provinsi ini untuk tahun ini, jadi "
+        "belum ada angka (bukan 0 %)."
+    ) in row[: row.index("</tr>")]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url).content.decode()
+    assert (
+        "not computed yet: no district summary in this province has been made for this year, so "
+        "there are no figures yet (not 0 %)."
+    ) in english
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    export = reverse("national_rollup_export") + f"?tahun={YEAR + 5}"
+    text = _xlsx_text(_page(client, world.national_viewer, export))
+    assert (
+        "belum dihitung: belum ada rekap kabupaten/kota di provinsi ini untuk tahun ini, jadi "
+        "belum ada angka (bukan 0 %)."
+    ) in text
 
 
 def _names(html, names):

@@ -122,6 +122,27 @@ def test_readers_see_the_list_but_not_the_admin_tools(client, world):
     assert url(world.a, "focus_entry", year=2026, village_id=world.a.village.pk) not in page
 
 
+def test_other_figures_name_the_decree_they_come_from(client, world):
+    a = world.a
+    decree_for(a, 2026, a.village, a.other_village)
+    with scopes_disabled():
+        FocusVillage.objects.filter(village=a.village).update(figures={"keluarga miskin (%)": "17"})
+    client.force_login(a.users["executive"])
+    page = client.get(url(a, "focus_year", year=2026)).content.decode()
+    assert (
+        'keluarga miskin (%): 17<br><small class="muted">sumber: SK desa lokus 2026</small></td>'
+    ) in page
+    assert page.count("sumber: SK desa lokus 2026") == 1  # the other village has none: no source
+    assert (
+        "Data lain adalah angka yang dicatat bersama SK desa lokus 2026 (diisi atau diimpor "
+        "Bappeda). Tahun pengukurannya hanya tercatat bila tertulis pada namanya, mis. "
+        '"keluarga miskin 2025".'
+    ) in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(url(a, "focus_year", year=2026)).content.decode()
+    assert "source: focus-village decree 2026" in english
+
+
 def test_a_year_without_decree_is_404(client, world):
     decree_for(world.b, 2025, world.b.village)
     client.force_login(world.a.users["district_admin"])
