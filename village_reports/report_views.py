@@ -741,7 +741,7 @@ def completeness(request, period_id):
         counts_over=COMPLETENESS_ROWS,
         focus={"1": True, "0": False}.get(lokus),
     )
-    shown = len(view.states)
+    shown = view.shown
     return render(
         request,
         "village_reports/completeness.html",

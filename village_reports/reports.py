@@ -662,9 +662,13 @@ class VillageRow:
 class KecamatanRow:
     kecamatan: Kecamatan
     villages: list[VillageRow] = field(default_factory=list)
+    # the counts, when the row carries no villages (a page of one line per kecamatan)
+    counted: summaries.ReportCounts | None = None
 
     @cached_property
     def counts(self) -> summaries.ReportCounts:
+        if self.counted is not None:
+            return self.counted
         return summaries.ReportCounts.of(v.status for v in self.villages)
 
     @property
@@ -679,6 +683,8 @@ class Completeness:
     kecamatan: list[KecamatanRow]
     # the states of the villages shown (those matching the filter): the totals
     states: tuple[summaries.VillageState, ...] = ()
+    # their counts instead, when the rows carry no villages (a page of one line per kecamatan)
+    counted: summaries.ReportCounts | None = None
 
     @property
     def villages(self) -> list[VillageRow]:
@@ -686,7 +692,12 @@ class Completeness:
 
     @property
     def totals(self) -> dict:
-        return summaries.ReportCounts.of(self.states).as_dict()
+        return (self.counted or summaries.ReportCounts.of(self.states)).as_dict()
+
+    @property
+    def shown(self) -> int:
+        """How many villages match the filter."""
+        return self.counted.all if self.counted is not None else len(self.states)
 
 
 # a change through a path that moves no generation shows within this time (as on the dashboard)
@@ -730,24 +741,42 @@ def completeness(
         today.isoformat(),
         ",".join(map(str, sorted(kecamatan_ids))) if kecamatan_ids is not None else "all",
     )
-    summary = generations.kept(
-        generations.DISTRICT_DATA, district.pk, parts, build, seconds=COMPLETENESS_SECONDS
-    )
-    shown = [
-        status
-        for status in summary.villages
-        if not (
-            state == "late"
-            and not status.late
-            or state in summaries.STATES
-            and status.state != state
-            # `focus`: only the year's focus villages (True) or only the others (False)
-            or focus is not None
-            and status.focus != focus
+
+    def matching() -> list[summaries.VillageState]:
+        summary = generations.kept(
+            generations.DISTRICT_DATA, district.pk, parts, build, seconds=COMPLETENESS_SECONDS
         )
-    ]
-    if counts_over is not None and kecamatan_id is None and len(shown) > counts_over:
-        return _counts_only(district, period, today, shown)
+        return [
+            status
+            for status in summary.villages
+            if not (
+                state == "late"
+                and not status.late
+                or state in summaries.STATES
+                and status.state != state
+                # `focus`: only the year's focus villages (True) or only the others (False)
+                or focus is not None
+                and status.focus != focus
+            )
+        ]
+
+    if counts_over is not None and kecamatan_id is None:
+        # the page of one line per kecamatan is kept as its counts (a few dozen rows), not
+        # rebuilt from 850 villages' states on every view; False: not that many villages
+        def by_kecamatan():
+            shown = matching()
+            return len(shown) > counts_over and _counts_only(district, period, today, shown)
+
+        counted = generations.kept(
+            generations.DISTRICT_DATA,
+            district.pk,
+            (*parts, "by-kecamatan", state or "-", focus, counts_over),
+            by_kecamatan,
+            seconds=COMPLETENESS_SECONDS,
+        )
+        if counted:
+            return counted
+    shown = matching()
     villages = Village.objects.active().filter(district=district).select_related("kecamatan")
     if kecamatan_ids is not None:
         villages = villages.filter(kecamatan_id__in=kecamatan_ids)
@@ -785,18 +814,20 @@ def completeness(
 
 
 def _counts_only(district, period, today, shown) -> Completeness:
-    """One row per kecamatan with the states of its matching villages, in kecamatan-code
-    order (the summary's), without reading the villages or their reports."""
+    """One row per kecamatan with the counts of its matching villages, in kecamatan-code
+    order (the summary's), without reading the villages or their reports: the rows carry
+    their counts, not the villages."""
     names = Kecamatan.objects.filter(
         district=district, pk__in={s.kecamatan_id for s in shown}
     ).in_bulk()
-    rows: dict[int, KecamatanRow] = {}
+    states: dict[int, list] = {}
     for status in shown:
-        row = rows.get(status.kecamatan_id)
-        if row is None:
-            row = rows[status.kecamatan_id] = KecamatanRow(names[status.kecamatan_id])
-        row.villages.append(VillageRow(None, None, status))
-    return Completeness(period, today, list(rows.values()), tuple(shown))
+        states.setdefault(status.kecamatan_id, []).append(status)
+    rows = [
+        KecamatanRow(names[k], counted=summaries.ReportCounts.of(of_kecamatan))
+        for k, of_kecamatan in states.items()
+    ]
+    return Completeness(period, today, rows, counted=summaries.ReportCounts.of(shown))
 
 
 # --- The village's own page -------------------------------------------------------------------

@@ -85,9 +85,14 @@ class ReportCounts:
     @classmethod
     def of(cls, states) -> "ReportCounts":
         """The counts of some villages' states (the one place they are counted)."""
-        states = list(states)
-        counts = {s: sum(1 for v in states if v.state == s) for s in STATES}
-        return cls(**counts, late=sum(1 for v in states if v.late), all=len(states))
+        counts = dict.fromkeys(STATES, 0)
+        late = n = 0
+        for v in states:  # one pass: 850 villages are counted on every view of a page
+            if v.state in counts:
+                counts[v.state] += 1
+            late += bool(v.late)
+            n += 1
+        return cls(**counts, late=late, all=n)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
