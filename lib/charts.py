@@ -19,6 +19,7 @@ y = PLOT_BOTTOM − (v − minimum) / (top − minimum) × PLOT_HEIGHT.
 
 import math
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +37,10 @@ BAR_SPAN = WIDTH - 2 * PAD  # 344
 ROW = 40  # a label line (baseline at +15), then the bar (at +20, BAR_HEIGHT high)
 BAR_HEIGHT = 14
 LEGEND_LINE = 20
+# a legend label wraps past this many characters (13-unit text beside its key in the 360-unit
+# viewBox: about 44 fit) onto lines this far apart
+LEGEND_CHARS = 42
+LEGEND_WRAP = 16
 LABEL_CHARS = 30  # longer labels are cut with "…" in the drawing (the table has them whole)
 # room on the left for a tick label such as "100 %" at 12 px
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 56, WIDTH - PAD, 10, 190
@@ -226,10 +231,14 @@ class _Key:
 
 
 def _legend(top: float, keys: list[_Key]) -> tuple[list[str], float]:
-    """The legend, one line per key from `top`; returns the markup and the y below it."""
+    """The legend, one key per line from `top` (a label longer than LEGEND_CHARS wraps onto
+    more lines, never past the drawing's edge); returns the markup and the y below it."""
     body = []
-    for i, key in enumerate(keys):
-        middle = top + i * LEGEND_LINE + LEGEND_LINE / 2
+    y = top
+    for key in keys:
+        lines = textwrap.wrap(key.label, LEGEND_CHARS) or [""]
+        middle = y + LEGEND_LINE / 2
+        y += LEGEND_LINE + (len(lines) - 1) * LEGEND_WRAP
         if key.kind == "box":
             body.append(
                 f'<rect x="{PAD}" y="{_n(middle - 6)}" width="12" height="12" '
@@ -243,8 +252,9 @@ def _legend(top: float, keys: list[_Key]) -> tuple[list[str], float]:
                 f'<line x1="{PAD}" y1="{_n(middle)}" x2="{PAD + 20}" y2="{_n(middle)}" '
                 f'stroke="{stroke}" stroke-width="2"{dash_attribute} class="legend {key.kind}"/>'
             )
-        body.append(_text(PAD + 26, middle + 5, key.label, size=13, cls="legend"))
-    return body, top + len(keys) * LEGEND_LINE
+        for j, line in enumerate(lines):
+            body.append(_text(PAD + 26, middle + 5 + j * LEGEND_WRAP, line, size=13, cls="legend"))
+    return body, y
 
 
 def _top(values: Iterable[Number | None], maximum: Number | None) -> float:

@@ -332,3 +332,29 @@ def test_line_chart_ticks_drop_the_zero_decimals_of_the_value_format():
     # the highest value, 21,5, over four steps is 5,4: the next round step is 10
     assert ticks == ["0 %", "10 %", "20 %", "30 %"]
     assert chart.rows == [["2023", "21,50 %"], ["2024", "19,80 %"]]
+
+
+def test_a_long_legend_label_wraps_inside_the_drawing():
+    """A legend label longer than 42 characters (about what fits beside its key in the
+    360-unit drawing at 13 units) wraps at spaces onto lines 16 units apart, and the drawing
+    grows by those lines; nothing is cut."""
+    label = "Target kabupaten 2026 (ditetapkan kabupaten/kota)"
+    short = charts.bar_chart(
+        "Prevalensi", [charts.Bar("Wado", 10)], label_column="K", value_column="%"
+    )
+    chart = charts.bar_chart(
+        "Prevalensi",
+        [charts.Bar("Wado", 10)],
+        label_column="K",
+        value_column="%",
+        references=[charts.Reference(label, 14)],
+        maximum=20,
+    )
+    root = parse(chart)
+    lines = [t.text for t in found(root, "text", "legend")]
+    # "Target kabupaten 2026 (ditetapkan kabupaten/kota): 14" is 53 characters: two lines
+    assert lines == ["Target kabupaten 2026 (ditetapkan", "kabupaten/kota): 14"]
+    ys = [float(t.get("y")) for t in found(root, "text", "legend")]
+    assert ys[1] - ys[0] == 16
+    # the same bar; one legend key of two lines (20 + 16) more than the chart without it
+    assert float(root.get("height")) - float(parse(short).get("height")) == 20 + 16
