@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from convergence.models import Deliverable
 from convergence.models import Status as DeliverableStatus
+from lib import charts
 from village_reports.models import FocusVillage
 
 from .models import (
@@ -150,6 +151,24 @@ class Trend:
         """Labels of the district's series, the surveys first."""
         ranked = sorted(self.figures, key=lambda f: -f.rank[1])
         return list(dict.fromkeys(f.source_label for f in ranked))
+
+    def series(self) -> list[charts.Series]:
+        """The lines of a trend chart over `years`: the national series, whose values each name
+        their own survey, then one per source of the district's figures (the latest month of
+        a year wins: the figures are in ascending order)."""
+        years = self.years
+        national = {p.year: p for p in self.national}
+        lines = [
+            charts.Series(
+                _("Nasional"),
+                [national[y].value if y in national else None for y in years],
+                sources=[national[y].source if y in national else None for y in years],
+            )
+        ]
+        for label in self.sources:
+            by_year = {f.year: f.value for f in self.figures if f.source_label == label}
+            lines.append(charts.Series(label, [by_year.get(y) for y in years]))
+        return lines
 
 
 def _ids(districts) -> list[int]:

@@ -70,21 +70,7 @@ def _trend_chart(trend, this_year: int):
     """The district's series by source and the national series; the district's next target
     and the national targets as reference lines (their sources in the notes below)."""
     years = trend.years
-    national = {p.year: p for p in trend.national}
-    # the national series gathers several surveys: each value names its own
-    series = [
-        charts.Series(
-            _("Nasional"),
-            [national[y].value if y in national else None for y in years],
-            sources=[national[y].source if y in national else None for y in years],
-        )
-    ]
-    for label in trend.sources:
-        by_year = {}
-        for figure in trend.figures:  # ascending by year and month: the latest month wins
-            if figure.source_label == label:
-                by_year[figure.year] = figure.value
-        series.append(charts.Series(label, [by_year.get(y) for y in years]))
+    series = trend.series()
     upcoming = [y for y in sorted(trend.targets) if y >= this_year] or sorted(trend.targets)[-1:]
     references = [
         charts.Reference(

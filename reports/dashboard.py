@@ -247,18 +247,7 @@ def _prevalence(district, access, kecamatan_names, today, *, until: int | None =
         legend=charts.band_legend(),
     )
     years = trend.years
-    national = {p.year: p for p in trend.national}
-    # the national series gathers several surveys: each value names its own
-    series = [
-        charts.Series(
-            _("Nasional"),
-            [national[y].value if y in national else None for y in years],
-            sources=[national[y].source if y in national else None for y in years],
-        )
-    ]
-    for label in trend.sources:
-        by_year = {f.year: f.value for f in trend.figures if f.source_label == label}
-        series.append(charts.Series(label, [by_year.get(y) for y in years]))
+    series = trend.series()
     from_year = today.year if until is None else until
     upcoming = [y for y in sorted(trend.targets) if y >= from_year] or sorted(trend.targets)[-1:]
     references = [
