@@ -501,16 +501,9 @@ def _signatory_rows(request, document, signatory_page, *, manage, n_signed, n_si
 
 def _detail_context(request, document, *, follow_form=None):
     access = request.access
-    # what the page shows of the signing records is kept until any row under it changes: the
-    # current version (with its final PDF's record) too, which the fingerprint covers
+    version = document.current_version
+    # what the page shows of the signing records is kept until any row under it changes
     fingerprint = chain.fingerprint(document)
-    version = chain.kept(
-        document,
-        fingerprint,
-        "version",
-        lambda: document.versions.select_related("final").order_by("-number").first(),
-    )
-    document._current_version = version
     checked = chain.checked(document, fingerprint)
     facts = chain.kept(document, fingerprint, "facts", lambda: _signing_facts(document, version))
     n_signatories, n_signed = facts["total"], facts["signed"]

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from convergence.models import Deliverable
 from convergence.models import Status as DeliverableStatus
-from lib import charts
+from lib import charts, formats
 from village_reports.models import FocusVillage
 
 from .models import (
@@ -152,13 +152,15 @@ class Trend:
         ranked = sorted(self.figures, key=lambda f: -f.rank[1])
         return list(dict.fromkeys(f.source_label for f in ranked))
 
-    def series(self) -> list[charts.Series]:
-        """The lines of a trend chart over `years`: the national series, whose values each name
-        their own survey, then one per source of the district's figures (the latest month of
-        a year wins: the figures are in ascending order)."""
+    def chart(self, title: str, from_year: int) -> charts.Chart:
+        """The trend chart over `years`: the national series, whose values each name their own
+        survey, and one line per source of the district's figures (the latest month of a year
+        wins: the figures are in ascending order); as reference lines the district's next
+        target from `from_year` (else its last) and the national targets, each named with who
+        set it."""
         years = self.years
         national = {p.year: p for p in self.national}
-        lines = [
+        series = [
             charts.Series(
                 _("Nasional"),
                 [national[y].value if y in national else None for y in years],
@@ -167,8 +169,23 @@ class Trend:
         ]
         for label in self.sources:
             by_year = {f.year: f.value for f in self.figures if f.source_label == label}
-            lines.append(charts.Series(label, [by_year.get(y) for y in years]))
-        return lines
+            series.append(charts.Series(label, [by_year.get(y) for y in years]))
+        own = sorted(self.targets)
+        upcoming = [y for y in own if y >= from_year] or own[-1:]
+        references = [
+            charts.Reference(
+                _("Target kabupaten %(y)s (ditetapkan kabupaten/kota)") % {"y": y}, self.targets[y]
+            )
+            for y in upcoming[:1]
+        ] + [charts.Reference(p.target_label, p.value) for p in self.national_targets]
+        return charts.line_chart(
+            title,
+            years,
+            series,
+            year_column=_("Tahun"),
+            references=references,
+            value_format=formats.percent,
+        )
 
 
 def _ids(districts) -> list[int]:

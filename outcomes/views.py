@@ -66,28 +66,6 @@ def _visible(access, figures):
     ]
 
 
-def _trend_chart(trend, this_year: int):
-    """The district's series by source and the national series; the district's next target
-    and the national targets as reference lines (their sources in the notes below)."""
-    years = trend.years
-    series = trend.series()
-    upcoming = [y for y in sorted(trend.targets) if y >= this_year] or sorted(trend.targets)[-1:]
-    references = [
-        charts.Reference(
-            _("Target kabupaten %(y)s (ditetapkan kabupaten/kota)") % {"y": y}, trend.targets[y]
-        )
-        for y in upcoming[:1]
-    ] + [charts.Reference(p.target_label, p.value) for p in trend.national_targets]
-    return charts.line_chart(
-        _("Prevalensi stunting menurut tahun dan sumber"),
-        years,
-        series,
-        year_column=_("Tahun"),
-        references=references,
-        value_format=formats.percent,
-    )
-
-
 @district_view("outcomes.view")
 def outcomes(request):
     district, access = request.district, request.access
@@ -197,7 +175,9 @@ def outcomes(request):
                 if f is not None
             ]
             or ([{"figure": latest, "band": _band(latest.value)}] if latest else []),
-            "trend_chart": _trend_chart(trend, district.local_now().year),
+            "trend_chart": trend.chart(
+                _("Prevalensi stunting menurut tahun dan sumber"), district.local_now().year
+            ),
             "national_sources": national_goals + national,
             "kecamatan_chart": kecamatan_chart if areas.kecamatan else None,
             "areas": areas,

@@ -246,23 +246,8 @@ def _prevalence(district, access, kecamatan_names, today, *, until: int | None =
         value_format=formats.percent,
         legend=charts.band_legend(),
     )
-    years = trend.years
-    series = trend.series()
-    from_year = today.year if until is None else until
-    upcoming = [y for y in sorted(trend.targets) if y >= from_year] or sorted(trend.targets)[-1:]
-    references = [
-        charts.Reference(
-            _("Target kabupaten %(y)s (ditetapkan kabupaten/kota)") % {"y": y}, trend.targets[y]
-        )
-        for y in upcoming[:1]
-    ] + [charts.Reference(p.target_label, p.value) for p in trend.national_targets]
-    trend_chart = charts.line_chart(
-        _("Tren prevalensi stunting terhadap target"),
-        years,
-        series,
-        year_column=_("Tahun"),
-        references=references,
-        value_format=formats.percent,
+    trend_chart = trend.chart(
+        _("Tren prevalensi stunting terhadap target"), today.year if until is None else until
     )
     return {
         "latest": [

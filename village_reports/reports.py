@@ -692,7 +692,10 @@ class Completeness:
 
     @property
     def totals(self) -> dict:
-        return (self.counted or summaries.ReportCounts.of(self.states)).as_dict()
+        counts = (
+            self.counted if self.counted is not None else summaries.ReportCounts.of(self.states)
+        )
+        return counts.as_dict()
 
     @property
     def shown(self) -> int:
