@@ -67,6 +67,9 @@ Status = CommitmentDocument.Status
 
 # --- access -----------------------------------------------------------------------------------
 
+# a change through a path that moves no generation (a bulk insert) shows within this time
+KEPT_SECONDS = 60
+
 
 def _document(request, document_id) -> CommitmentDocument:
     document = (
@@ -78,6 +81,38 @@ def _document(request, document_id) -> CommitmentDocument:
     if document is None:
         raise Http404
     document.district = request.district  # the one it was filtered by: not joined again
+    return document
+
+
+def _kept_document(request, document_id) -> CommitmentDocument | None:
+    """The document with its current version for a reader who sees every document of the
+    district, kept under the chain's fingerprint (which the change of either row moves) and the
+    district's data generation (its rembuk's title, its area's names); None where nothing can be
+    kept (another database) and where the district has no such document."""
+    if not request.access.district_wide:
+        return None
+    fingerprint = chain.fingerprint_of(document_id, request.district.pk)
+    if fingerprint is None:
+        return None
+
+    def build():
+        document = (
+            CommitmentDocument.objects.filter(pk=document_id, district=request.district)
+            .select_related("kecamatan", "village", "rembuk")
+            .get()
+        )
+        document.current_version  # noqa: B018 (read now, kept with the document)
+        return document
+
+    document = generations.kept(
+        generations.DISTRICT_DATA,
+        request.district.pk,
+        ("commitment-document", document_id, fingerprint),
+        build,
+        seconds=KEPT_SECONDS,
+    )
+    document.district = request.district
+    document.chain_fingerprint = fingerprint  # not read again by the page
     return document
 
 
@@ -503,7 +538,7 @@ def _detail_context(request, document, *, follow_form=None):
     access = request.access
     version = document.current_version
     # what the page shows of the signing records is kept until any row under it changes
-    fingerprint = chain.fingerprint(document)
+    fingerprint = getattr(document, "chain_fingerprint", None) or chain.fingerprint(document)
     checked = chain.checked(document, fingerprint)
     facts = chain.kept(document, fingerprint, "facts", lambda: _signing_facts(document, version))
     n_signatories, n_signed = facts["total"], facts["signed"]
@@ -549,7 +584,7 @@ def _detail_context(request, document, *, follow_form=None):
         lambda: list(
             document.follow_ups.select_related("owner_agency", "owner_village", "verifier")
         ),
-        seconds=FOLLOW_UPS_SECONDS,
+        seconds=KEPT_SECONDS,
     )
     today = request.district.local_now().date()
     for f in follow_ups:
@@ -582,10 +617,6 @@ def _detail_context(request, document, *, follow_form=None):
     }
 
 
-# a change through a path that moves no generation (a bulk insert) shows within this time
-FOLLOW_UPS_SECONDS = 60
-
-
 def _rolled_up(follow_ups) -> tuple[list, list]:
     """The rows of the points tracked for one owner, and one line for each point tracked for
     several owners (every village, several agencies): its counts by status and late."""
@@ -616,7 +647,7 @@ def _rolled_up(follow_ups) -> tuple[list, list]:
 
 @district_view("commitments.view")
 def commitment_detail(request, document_id):
-    document = _document(request, document_id)
+    document = _kept_document(request, document_id) or _document(request, document_id)
     return render(request, "commitments/detail.html", _detail_context(request, document))
 
 

@@ -62,3 +62,63 @@ def test_hundreds_of_signatories_are_listed_fifty_at_a_time(world, client):
     waiting = client.get(url, {"tampil": "menunggu"})
     assert rows(waiting) == list(range(2, 52))
     assert "Baris 1–50 dari 229." in waiting.content.decode()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the document is kept under the chain's fingerprint, which exists only on PostgreSQL",
+)
+def test_the_kept_document_shows_each_change_on_the_next_view(world, client):
+    """For a reader who sees every document of the district the page keeps the document and its
+    current version under the chain's fingerprint and the district's data generation: a second
+    view reads no row of the document again, and a change made in SQL past the portal
+    (the document's status, the version's title) or through it (the village renamed) shows on
+    the very next view."""
+    side = world.a
+    with scopes_disabled():
+        document = make_document(side, level="village")
+        add_people(document, side, paper=3)
+    client.force_login(side.users["district_admin"])
+    url = reverse(
+        "commitment_detail",
+        kwargs={"district_slug": side.district.slug, "document_id": document.pk},
+    )
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        page = client.get(url)
+    # the user; the fingerprint; the page of signatories, read on each view while nobody has
+    # signed (its reorder and remove buttons carry the session's CSRF token)
+    tables = [q["sql"] for q in second]
+    assert len(tables) == 3, tables
+    assert '"accounts_user"' in tables[0]
+    assert "commitments_chainchange" in tables[1]
+    assert 'FROM "commitments_signatory"' in tables[2]
+    assert "Komitmen Bersama Percepatan Penurunan Stunting" in page.content.decode()
+    assert page.context["document"].status == "draft"
+
+    with scopes_disabled():
+        document.versions.update(title="Komitmen Desa Sehat")  # SQL: no signal, no generation
+        type(document).objects.filter(pk=document.pk).update(status="signing")
+    page = client.get(url)
+    assert "Komitmen Desa Sehat" in page.content.decode()
+    assert page.context["document"].status == "signing"
+
+    with scopes_disabled():
+        village = side.village
+        village.name = "Desa Sukamaju Baru"
+        village.save()  # through the portal: the district's data generation moves
+    assert "Desa Sukamaju Baru" in client.get(url).content.decode()
+
+
+def test_a_district_wide_reader_cannot_open_another_districts_document(world, client):
+    """The kept path asks the database whether the document is the district's before anything
+    else: another district's document id answers 404 as before, and nothing of it is shown."""
+    with scopes_disabled():
+        theirs = make_document(world.b)
+    client.force_login(world.a.users["district_admin"])
+    url = reverse(
+        "commitment_detail",
+        kwargs={"district_slug": world.a.district.slug, "document_id": theirs.pk},
+    )
+    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 404  # and not kept from the first answer

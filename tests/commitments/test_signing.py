@@ -542,3 +542,42 @@ def test_an_unchanged_chain_is_checked_once_and_any_changed_row_again(signing):
             problems = chain.verify_chain(document)
         assert len(fresh) > 1
         assert problems == ["versi 1: isinya telah diubah setelah ditandatangani"]
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="the change log and its triggers exist only on PostgreSQL",
+)
+def test_a_hand_edit_is_logged_even_in_replica_mode_and_a_disabled_trigger_keeps_nothing(
+    signing,
+):
+    """The change log is written by the database's triggers, which fire ALWAYS: a hand edit
+    made with `session_replication_role = replica` (which silences ordinary triggers) still
+    moves the fingerprint. A trigger disabled by hand is seen: nothing is kept, and the chain
+    is checked on every call."""
+    side, document, people = signing
+    signed_three(side, document, people)
+    signature_table = Signature._meta.db_table
+    with scopes_disabled(), connection.cursor() as cursor:
+        before = chain.fingerprint(document)
+        assert before is not None
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            f"UPDATE {signature_table} SET signed_at = signed_at - interval '1 day' "  # noqa: S608
+            "WHERE signatory_id = %s",
+            [people[0].pk],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        assert chain.fingerprint(document) != before
+        problems = chain.verify_chain(document)
+        assert problems and "tanda tangan" in problems[0], problems
+
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
+        cursor.execute(
+            f"ALTER TABLE {signature_table} DISABLE TRIGGER commitments_chain_signature"
+        )
+        assert chain.fingerprint(document) is None
+        for _ in range(2):  # checked afresh each time: nothing is kept
+            with CaptureQueriesContext(connection) as checked:
+                assert chain.verify_chain(document) == problems
+            assert len(checked) > 1
