@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from lib import generations
 from villages.models import District
 
 from .models import CommitmentDocument, Signature, SignatureEvent
@@ -63,7 +64,11 @@ def append_events(document: CommitmentDocument, *, kind: str, actor, items: list
         )
         event.hash = prev = _digest(event.prev_hash, _fields(event))
         events.append(event)
-    return SignatureEvent.objects.bulk_create(events)
+    created = SignatureEvent.objects.bulk_create(events)
+    # a bulk insert sends no signal: the pages kept under the district's data generation (the
+    # homes: the documents waiting for a signature) read the new state on their next view
+    generations.move(generations.DISTRICT_DATA, document.district_id)
+    return created
 
 
 def append_event(document: CommitmentDocument, *, kind: str, actor, payload: dict, at=None):

@@ -296,8 +296,11 @@ def update_content(
 
 
 def _touch(version: DocumentVersion, *, by) -> None:
-    """Record a change of the signatories as a change of the version (its edit token)."""
+    """Record a change of the signatories as a change of the version (its edit token). The
+    change was a bulk insert or an update, which send no signal: the pages kept under the
+    district's data generation read it on their next view."""
     DocumentVersion.objects.filter(pk=version.pk).update(updated_at=timezone.now(), updated_by=by)
+    generations.move(generations.DISTRICT_DATA, version.district_id)
 
 
 def _signatory_fields(*, position, name, rank="", nip="", organisation="", user=None) -> dict:
@@ -947,6 +950,7 @@ def issue_to_villages(
     CommitmentDocument.objects.bulk_create(documents)
     DocumentVersion.objects.bulk_create(versions)
     Signatory.objects.bulk_create(signatories)
+    generations.move(generations.DISTRICT_DATA, district.pk)  # bulk inserts send no signal
     record(
         "commitment_issued_to_villages",
         actor=by,

@@ -1,6 +1,8 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -95,11 +97,19 @@ def district_home(request):
     follow_late = facts["follow_late"] if access.district_wide else 0
     # what waits for this user: the camat's reports to verify, an OPD's deliverables, the
     # admin's verifications, anyone's signatures (each a fixed number of queries, bounded rows)
-    work = {
-        "reports": village_reports.work_of(district, access, limit=HOME_ROWS),
-        "deliverables": convergence.work_of(district, access, limit=HOME_ROWS),
-        "commitments": commitments.work_of(district, access, limit=HOME_ROWS),
-    }
+    # kept under the district's data generation (a report sent, a deliverable verified, a
+    # signature or a follow-up moves it), the day and the reader's access (his roles and places)
+    work = generations.kept(
+        generations.DISTRICT_DATA,
+        district.pk,
+        ("home-work", district.local_now().date().isoformat(), _access_key(access)),
+        lambda: {
+            "reports": village_reports.work_of(district, access, limit=HOME_ROWS),
+            "deliverables": convergence.work_of(district, access, limit=HOME_ROWS),
+            "commitments": commitments.work_of(district, access, limit=HOME_ROWS),
+        },
+        seconds=dashboard.DASHBOARD_SECONDS,
+    )
     return render(
         request,
         "reports/district_home.html",
@@ -117,6 +127,19 @@ def district_home(request):
             "local_now": district.local_now(),
         },
     )
+
+
+def _access_key(access) -> str:
+    """The reader and everything his access is made of, short enough for a cache key."""
+    parts = (
+        access.user_id,
+        sorted(access.roles),
+        sorted(access.kecamatan_ids),
+        sorted(access.village_ids),
+        sorted(access.village_kecamatan_ids),
+        sorted(access.agency_ids),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 @district_view("dashboard.view")

@@ -573,9 +573,7 @@ def test_a_hand_edit_is_logged_even_in_replica_mode_and_a_disabled_trigger_keeps
         assert problems and "tanda tangan" in problems[0], problems
 
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
-        cursor.execute(
-            f"ALTER TABLE {signature_table} DISABLE TRIGGER commitments_chain_signature"
-        )
+        cursor.execute(f"ALTER TABLE {signature_table} DISABLE TRIGGER commitments_chain_signature")
         assert chain.fingerprint(document) is None
         for _ in range(2):  # checked afresh each time: nothing is kept
             with CaptureQueriesContext(connection) as checked:

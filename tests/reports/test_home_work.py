@@ -311,3 +311,57 @@ def test_each_work_summary_runs_a_fixed_number_of_queries(world, django_assert_n
             commitments.work_of(a.district, camat)
         with django_assert_num_queries(4):
             commitments.work_of(a.district, admin)
+
+
+def test_the_kept_work_shows_each_change_on_the_next_view(client, world):
+    """The lists of work are kept under the district's data generation, the day and the
+    reader's access: a second view reads none of their rows, and a signature given, a report
+    sent or a signatory added in bulk (which sends no signal) shows on the very next view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments import services as commitment_services
+
+    a = world.a
+    periods, (v1, v2, _v3) = waiting_reports(a)
+    waiting = camat_to_sign(a)
+    camat = a.users["camat"]
+    first = home(client, camat, a).context["work"]
+    assert first["commitments"].to_sign_count == 1 and first["reports"].count == 3
+
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(reverse("district_home", kwargs={"district_slug": a.district.slug}))
+    read = " ".join(q["sql"] for q in second)
+    assert "commitments_signatory" not in read and "village_reports_villagereport" not in read
+    assert again.context["work"]["commitments"].to_sign_count == 1
+
+    # the camat's place on the waiting document signed (a row saved: a signal)
+    with scopes_disabled():
+        from commitments.models import Signature
+
+        sign_place = waiting.current_version.signatories.get(user=camat)
+        Signature.objects.create(
+            signatory=sign_place,
+            district=a.district,
+            method=Signature.Method.PAPER,
+            by=a.users["district_admin"],
+            content_sha256="0" * 64,
+        )
+    assert home(client, camat, a).context["work"]["commitments"].to_sign_count == 0
+
+    # a new document listing him, its signatories added in one bulk insert (no signal)
+    another = document(a, CommitmentDocument.Status.SIGNING)
+    assert home(client, camat, a).context["work"]["commitments"].to_sign_count == 0
+    with scopes_disabled():
+        commitment_services.add_signatories(
+            another,
+            rows=[{"position": "Camat Wado", "name": "Camat", "user": camat}],
+            by=a.users["district_admin"],
+        )
+    work = home(client, camat, a).context["work"]["commitments"]
+    assert work.to_sign_count == 1 and [d.document_id for d in work.to_sign] == [another.pk]
+
+    # v2's quarter 3 sent
+    q3 = periods[(ReportKind.SCORECARD, 3)]
+    report(a, v2, q3, ReportStatus.SUBMITTED, sent_on=a.district.local_now().date())
+    assert home(client, camat, a).context["work"]["reports"].count == 4
