@@ -406,6 +406,7 @@ def national_table(*, year=None, sort=None, direction=None) -> dict:
         "oldest": stamp(min(computed), NATIONAL_TZ) if computed else "",
         "districts": len(districts),
         "with_data": len(snapshots),
+        "missing": sum(1 for r in rows if not r["with_data"]),
         "chart": chart if with_figure else None,
     }
 

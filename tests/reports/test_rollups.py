@@ -182,15 +182,35 @@ def test_province_page_shows_its_districts_with_sources_and_freshness(client, wo
     assert f'href="{dashboard}?tahun={YEAR}"' in html
 
 
+PROVINCE_NOTE = (
+    "Belum dihitung: rekap kabupaten/kota untuk tahun ini belum dibuat, jadi belum ada angka "
+    "— bukan 0 %."
+)
+NATIONAL_NOTE = (
+    "Belum dihitung: belum ada rekap kabupaten/kota di provinsi itu untuk tahun ini, jadi "
+    "belum ada angka — bukan 0 %."
+)
+SHORT = '<a class="muted" href="#belum-dihitung">belum dihitung*</a>'
+SHORT_EN = '<a class="muted" href="#belum-dihitung">not computed yet*</a>'
+
+
 def test_a_district_without_snapshot_says_so(client, world, province):
     url = reverse("province_rollup", kwargs={"province_code": "32"}) + f"?tahun={YEAR + 5}"
     html = _page(client, world.province_viewer_a, url).content.decode()
-    # the row says why it is empty, so it does not read as 0 %
-    assert (
-        "belum dihitung: rekap kabupaten/kota ini untuk tahun ini belum dibuat, jadi belum ada "
-        "angka (bukan 0 %)."
-    ) in html
+    # both districts of Jawa Barat lack the year: each row says so briefly and points to the
+    # one note under the table that says why, so the row does not read as 0 %
+    for name in ("Kabupaten Sumedang", "Kota Bandung"):
+        row = html[html.index(f">{name}<") :]
+        assert SHORT in row[: row.index("</tr>")]
+    assert html.count(SHORT) == 2
+    assert html.count(PROVINCE_NOTE) == 1
+    assert html.count("bukan 0 %") == 1  # the long explanation once, not once per row
+    assert html.count('id="belum-dihitung"') == 1
+    assert html.index(PROVINCE_NOTE) > html.index("</table>")
+    assert f'<p id="belum-dihitung" class="muted">* {PROVINCE_NOTE}</p>' in html
+    assert "2 kabupaten/kota belum dihitung." in html
     assert "Angka belum dihitung untuk tahun ini." in html
+    # a spreadsheet row has no footnote: the export keeps the reason in the row
     export = reverse("province_rollup_export", kwargs={"province_code": "32"})
     text = _xlsx_text(_page(client, world.province_viewer_a, export + f"?tahun={YEAR + 5}"))
     row = next(line for line in text.splitlines() if line.startswith("Kabupaten Sumedang"))
@@ -199,27 +219,48 @@ def test_a_district_without_snapshot_says_so(client, world, province):
         "dibuat, jadi belum ada angka (bukan 0 %)."
     )
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    english = client.get(url).content.decode()
+    english = client.get(url).content.decode().replace("&#x27;", "'")
+    assert english.count(SHORT_EN) == 2
     assert (
-        "not computed yet: this district's summary for this year has not been made, so there are "
-        "no figures yet (not 0 %)."
-    ) in english.replace("&#x27;", "'")
+        english.count(
+            "* Not computed yet: the district's summary for this year has not been made, so "
+            "there are no figures yet — not 0 %."
+        )
+        == 1
+    )
+
+
+def test_the_note_is_absent_when_every_district_has_figures(client, world, province):
+    url = reverse("province_rollup", kwargs={"province_code": "32"}) + f"?tahun={YEAR}"
+    html = _page(client, world.province_viewer_a, url).content.decode()
+    assert "belum dihitung" not in html.lower()
+    assert "belum-dihitung" not in html
+    html = _page(client, world.national_viewer, reverse("national_rollup") + f"?tahun={YEAR}")
+    html = html.content.decode()
+    assert "belum-dihitung" not in html and NATIONAL_NOTE not in html
 
 
 def test_a_province_without_snapshots_says_so_nationally(client, world, province):
     url = reverse("national_rollup") + f"?tahun={YEAR + 5}"
     html = _page(client, world.national_viewer, url).content.decode()
-    row = html[html.index(">Jawa Barat<") :]
-    assert (
-        "belum dihitung: belum ada rekap kabupaten/kota di provinsi ini untuk tahun ini, jadi "
-        "belum ada angka (bukan 0 %)."
-    ) in row[: row.index("</tr>")]
+    for name in ("Jawa Barat", "Nusa Tenggara Timur"):
+        row = html[html.index(f">{name}<") :]
+        assert SHORT in row[: row.index("</tr>")]
+    assert html.count(SHORT) == 2
+    assert html.count(NATIONAL_NOTE) == 1
+    assert html.count("bukan 0 %") == 1
+    assert html.index(NATIONAL_NOTE) > html.index("</table>")
+    assert f'<p id="belum-dihitung" class="muted">* {NATIONAL_NOTE}</p>' in html
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = client.get(url).content.decode()
+    assert english.count(SHORT_EN) == 2
     assert (
-        "not computed yet: no district summary in this province has been made for this year, so "
-        "there are no figures yet (not 0 %)."
-    ) in english
+        english.count(
+            "* Not computed yet: no district summary in the province has been made for this "
+            "year, so there are no figures yet — not 0 %."
+        )
+        == 1
+    )
     client.post("/i18n/setlang/", {"language": "id", "next": "/"})
     export = reverse("national_rollup_export") + f"?tahun={YEAR + 5}"
     text = _xlsx_text(_page(client, world.national_viewer, export))
