@@ -23,6 +23,11 @@ from django.db import transaction
 # signal (documents.transitions)
 DISTRICT_DATA = "district-data"
 
+# the roll-ups' data, one generation for the whole country (`COUNTRY`): moved by every district
+# snapshot written and every district or province row saved or deleted (reports.signals)
+ROLLUP_DATA = "rollup-data"
+COUNTRY = "country"
+
 
 def key(name: str, id) -> str:
     return f"generation:{name}:{id}"

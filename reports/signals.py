@@ -1,7 +1,8 @@
 """A change to the data under a district's roll-up snapshot queues its refresh (after the
 commit, once per district: reports.snapshots.queue_refresh); a change to any row of a district
 in the feature apps moves the district's data generation (lib.generations), under which its
-dashboard is kept (reports.dashboard.rendered)."""
+dashboard is kept (reports.dashboard.rendered); a change to a snapshot or a region moves the
+roll-ups' generation, under which the province and national tables are kept."""
 
 from django.db.models.signals import post_delete, post_save
 
@@ -43,9 +44,20 @@ def district_data_changed(sender, instance, **kwargs):
     generations.move(generations.DISTRICT_DATA, district_id)
 
 
+# the rows the roll-up tables read: the snapshots and the regions named beside them
+ROLLUP_ROWS = ("reports.DistrictSnapshot", "villages.District", "villages.Province")
+
+
+def rollup_data_changed(sender, instance, **kwargs):
+    generations.move(generations.ROLLUP_DATA, generations.COUNTRY)
+
+
 def connect():
     for label in WATCHED:
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(changed, sender=label, dispatch_uid=f"snapshot-{label}-{name}")
     for signal in (post_save, post_delete):
         signal.connect(district_data_changed, dispatch_uid=f"district-data-{signal is post_save}")
+    for label in ROLLUP_ROWS:
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(rollup_data_changed, sender=label, dispatch_uid=f"rollup-{label}-{name}")

@@ -291,6 +291,27 @@ def _rollup_query(request) -> dict:
     }
 
 
+# a change through a path that moves no generation (a bulk insert) shows within this time
+ROLLUP_SECONDS = 60
+
+
+def _kept_rollup(what: tuple, build, query: dict) -> str:
+    """A roll-up table, rendered, kept under the roll-ups' generation (every snapshot written
+    and every region saved moves it), the query (year, sort), the language and the day (the
+    year shown when none is asked and none has figures)."""
+    parts = (
+        *what,
+        query["year"],
+        query["sort"],
+        query["direction"],
+        translation.get_language(),
+        timezone.now().astimezone(rollups.NATIONAL_TZ).date().isoformat(),
+    )
+    return generations.kept(
+        generations.ROLLUP_DATA, generations.COUNTRY, parts, build, seconds=ROLLUP_SECONDS
+    )
+
+
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=spreadsheet.XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -300,8 +321,19 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @rollup_view("province")
 def province_rollup(request, province):
     """A province's districts side by side, from their snapshots (reports.snapshots)."""
-    table = rollups.province_table(province, **_rollup_query(request))
-    return render(request, "reports/province_rollup.html", {"table": table})
+    query = _rollup_query(request)
+    body = _kept_rollup(
+        ("province", province.pk),
+        lambda: render_to_string(
+            "reports/_province_rollup.html", {"table": rollups.province_table(province, **query)}
+        ),
+        query,
+    )
+    return render(
+        request,
+        "reports/province_rollup.html",
+        {"province": province, "body": mark_safe(body)},  # noqa: S308 (rendered here)
+    )
 
 
 @rollup_view("province")
@@ -315,8 +347,19 @@ def province_rollup_export(request, province):
 @rollup_view("national")
 def national_rollup(request):
     """The provinces, each aggregated over its districts' snapshots."""
-    table = rollups.national_table(**_rollup_query(request))
-    return render(request, "reports/national_rollup.html", {"table": table})
+    query = _rollup_query(request)
+    body = _kept_rollup(
+        ("national",),
+        lambda: render_to_string(
+            "reports/_national_rollup.html", {"table": rollups.national_table(**query)}
+        ),
+        query,
+    )
+    return render(
+        request,
+        "reports/national_rollup.html",
+        {"body": mark_safe(body)},  # noqa: S308 (rendered here)
+    )
 
 
 @rollup_view("national")

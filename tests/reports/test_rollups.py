@@ -391,3 +391,39 @@ def test_query_count_does_not_grow_with_districts(
     for url in pages:
         with django_assert_max_num_queries(16):
             assert client.get(url + f"?tahun={YEAR}").status_code == 200
+
+
+def test_the_kept_tables_show_a_new_snapshot_and_a_renamed_district_on_the_next_view(
+    client, world, province
+):
+    """The province and national tables are kept, rendered, under the roll-ups' generation: a
+    snapshot written (Bandung's figure changed and refreshed) or a district renamed shows on
+    the very next view; the second view of an unchanged table reads no snapshot."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bandung = District.objects.get(code="32.73")
+    province_url = reverse("province_rollup", kwargs={"province_code": "32"}) + f"?tahun={YEAR}"
+    assert "31,20 %" in _page(client, world.national_viewer, province_url).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        client.get(province_url)
+    assert not any("reports_districtsnapshot" in q["sql"] for q in again)
+
+    with scopes_disabled():
+        IndicatorValue.objects.filter(district=bandung, year=YEAR).update(value=Decimal("28.40"))
+        refresh_snapshot(bandung, YEAR)  # what the queued job does
+    html = client.get(province_url).content.decode()
+    assert "28,40 %" in html and "31,20 %" not in html
+
+    bandung.name = "Kota Bandung Raya"
+    bandung.save()
+    assert "Kota Bandung Raya" in client.get(province_url).content.decode()
+
+    # Jawa Barat's median: (24.50 + 28.40) / 2 = 26.45, then (24.50 + 20.00) / 2 = 22.25
+    national_url = reverse("national_rollup") + f"?tahun={YEAR}"
+    assert "26,45 %" in client.get(national_url).content.decode()
+    with scopes_disabled():
+        IndicatorValue.objects.filter(district=bandung, year=YEAR).update(value=Decimal("20.00"))
+        refresh_snapshot(bandung, YEAR)
+    html = client.get(national_url).content.decode()
+    assert "22,25 %" in html and "26,45 %" not in html
