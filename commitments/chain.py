@@ -115,44 +115,71 @@ def signature_payload(signature: Signature) -> dict:
 VERDICT_SECONDS = 24 * 3600
 
 
-# the triggers of migration 0012 that log every change of a row `checked` reads, and of the
-# document itself
-CHAIN_TRIGGERS = 6
+# the tables whose changes migration 0012's triggers log (four triggers each: insert, update,
+# delete, truncate), and the log itself
+CHAIN_TABLES = (
+    "commitments_commitmentdocument",
+    "commitments_signatureevent",
+    "commitments_documentversion",
+    "commitments_signatory",
+    "commitments_signature",
+    "documents_generateddocument",
+)
+CHAIN_TRIGGERS = 4 * len(CHAIN_TABLES)
+LOG_TABLE = "commitments_chainchange"
 
 
 def _fingerprint(document_id, district_id) -> str | None:
-    """Where the document's records stand: how many lines its change log holds and the last
-    one's id, and the district's code. None on another database, when any of the change log's
-    triggers is missing or disabled (the chain is then checked on every call), and when the
-    document is not the district's.
+    """Where the document's records stand: how many lines its change log holds, the last one's
+    id and time, the storage files of the tables (a TRUNCATE, a rewrite or a restore gives new
+    ones), the district's code and, inside a transaction that has written, that transaction.
+    None on another database, when any of the change log's triggers is missing or not firing
+    ALWAYS (the chain is then checked on every call), and when the document is not the
+    district's.
 
-    The log (migration 0012) is written by the database itself: every insert, update or delete
-    of the document or of an event, version, signatory, signature or final PDF record of it adds
-    a line, whoever makes it, the portal or a hand edit in SQL, and the triggers fire even under
-    `session_replication_role = replica`. A line is only ever added, and one added by a
-    transaction that commits late (its id taken earlier) still raises the count, so any change
-    moves the fingerprint and the chain is checked afresh. Reading it costs one index lookup
-    (0.7 ms with the round trip) where hashing where every row stands cost 4.5 ms for 440
-    signatures. What it does not see is a change with the log itself doctored in the same
-    stroke, or a data file edited under the database's feet."""
+    The log (migration 0012) is written by the database itself: every statement that inserts,
+    updates, deletes or truncates the document or an event, version, signatory, signature or
+    final PDF record of it adds a line, whoever runs it, the portal or a hand edit in SQL, also
+    under `session_replication_role = replica`. A line is only ever added, and one added by a
+    transaction that commits late (its id taken earlier) still raises the count, so any
+    committed change moves the fingerprint and the chain is checked afresh. A transaction's own
+    uncommitted lines are seen only by it, so its fingerprint names it: what it keeps is never
+    read by another. Reading it costs one index lookup (0.7 ms with the round trip) where
+    hashing where every row stands cost 4.5 ms for 440 signatures. What it does not see is a
+    change with the log itself doctored in the same stroke, or a data file edited under the
+    database's feet."""
     if connection.vendor != "postgresql":
         return None
     document = connection.ops.quote_name(CommitmentDocument._meta.db_table)
     district = connection.ops.quote_name(District._meta.db_table)
     sql = f"""
         SELECT (SELECT count(*) FROM pg_trigger
-                 WHERE tgname LIKE 'commitments\\_chain\\_%%' AND tgenabled = 'A'),
-               (SELECT count(*)::text || ':' || coalesce(max(id), 0)::text
-                  FROM commitments_chainchange WHERE document_id = %(doc)s),
+                 WHERE tgrelid = ANY(%(tables)s::regclass[])
+                   AND tgname LIKE 'commitments\\_chain\\_%%' AND tgenabled = 'A'),
+               (SELECT count(*)::text || ':' || coalesce(max(id), 0)::text || ':'
+                       || coalesce(max(at)::text, '')
+                  FROM {LOG_TABLE} WHERE document_id = %(doc)s),
+               (SELECT string_agg(pg_relation_filenode(t)::text, ',')
+                  FROM unnest(%(files)s::regclass[]) AS t),
                (SELECT code FROM {district} WHERE id = %(district)s),
-               EXISTS (SELECT FROM {document} WHERE id = %(doc)s AND district_id = %(district)s)
-    """  # noqa: S608 (table names from the models, values as parameters)
+               EXISTS (SELECT FROM {document} WHERE id = %(doc)s AND district_id = %(district)s),
+               pg_current_xact_id_if_assigned()::text
+    """  # noqa: S608 (table names from the models and constants, values as parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"doc": document_id, "district": district_id})
-        triggers, log, code, found = cursor.fetchone()
+        cursor.execute(
+            sql,
+            {
+                "doc": document_id,
+                "district": district_id,
+                "tables": list(CHAIN_TABLES),
+                "files": [*CHAIN_TABLES, LOG_TABLE],
+            },
+        )
+        triggers, log, files, code, found, writer = cursor.fetchone()
     if triggers != CHAIN_TRIGGERS or not found:
         return None
-    return f"{log}:{code}"
+    stands = ":".join((log, files, code, writer or ""))
+    return hashlib.sha256(stands.encode()).hexdigest()  # short enough for any cache key
 
 
 def fingerprint(document: CommitmentDocument) -> str | None:

@@ -99,9 +99,10 @@ def _kept_document(request, document_id) -> CommitmentDocument | None:
         document = (
             CommitmentDocument.objects.filter(pk=document_id, district=request.district)
             .select_related("kecamatan", "village", "rembuk")
-            .get()
+            .first()
         )
-        document.current_version  # noqa: B018 (read now, kept with the document)
+        if document is not None:  # (deleted since the fingerprint was read: a 404 below)
+            document.current_version  # noqa: B018 (read now, kept with the document)
         return document
 
     document = generations.kept(
@@ -111,6 +112,8 @@ def _kept_document(request, document_id) -> CommitmentDocument | None:
         build,
         seconds=KEPT_SECONDS,
     )
+    if document is None:
+        return None
     document.district = request.district
     document.chain_fingerprint = fingerprint  # not read again by the page
     return document

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from accounts.audit import record
 from accounts.tenancy import districts_scope
-from lib import regioncodes
+from lib import generations, regioncodes
 from lib.regioncodes import Level
 from lib.tabular import TableError, read_rows
 
@@ -209,6 +209,12 @@ def import_regions(rows: list[RegionRow], *, partial: bool = False) -> ImportRes
                 model.objects.filter(id__in=gone[start : start + BATCH]).update(retired_at=now)
             result.retired += len(gone)
     seed_default_agencies(ids[Level.DISTRICT].values())
+    if result.added or result.renamed or result.retired:
+        # bulk writes send no signal: the pages kept under a district's data generation (the
+        # names of its kecamatan and villages) and the roll-ups read the regions again
+        for district_id in ids[Level.DISTRICT].values():
+            generations.move(generations.DISTRICT_DATA, district_id)
+        generations.move(generations.ROLLUP_DATA, generations.COUNTRY)
     for level, model in LEVEL_MODELS.items():
         result.active[level] = model.objects.active().count()
     result.seconds = time.monotonic() - started

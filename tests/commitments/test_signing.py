@@ -553,8 +553,9 @@ def test_a_hand_edit_is_logged_even_in_replica_mode_and_a_disabled_trigger_keeps
 ):
     """The change log is written by the database's triggers, which fire ALWAYS: a hand edit
     made with `session_replication_role = replica` (which silences ordinary triggers) still
-    moves the fingerprint. A trigger disabled by hand is seen: nothing is kept, and the chain
-    is checked on every call."""
+    moves the fingerprint, a statement over many rows logs its document once, and a table
+    rewritten in place moves it too. A trigger disabled by hand is seen: nothing is kept, and
+    the chain is checked on every call."""
     side, document, people = signing
     signed_three(side, document, people)
     signature_table = Signature._meta.db_table
@@ -572,8 +573,31 @@ def test_a_hand_edit_is_logged_even_in_replica_mode_and_a_disabled_trigger_keeps
         problems = chain.verify_chain(document)
         assert problems and "tanda tangan" in problems[0], problems
 
+        # a statement over many rows adds one line for its document, not one per row
+        log = "SELECT count(*) FROM commitments_chainchange WHERE document_id = %s"
+        cursor.execute(log, [document.pk])
+        lines = cursor.fetchone()[0]
+        moved = chain.fingerprint(document)
+        cursor.execute(
+            f"UPDATE {Signatory._meta.db_table} SET rank = rank WHERE version_id = %s",  # noqa: S608
+            [document.current_version.pk],
+        )
+        cursor.execute(log, [document.pk])
+        assert cursor.fetchone()[0] == lines + 1
+        assert chain.fingerprint(document) != moved
+
+        # a table rewritten in place (no row trigger fires) has a new storage file
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
-        cursor.execute(f"ALTER TABLE {signature_table} DISABLE TRIGGER commitments_chain_signature")
+        rewritten = chain.fingerprint(document)
+        cursor.execute(
+            f"ALTER TABLE {signature_table} ALTER COLUMN content_sha256 TYPE varchar(64) "
+            "USING content_sha256 || ''"
+        )
+        assert chain.fingerprint(document) != rewritten
+
+        cursor.execute(
+            f"ALTER TABLE {signature_table} DISABLE TRIGGER commitments_chain_signature_i"
+        )
         assert chain.fingerprint(document) is None
         for _ in range(2):  # checked afresh each time: nothing is kept
             with CaptureQueriesContext(connection) as checked:
