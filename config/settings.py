@@ -148,6 +148,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# no server-side cursors: Django opens one (DECLARE ... WITH HOLD, FETCH, CLOSE: three round
+# trips and a copy of the rows at the commit) for every choice list of a form, where the portal
+# reads a few dozen rows; nothing in the portal iterates more rows than it holds at once, and
+# a connection pooler in transaction mode cannot keep a cursor open between transactions
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
