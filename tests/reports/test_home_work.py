@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from commitments.models import CommitmentDocument, FollowUpStatus
 from convergence.models import Deliverable, Status, YearAction
 from tests.commitments.factories import add_people
-from tests.commitments.test_commitment_summaries import document, follow_up, sign
+from tests.commitments.test_commitment_summaries import document, follow_up, sign, sign_on_paper
 from tests.convergence.objects import year_for
 from tests.village_reports.test_village_report_summaries import report, villages_of
 from village_reports import reports as village_reports_services
@@ -337,16 +337,7 @@ def test_the_kept_work_shows_each_change_on_the_next_view(client, world):
 
     # the camat's place on the waiting document signed (a row saved: a signal)
     with scopes_disabled():
-        from commitments.models import Signature
-
-        sign_place = waiting.current_version.signatories.get(user=camat)
-        Signature.objects.create(
-            signatory=sign_place,
-            district=a.district,
-            method=Signature.Method.PAPER,
-            by=a.users["district_admin"],
-            content_sha256="0" * 64,
-        )
+        sign_on_paper(a, waiting.current_version.signatories.get(user=camat))
     assert home(client, camat, a).context["work"]["commitments"].to_sign_count == 0
 
     # a new document listing him, its signatories added in one bulk insert (no signal)
