@@ -7,9 +7,10 @@ tampering with our own database rows, not a substitute for a certified electroni
 
 Re-checking hundreds of links costs about 60 ms, on every view of the document page. On
 PostgreSQL the verdict, with the content hash the page shows, is kept in the cache under a
-fingerprint of the rows it read (`_fingerprint`): any change to any of those rows, by the
-portal or directly in the database, gives another fingerprint, so the chain is checked afresh;
-an unchanged document reuses its verdict for a day.
+fingerprint of the document's change log (`fingerprint_of`, written by the database's triggers):
+any change to any of the rows it read, by the portal or directly in the database, gives another
+fingerprint, so the chain is checked afresh; an unchanged document reuses its verdict for a
+day.
 """
 
 import hashlib
@@ -129,7 +130,7 @@ CHAIN_TRIGGERS = 4 * len(CHAIN_TABLES)
 LOG_TABLE = "commitments_chainchange"
 
 
-def _fingerprint(document_id, district_id) -> str | None:
+def fingerprint_of(document_id, district_id) -> str | None:
     """Where the document's records stand: how many lines its change log holds, the last one's
     id and time, the storage files of the tables (a TRUNCATE, a rewrite or a restore gives new
     ones), the district's code and, inside a transaction that has written, that transaction.
@@ -183,15 +184,8 @@ def _fingerprint(document_id, district_id) -> str | None:
 
 
 def fingerprint(document: CommitmentDocument) -> str | None:
-    """Where the document's records stand (see `_fingerprint`); None when the database cannot
-    say, and nothing is kept. A page computes it once and passes it on."""
-    return _fingerprint(document.pk, document.district_id)
-
-
-def fingerprint_of(document_id, district_id) -> str | None:
-    """`fingerprint` before the document is read: None also when the district has no such
-    document."""
-    return _fingerprint(document_id, district_id)
+    """`fingerprint_of` the document read already. A page computes it once and passes it on."""
+    return fingerprint_of(document.pk, document.district_id)
 
 
 _UNKNOWN = object()
@@ -222,7 +216,7 @@ def checked(document: CommitmentDocument, fingerprint=_UNKNOWN) -> Checked:
     kept per fingerprint of the rows they are computed from: a changed row is always read
     afresh."""
     if fingerprint is _UNKNOWN:
-        fingerprint = _fingerprint(document.pk, document.district_id)
+        fingerprint = fingerprint_of(document.pk, document.district_id)
 
     def build():
         version = document.current_version

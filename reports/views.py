@@ -1,8 +1,6 @@
 """The top floor: what each district's people see first. The district home is the seed of the
 district dashboard; it reads the feature apps only through what they offer to be read."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -55,6 +53,7 @@ def district_home(request):
         # a village head or KPM lands on his village
         return redirect("village_home", district_slug=district.slug)
     own = [m for m in memberships_of(request) if m.district_id == district.id]
+    today = district.local_now().date().isoformat()  # (what is late, in both kept parts)
 
     def district_facts() -> dict:
         """What the home shows of the whole district, the same for every reader."""
@@ -71,7 +70,7 @@ def district_home(request):
     facts = generations.kept(
         generations.DISTRICT_DATA,
         district.pk,
-        ("home", district.local_now().date().isoformat()),
+        ("home", today),
         district_facts,
         seconds=dashboard.DASHBOARD_SECONDS,
     )
@@ -102,7 +101,12 @@ def district_home(request):
     work = generations.kept(
         generations.DISTRICT_DATA,
         district.pk,
-        ("home-work", district.local_now().date().isoformat(), _access_key(access)),
+        (
+            "home-work",
+            today,
+            access.user_id,
+            dashboard.access_key(access),
+        ),
         lambda: {
             "reports": village_reports.work_of(district, access, limit=HOME_ROWS),
             "deliverables": convergence.work_of(district, access, limit=HOME_ROWS),
@@ -127,19 +131,6 @@ def district_home(request):
             "local_now": district.local_now(),
         },
     )
-
-
-def _access_key(access) -> str:
-    """The reader and everything his access is made of, short enough for a cache key."""
-    parts = (
-        access.user_id,
-        sorted(access.roles),
-        sorted(access.kecamatan_ids),
-        sorted(access.village_ids),
-        sorted(access.village_kecamatan_ids),
-        sorted(access.agency_ids),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 @district_view("dashboard.view")
